@@ -1,0 +1,1 @@
+"""The agency and the plumbing every package shares."""

@@ -1,0 +1,97 @@
+"""Who may see what: the one place for role permissions and tenant scope.
+
+Views never check roles or tenants inline: they use `permission_required` and load rows through
+`get_scoped_or_404` / `scoped`, which confine a client user to its own client's rows. A row of
+another client answers 404, never 403, so that ids cannot be probed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import LoginManager, current_user
+
+from agency.db import db
+from agency.models import Role, User
+
+login_manager = LoginManager()
+login_manager.login_view = "agency.login"
+login_manager.login_message_category = "warning"
+login_manager.session_protection = "strong"
+
+STAFF = frozenset({Role.ADMIN, Role.MANAGER, Role.COLLECTOR})
+MANAGERS = frozenset({Role.ADMIN, Role.MANAGER})
+EVERYONE = STAFF | {Role.CLIENT}
+
+# Permission name -> roles that hold it. Add a permission here, never a role test in a view.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "cases.view": EVERYONE,
+    "cases.internal": STAFF,  # internal notes, collector names, contact details
+    "debtors.view": STAFF,
+    "sms.outbox": STAFF,
+    "clients.view": MANAGERS,
+    "agency.audit": MANAGERS,
+    "agency.users": frozenset({Role.ADMIN}),
+    "agency.profile": frozenset({Role.ADMIN}),
+    "agency.system": frozenset({Role.ADMIN}),
+}
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id))
+
+
+def can(permission: str, user: Any = None) -> bool:
+    """Tell whether `user` (default: the current user) holds `permission`."""
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return Role(user.role) in PERMISSIONS[permission]
+
+
+def permission_required(permission: str) -> Callable:
+    """Decorate a view: anonymous users go to the login page, users without `permission` get 403."""
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        wrapped.permission = permission  # read by the route-walking test
+        return wrapped
+
+    return decorator
+
+
+def tenant_clause(model: Any, user: Any = None) -> sa.ColumnElement[bool]:
+    """Return the WHERE clause that limits `model` (which has `client_id`) to what `user` may see."""
+    user = user if user is not None else current_user
+    if not getattr(user, "is_authenticated", False):
+        return sa.false()
+    if Role(user.role) is Role.CLIENT:
+        return model.client_id == user.client_id
+    return sa.true()
+
+
+def scoped(model: Any, user: Any = None) -> sa.Select:
+    """Return a SELECT of `model` already limited to the user's tenant scope."""
+    return sa.select(model).where(tenant_clause(model, user))
+
+
+def get_scoped_or_404(model: Any, row_id: int, user: Any = None) -> Any:
+    """Load one row of `model` inside the user's tenant scope, or answer 404."""
+    row = db.session.scalar(scoped(model, user).where(model.id == row_id))
+    if row is None:
+        abort(404)
+    return row

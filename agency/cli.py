@@ -1,0 +1,53 @@
+"""`flask agency …` commands: users, the worker."""
+
+from __future__ import annotations
+
+import click
+import sqlalchemy as sa
+from flask import current_app
+from flask.cli import AppGroup
+
+from agency import audit
+from agency.db import db
+from agency.models import Client, Role, User
+from agency.users import UserError, create_user
+
+agency_cli = AppGroup("agency", help="Agency administration: users, demo data, background worker.")
+
+
+@agency_cli.command("create-user")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--client", "client_code", help="Client code (required for the client role).")
+@click.password_option(help="Asked for when not given.")
+def create_user_command(email: str, name: str, role: str, client_code: str | None, password: str) -> None:
+    """Create a user who can log in."""
+    client = None
+    if client_code:
+        client = db.session.scalar(sa.select(Client).where(Client.code == client_code))
+        if client is None:
+            raise click.BadParameter(f"no client with code {client_code!r}", param_hint="--client")
+    try:
+        user = create_user(email=email, name=name, role=Role(role), password=password, client=client, actor=None)
+    except UserError as exc:
+        raise click.UsageError(f"{exc.field}: {exc}") from exc
+    audit.record("user.created", actor=None, subject=user, actor_label="cli", after={"email": user.email})
+    db.session.commit()
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@agency_cli.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker_command(burst: bool) -> None:
+    """Run an RQ worker for the app's queue (real mode)."""
+    from rq import SimpleWorker
+
+    from agency.jobs import get_queue
+
+    queue = get_queue()
+    if not queue.is_async:
+        raise click.UsageError("REDIS_URL is not set: in embedded mode jobs run inline, no worker is needed")
+    # SimpleWorker runs jobs in this process, inside the app context this command already holds.
+    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    current_app.logger.info("worker stopped")

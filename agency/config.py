@@ -1,0 +1,80 @@
+"""Configuration: safe defaults, overridden from the environment."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _instance_dir() -> Path:
+    return Path(os.environ.get("AMIABLE_INSTANCE", ROOT / "instance"))
+
+
+def _secret_key() -> str:
+    """Return SECRET_KEY from the environment, or a key kept in the instance folder.
+
+    Embedded mode must start without any setup, yet sessions must survive a restart, so a random key
+    is generated once and stored beside the SQLite database.
+    """
+    if key := os.environ.get("SECRET_KEY"):
+        return key
+    path = _instance_dir() / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+class Config:
+    """Settings of one app instance; `create_app` reads them from a subclass or a dict."""
+
+    def __init__(self) -> None:
+        env = os.environ
+        instance = _instance_dir()
+        self.INSTANCE_DIR = str(instance)
+        self.SECRET_KEY = _secret_key()
+        self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or f"sqlite:///{instance / 'amiable.db'}"
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = env.get("REDIS_URL", "")
+        self.RQ_QUEUES = ["default"]
+        # Embedded mode runs periodic work on a thread of the web process; tests and CLI switch it off.
+        self.SCHEDULER_THREAD = env.get("AMIABLE_SCHEDULER_THREAD", "1") == "1"
+        self.DOCUMENTS_DIR = env.get("DOCUMENTS_DIR", str(instance / "documents"))
+
+        self.TWILIO_ACCOUNT_SID = env.get("TWILIO_ACCOUNT_SID", "")
+        self.TWILIO_AUTH_TOKEN = env.get("TWILIO_AUTH_TOKEN", "")
+        self.TWILIO_FROM = env.get("TWILIO_FROM", "")
+        # Only for tests and local fakes: where the twilio library sends its HTTP calls.
+        self.TWILIO_API_BASE = env.get("TWILIO_API_BASE", "")
+
+        self.SMTP_HOST = env.get("SMTP_HOST", "")
+        self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
+        self.SMTP_USER = env.get("SMTP_USER", "")
+        self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
+        self.SMTP_FROM = env.get("SMTP_FROM", "recouvrement@localhost")
+
+        self.BABEL_DEFAULT_LOCALE = "fr"
+        self.BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+        self.LANGUAGES = {"fr": "Français", "en": "English"}
+        self.BABEL_TRANSLATION_DIRECTORIES = str(ROOT / "translations")
+
+        self.BOOTSTRAP_SERVE_LOCAL = True
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.SESSION_COOKIE_SECURE = env.get("SESSION_COOKIE_SECURE", "0") == "1"
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.WTF_CSRF_ENABLED = True
+        # Behind a reverse proxy the public URL matters (Twilio signatures, links in e-mails).
+        self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
+        self.CASES_PER_PAGE = 50
+
+    @property
+    def embedded(self) -> bool:
+        """True when jobs run inline because no Redis is configured."""
+        return not self.REDIS_URL

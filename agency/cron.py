@@ -1,0 +1,14 @@
+"""Periodic jobs for real mode, read by `rq cron agency.cron --url $REDIS_URL`.
+
+Embedded mode runs the same list on a thread (agency.jobs.SchedulerThread); both take it from
+agency.jobs.PERIODIC, so a periodic job is declared once, with `@periodic`.
+"""
+
+from rq import cron
+
+from agency.jobs import PERIODIC, run_periodic
+from app import import_job_modules
+
+import_job_modules()
+for entry in PERIODIC:
+    cron.register(run_periodic, "default", args=(entry.name,), interval=entry.interval, name=entry.name)

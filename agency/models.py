@@ -1,0 +1,251 @@
+"""The agency's own rows: staff and client users, the agency profile, clients and mandates, audit."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from agency.db import BigId, Cents, UTCDateTime, db, enum_check, utcnow
+
+
+class Role(StrEnum):
+    ADMIN = "admin"
+    MANAGER = "manager"
+    COLLECTOR = "collector"
+    CLIENT = "client"  # a user of a creditor company, tied to one client
+
+    @property
+    def is_staff(self) -> bool:
+        return self is not Role.CLIENT
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "user_account"
+    __table_args__ = (
+        enum_check("role", [r.value for r in Role]),
+        # A client user belongs to exactly one client; agency staff to none.
+        sa.CheckConstraint("(role = 'client') = (client_id IS NOT NULL)", name="client_iff_client_role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(16))
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client | None] = relationship(back_populates="users")
+
+    def set_password(self, password: str) -> None:
+        """Store a slow salted hash (scrypt) of `password`."""
+        self.password_hash = generate_password_hash(password, method="scrypt")
+
+    def check_password(self, password: str) -> bool:
+        """Tell whether `password` matches the stored hash."""
+        return check_password_hash(self.password_hash, password)
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def is_staff(self) -> bool:
+        return self.role_enum.is_staff
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"
+
+
+class AgencyProfile(db.Model):
+    """The one agency running this platform: the facts every letter must print (R124-2, R124-4)."""
+
+    __tablename__ = "agency_profile"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    legal_form: Mapped[str] = mapped_column(sa.String(60), default="")
+    siren: Mapped[str] = mapped_column(sa.String(9), default="")
+    registration: Mapped[str] = mapped_column(sa.String(120), default="")  # e.g. "RCS Lyon 123 456 789"
+    vat_number: Mapped[str] = mapped_column(sa.String(20), default="")
+    address_line1: Mapped[str] = mapped_column(sa.String(200), default="")
+    address_line2: Mapped[str] = mapped_column(sa.String(200), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(16), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="FR")
+    phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    website: Mapped[str] = mapped_column(sa.String(200), default="")
+    trust_bank_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    trust_iban: Mapped[str] = mapped_column(sa.String(34), default="")
+    trust_bic: Mapped[str] = mapped_column(sa.String(11), default="")
+    insurer_name: Mapped[str] = mapped_column(sa.String(120), default="")
+    insurance_policy: Mapped[str] = mapped_column(sa.String(60), default="")
+    # Declaration to the procureur de la République before starting (R124-2).
+    prosecutor_declaration: Mapped[str] = mapped_column(sa.String(200), default="")
+
+
+class Jurisdiction(StrEnum):
+    FR = "FR"
+    US = "US"
+
+
+class RemittanceFrequency(StrEnum):
+    WEEKLY = "weekly"
+    FORTNIGHTLY = "fortnightly"
+    MONTHLY = "monthly"
+
+
+class Client(db.Model):
+    """A creditor company that places its unpaid invoices with the agency."""
+
+    __tablename__ = "client"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    siren: Mapped[str] = mapped_column(sa.String(9), default="")
+    vat_number: Mapped[str] = mapped_column(sa.String(20), default="")
+    address_line1: Mapped[str] = mapped_column(sa.String(200), default="")
+    address_line2: Mapped[str] = mapped_column(sa.String(200), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(16), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="FR")
+    email: Mapped[str] = mapped_column(sa.String(254), default="")
+    phone: Mapped[str] = mapped_column(sa.String(32), default="")
+    # Selects the legal-rate column: the rate depends on the creditor, not the debtor (L313-2).
+    is_private_individual: Mapped[bool] = mapped_column(default=False)
+    remittance_iban: Mapped[str] = mapped_column(sa.String(34), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    users: Mapped[list[User]] = relationship(back_populates="client")
+    mandates: Mapped[list[Mandate]] = relationship(back_populates="client", order_by="Mandate.starts_on")
+
+    def active_mandate(self, on: date) -> Mandate | None:
+        """Return the mandate in force on `on`, if any (R124-3: no collection without one)."""
+        return next((m for m in self.mandates if m.is_active_on(on)), None)
+
+    def __repr__(self) -> str:
+        return f"<Client {self.code}>"
+
+
+class Mandate(db.Model):
+    """The written collection mandate with a client: fee terms, remittance terms, what is claimed."""
+
+    __tablename__ = "mandate"
+    __table_args__ = (
+        sa.CheckConstraint("commission_bp BETWEEN 0 AND 10000", name="commission_range"),
+        sa.CheckConstraint("vat_bp BETWEEN 0 AND 10000", name="vat_range"),
+        sa.CheckConstraint("fixed_fee_cents >= 0", name="fixed_fee_non_negative"),
+        sa.CheckConstraint("remittance_delay_days BETWEEN 0 AND 31", name="remittance_delay_range"),
+        sa.CheckConstraint("contractual_rate_bp IS NULL OR contractual_rate_bp > 0", name="contractual_rate_positive"),
+        sa.CheckConstraint("max_discount_bp BETWEEN 0 AND 10000", name="max_discount_range"),
+        sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
+        enum_check("remittance_frequency", [f.value for f in RemittanceFrequency]),
+        enum_check("jurisdiction", [j.value for j in Jurisdiction]),
+        sa.UniqueConstraint("client_id", "reference"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    reference: Mapped[str] = mapped_column(sa.String(40))
+    signed_on: Mapped[date]
+    starts_on: Mapped[date]
+    ends_on: Mapped[date | None]
+    # Commission on collected amounts, in basis points (1 % = 100), plus an optional fee per case.
+    commission_bp: Mapped[int] = mapped_column(default=0)
+    fixed_fee_cents: Mapped[int] = mapped_column(Cents, default=0)
+    vat_bp: Mapped[int] = mapped_column(default=2000)
+    remittance_frequency: Mapped[str] = mapped_column(sa.String(16), default=RemittanceFrequency.MONTHLY.value)
+    # R124-6: funds go back to the client within one month of encashment unless agreed otherwise.
+    remittance_delay_days: Mapped[int] = mapped_column(default=30)
+    # Whether late-payment interest and the €40 indemnity (B2B) are claimed from debtors.
+    claims_penalties: Mapped[bool] = mapped_column(default=True)
+    contractual_rate_bp: Mapped[int | None]
+    # Largest discount on the balance the agency may grant in a settlement without asking the client.
+    max_discount_bp: Mapped[int] = mapped_column(default=0)
+    jurisdiction: Mapped[str] = mapped_column(sa.String(2), default=Jurisdiction.FR.value)
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+
+    client: Mapped[Client] = relationship(back_populates="mandates")
+
+    def is_active_on(self, on: date) -> bool:
+        """Tell whether the mandate is in force on `on`."""
+        return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+class AuditEvent(db.Model):
+    """Who did what, when, to which row, with the values before and after. Never updated or deleted."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (sa.Index("ix_audit_event_subject", "subject_type", "subject_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    # The actor as text too, so the trail still reads when the actor is a job, the API or a debtor.
+    actor_label: Mapped[str] = mapped_column(sa.String(200))
+    action: Mapped[str] = mapped_column(sa.String(64), index=True)
+    subject_type: Mapped[str] = mapped_column(sa.String(40))
+    subject_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    before: Mapped[dict | None] = mapped_column(sa.JSON)
+    after: Mapped[dict | None] = mapped_column(sa.JSON)
+    ip: Mapped[str | None] = mapped_column(sa.String(45))
+
+    actor: Mapped[User | None] = relationship()
+
+
+class SmsStatus(StrEnum):
+    OUTBOX = "outbox"  # embedded mode: kept locally, never sent
+    QUEUED = "queued"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    UNDELIVERED = "undelivered"
+    FAILED = "failed"
+    RECEIVED = "received"
+
+
+class SmsMessage(db.Model):
+    """One text message, sent through Twilio or kept in the local outbox; inbound replies too."""
+
+    __tablename__ = "sms_message"
+    __table_args__ = (
+        enum_check("direction", ["outbound", "inbound"]),
+        enum_check("status", [s.value for s in SmsStatus]),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(8), default="outbound")
+    to_number: Mapped[str] = mapped_column(sa.String(20), index=True)
+    from_number: Mapped[str] = mapped_column(sa.String(20), default="")
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(12))
+    provider_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    error: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class PeriodicRun(db.Model):
+    """When each periodic job last ran, so the admin can see that scheduled work is alive."""
+
+    __tablename__ = "periodic_run"
+
+    name: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str] = mapped_column(sa.Text, default="")

@@ -1,0 +1,131 @@
+"""Agency pages: sign-in, language, users, clients, agency profile, outbox, system status."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from agency import audit, sessions
+from agency.auth import permission_required
+from agency.clock import today
+from agency.db import db
+from agency.forms import ROLE_LABELS, LoginForm, UserForm
+from agency.jobs import PERIODIC, is_inline
+from agency.models import AgencyProfile, Client, PeriodicRun, Role, SmsMessage, User
+from agency.sms import twilio_enabled
+from agency.users import UserError, create_user
+
+bp = Blueprint("agency", __name__)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = sessions.authenticate(form.email.data, form.password.data)
+        db.session.commit()  # the audit event of a failed attempt is kept too
+        if user is None:
+            flash(_("Wrong e-mail or password."), "danger")
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("agency/login.html", form=form)
+
+
+def _safe_next(target: str | None) -> str:
+    """Follow ?next= only to a path of this site, never to another host."""
+    if target and not urlsplit(target).netloc and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("index")
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    audit.record("user.logout", actor=current_user, subject=current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(_("You are signed out."), "info")
+    return redirect(url_for("agency.login"))
+
+
+@bp.post("/language/<code>")
+def set_language(code: str):
+    if code not in current_app.config["LANGUAGES"]:
+        abort(404)
+    session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")))
+
+
+@bp.get("/admin/users")
+@permission_required("agency.users")
+def users():
+    rows = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
+    return render_template("agency/users.html", users=rows, role_labels=ROLE_LABELS, form=_user_form())
+
+
+@bp.post("/admin/users")
+@permission_required("agency.users")
+def create_user_view():
+    form = _user_form()
+    if form.validate_on_submit():
+        client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
+        try:
+            user = create_user(
+                email=form.email.data, name=form.name.data, role=Role(form.role.data),
+                password=form.password.data, client=client, actor=current_user,
+            )
+        except UserError as exc:
+            getattr(form, exc.field if exc.field != "client" else "client_id").errors.append(str(exc))
+        else:
+            audit.record("user.created", actor=current_user, subject=user,
+                         after={"email": user.email, "role": user.role, "client_id": user.client_id})
+            db.session.commit()
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for("agency.users"))
+    rows = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
+    return render_template("agency/users.html", users=rows, role_labels=ROLE_LABELS, form=form), 400
+
+
+def _user_form() -> UserForm:
+    form = UserForm()
+    clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
+    form.client_id.choices = [(0, "—")] + [(c.id, c.name) for c in clients]
+    return form
+
+
+@bp.get("/clients")
+@permission_required("clients.view")
+def clients():
+    rows = db.session.scalars(sa.select(Client).order_by(Client.name)).all()
+    return render_template("agency/clients.html", clients=rows, today=today())
+
+
+@bp.get("/admin/agency")
+@permission_required("agency.profile")
+def profile():
+    return render_template("agency/profile.html", profile=db.session.get(AgencyProfile, 1))
+
+
+@bp.get("/outbox")
+@permission_required("sms.outbox")
+def outbox():
+    rows = db.session.scalars(sa.select(SmsMessage).order_by(SmsMessage.id.desc()).limit(200)).all()
+    return render_template("agency/outbox.html", messages=rows, twilio=twilio_enabled())
+
+
+@bp.get("/admin/system")
+@permission_required("agency.system")
+def system():
+    runs = {r.name: r for r in db.session.scalars(sa.select(PeriodicRun))}
+    engine = db.engine.url
+    return render_template(
+        "agency/system.html", periodic=PERIODIC, runs=runs, database=engine.get_backend_name(),
+        inline=is_inline(), twilio=twilio_enabled(),
+    )

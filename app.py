@@ -1,0 +1,123 @@
+"""The Amiable application factory; `flask --app app …` uses the module-level `app`."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import threading
+from typing import Any
+
+from flask import Flask, current_app, redirect, render_template, request, session, url_for
+from flask_babel import Babel
+from flask_bootstrap import Bootstrap5
+from flask_login import current_user
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from agency import jobs
+from agency.auth import can, login_manager
+from agency.config import ROOT, Config
+from agency.db import configure_sqlite, db
+from agency.money import format_money
+from cases.labels import as_context as case_labels
+from debtors.labels import as_context as debtor_labels
+
+# Modules holding @job functions; imported so that workers and `rq cron` know every job.
+JOB_MODULES = ("agency.jobs",)
+BLUEPRINTS = ("agency.views:bp", "cases.views:bp", "debtors.views:bp")
+
+migrate = Migrate()
+csrf = CSRFProtect()
+babel = Babel()
+bootstrap = Bootstrap5()
+
+
+def import_job_modules() -> None:
+    """Import every module that declares jobs, so their @periodic registrations exist."""
+    for name in JOB_MODULES:
+        importlib.import_module(name)
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build an app: embedded mode by default, real mode from DATABASE_URL / REDIS_URL."""
+    app = Flask(__name__, template_folder="templates", static_folder="static")
+    app.config.from_object(Config())
+    app.config.update(config or {})
+    os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    if app.config["PROXY_FIX"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+
+    db.init_app(app)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    bootstrap.init_app(app)
+    jobs.init_app(app)
+    import_job_modules()
+
+    _register_blueprints(app)
+    _register_template_helpers(app)
+    _register_cli(app)
+    _start_scheduler(app)
+    return app
+
+
+def _select_locale() -> str:
+    """French unless the user or the session chose another language."""
+    chosen = session.get("lang") or getattr(current_user, "locale", None)
+    return chosen if chosen in current_app.config["LANGUAGES"] else "fr"
+
+
+def _register_blueprints(app: Flask) -> None:
+    for path in BLUEPRINTS:
+        module, attr = path.split(":")
+        app.register_blueprint(getattr(importlib.import_module(module), attr))
+
+    @app.get("/")
+    def index():
+        return redirect(url_for("cases.index"))
+
+    @app.errorhandler(403)
+    @app.errorhandler(404)
+    def error_page(error):
+        return render_template("error.html", error=error), error.code
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from flask_babel import get_locale
+
+    @app.context_processor
+    def helpers():
+        return {"can": can, "get_locale": get_locale, "languages": app.config["LANGUAGES"], "current_path": request.full_path,
+                **case_labels(), **debtor_labels()}
+
+    @app.template_filter("money")
+    def money_filter(cents: int | None, currency: str = "EUR") -> str:
+        return format_money(cents, currency, locale=str(get_locale() or "fr"))
+
+
+def _register_cli(app: Flask) -> None:
+    from agency.cli import agency_cli
+
+    importlib.import_module("cases.demo")  # adds `flask agency demo`
+    app.cli.add_command(agency_cli)
+
+
+def _start_scheduler(app: Flask) -> None:
+    """Embedded mode: run periodic jobs on a thread of the process that serves requests.
+
+    Started at the first request, so that CLI commands and the reloader's parent start no thread.
+    """
+    if app.config["REDIS_URL"] or app.testing or not app.config["SCHEDULER_THREAD"]:
+        return
+    started = threading.Lock()
+
+    @app.before_request
+    def start_once():
+        if started.acquire(blocking=False):
+            jobs.SchedulerThread(app).start()

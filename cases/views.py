@@ -1,0 +1,48 @@
+"""Case pages: the searchable list and the case file."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
+
+from agency.auth import can, get_scoped_or_404, permission_required
+from agency.clock import today
+from agency.db import db
+from agency.models import Client
+from cases import ledger
+from cases.models import ActionKind, Case, CaseStatus
+from cases.search import CaseFilters, search_cases
+
+bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.get("/")
+@permission_required("cases.view")
+def index():
+    args = request.args
+    filters = CaseFilters(
+        q=args.get("q", "")[:100],
+        status=args.get("status", ""),
+        client_id=args.get("client", type=int) if current_user.is_staff else None,
+        mine_user_id=current_user.id if args.get("mine") == "1" else None,
+    )
+    result = search_cases(current_user, filters, page=args.get("page", 1, type=int),
+                          per_page=current_app.config["CASES_PER_PAGE"])
+    clients = db.session.scalars(sa.select(Client).order_by(Client.name)).all() if current_user.is_staff else []
+    return render_template(
+        "cases/list.html", result=result, filters=filters, statuses=list(CaseStatus), clients=clients,
+        balances=ledger.balances([c.id for c in result.cases]),
+    )
+
+
+@bp.get("/<int:case_id>")
+@permission_required("cases.view")
+def show(case_id: int):
+    case = get_scoped_or_404(Case, case_id)
+    internal = can("cases.internal")
+    actions = [a for a in case.actions if internal or a.kind != ActionKind.NOTE]
+    return render_template(
+        "cases/show.html", case=case, balance=ledger.balance(case.id), actions=actions, internal=internal,
+        today=today(),
+    )

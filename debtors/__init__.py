@@ -1,0 +1,1 @@
+"""The people and companies who owe: identity, contact points, holds, contact rules."""

@@ -1,0 +1,146 @@
+"""Debtors, their contact points and the holds that stop collection contact."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agency.db import UTCDateTime, db, enum_check, utcnow
+
+
+class DebtorKind(StrEnum):
+    PERSON = "person"
+    COMPANY = "company"
+
+
+class HoldKind(StrEnum):
+    DISPUTE = "dispute"
+    INSOLVENCY = "insolvency"  # sauvegarde, redressement, liquidation: individual collection stops
+    OVER_INDEBTEDNESS = "over_indebtedness"  # surendettement: the debtor may not pay
+    DECEASED = "deceased"
+    CEASE_COMMUNICATION = "cease_communication"
+
+
+class ContactKind(StrEnum):
+    PHONE = "phone"
+    EMAIL = "email"
+    ADDRESS = "address"
+
+
+class ContactStatus(StrEnum):
+    UNVERIFIED = "unverified"
+    VALID = "valid"
+    WRONG = "wrong"  # wrong number, or the person reached is not the debtor
+    BOUNCED = "bounced"  # e-mail bounced, letter returned
+    INACTIVE = "inactive"
+
+
+class Debtor(db.Model):
+    """A person or a company that owes; known once to the agency, whatever the client."""
+
+    __tablename__ = "debtor"
+    __table_args__ = (
+        enum_check("kind", [k.value for k in DebtorKind]),
+        sa.CheckConstraint(
+            "(kind = 'company' AND company_name <> '') OR (kind = 'person' AND last_name <> '')",
+            name="has_name",
+        ),
+        sa.CheckConstraint("siren IS NULL OR length(siren) = 9", name="siren_length"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    title: Mapped[str] = mapped_column(sa.String(16), default="")  # M., Mme
+    first_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    last_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    company_name: Mapped[str] = mapped_column(sa.String(200), default="")
+    siren: Mapped[str | None] = mapped_column(sa.String(9), index=True)
+    birth_date: Mapped[date | None]
+    language: Mapped[str] = mapped_column(sa.String(8), default="fr")
+    timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
+    risk_score: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    contact_points: Mapped[list[ContactPoint]] = relationship(
+        back_populates="debtor", order_by="(ContactPoint.kind, ContactPoint.id)"
+    )
+    holds: Mapped[list[Hold]] = relationship(back_populates="debtor", order_by="Hold.started_at")
+
+    @property
+    def display_name(self) -> str:
+        if self.kind == DebtorKind.COMPANY:
+            return self.company_name
+        return " ".join(p for p in (self.title, self.first_name, self.last_name.upper()) if p)
+
+    @property
+    def active_holds(self) -> list[Hold]:
+        return [h for h in self.holds if h.ended_at is None]
+
+    def __repr__(self) -> str:
+        return f"<Debtor {self.id} {self.display_name}>"
+
+
+class ContactPoint(db.Model):
+    """A way to reach a debtor: a phone number (E.164), an e-mail address or a postal address."""
+
+    __tablename__ = "contact_point"
+    __table_args__ = (
+        enum_check("kind", [k.value for k in ContactKind]),
+        enum_check("status", [s.value for s in ContactStatus]),
+        sa.CheckConstraint("kind <> 'address' OR (city <> '' AND postcode <> '')", name="address_complete"),
+        sa.CheckConstraint("kind = 'address' OR value <> ''", name="value_present"),
+        sa.Index("ix_contact_point_kind_value", "kind", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtor.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(8))
+    label: Mapped[str] = mapped_column(sa.String(20), default="")  # mobile, home, work, billing…
+    value: Mapped[str] = mapped_column(sa.String(254), default="")  # E.164 phone or normalized e-mail
+    address_line1: Mapped[str] = mapped_column(sa.String(200), default="")
+    address_line2: Mapped[str] = mapped_column(sa.String(200), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(16), default="")
+    city: Mapped[str] = mapped_column(sa.String(100), default="")
+    country: Mapped[str] = mapped_column(sa.String(2), default="FR")
+    status: Mapped[str] = mapped_column(sa.String(12), default=ContactStatus.UNVERIFIED.value)
+    is_primary: Mapped[bool] = mapped_column(default=False)
+    sms_consent: Mapped[bool] = mapped_column(default=False)
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    source: Mapped[str] = mapped_column(sa.String(40), default="")  # placement, debtor, collector…
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    debtor: Mapped[Debtor] = relationship(back_populates="contact_points")
+
+    @property
+    def usable(self) -> bool:
+        return self.opted_out_at is None and self.status not in (ContactStatus.WRONG, ContactStatus.BOUNCED)
+
+
+class Hold(db.Model):
+    """A reason that stops collection contact with a debtor, from `started_at` until `ended_at`.
+
+    A dispute concerns one case (`case_id`); the other kinds stop contact on all the debtor's cases.
+    """
+
+    __tablename__ = "hold"
+    __table_args__ = (
+        enum_check("kind", [k.value for k in HoldKind]),
+        sa.CheckConstraint("kind <> 'dispute' OR case_id IS NOT NULL", name="dispute_has_case"),
+        sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtor.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("collection_case.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(24))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # e.g. the BODACC publication date of insolvency proceedings, from which the 2-month filing runs.
+    reference_date: Mapped[date | None]
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    debtor: Mapped[Debtor] = relationship(back_populates="holds")
