@@ -12,7 +12,7 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFProtect
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from agency import jobs
@@ -81,6 +81,10 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/")
     def index():
         return redirect(url_for("cases.index"))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error):
+        return render_template("error.html", error=error, csrf=True), 400
 
     @app.errorhandler(403)
     @app.errorhandler(404)

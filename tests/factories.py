@@ -41,7 +41,7 @@ def user(role: str | Role = Role.COLLECTOR, client: Client | None = None, **fiel
     if role is Role.CLIENT and client is None:
         client = globals()["client"]()
     n = next(_seq)
-    row = User(email=fields.pop("email", f"{role.value}{n}@example.test"), name=fields.pop("name", f"{role.value} {n}"),
+    row = User(email=fields.pop("email", f"{role.value}{n}@example.com").lower(), name=fields.pop("name", f"{role.value} {n}"),
                role=role.value, client=client, password_hash=_password_hash(), **fields)
     db.session.add(row)
     db.session.flush()
