@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
+from wtforms import SelectChoice
 
 from agency import audit, sessions
 from agency.auth import permission_required
@@ -96,7 +97,7 @@ def create_user_view():
 def _user_form() -> UserForm:
     form = UserForm()
     clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
-    form.client_id.choices = [(0, "—")] + [(c.id, c.name) for c in clients]
+    form.client_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in clients]
     return form
 
 
@@ -124,8 +125,7 @@ def outbox():
 @permission_required("agency.system")
 def system():
     runs = {r.name: r for r in db.session.scalars(sa.select(PeriodicRun))}
-    engine = db.engine.url
     return render_template(
-        "agency/system.html", periodic=PERIODIC, runs=runs, database=engine.get_backend_name(),
+        "agency/system.html", periodic=PERIODIC, runs=runs, database=db.session.get_bind().dialect.name,
         inline=is_inline(), twilio=twilio_enabled(),
     )

@@ -22,17 +22,20 @@ ROOT = Path(__file__).resolve().parent.parent
 BABEL_CFG = ROOT / "babel.cfg"
 FRENCH_PO = ROOT / "translations" / "fr" / "LC_MESSAGES" / "messages.po"
 UPDATE_COMMAND = (
-    ".venv/bin/pybabel extract -F babel.cfg -k _l -o /tmp/messages.pot . && "
-    ".venv/bin/pybabel update -i /tmp/messages.pot -d translations -l fr --no-fuzzy-matching"
+    "pybabel extract -F babel.cfg -k _l -o /tmp/messages.pot . && "
+    "pybabel update -i /tmp/messages.pot -d translations -l fr --no-fuzzy-matching"
 )
 HOW_TO_FIX = (
-    f"\nUpdate the catalogue:\n  {UPDATE_COMMAND}\n"
+    "\nUpdate the catalogue from the repository root (virtualenv active, or .venv/bin/pybabel):\n"
+    f"  {UPDATE_COMMAND}\n"
     "then translate the new entries of translations/fr/LC_MESSAGES/messages.po (leave no fuzzy flag)."
 )
 # A printf directive, named or not, or the literal %%.
 DIRECTIVE = re.compile(r"%(?:\((\w+)\))?[#0 +-]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?([diouxXeEfFgGcrsa%])")
 # A call of a translation function: the files that make one must be covered by babel.cfg.
-TRANSLATES = re.compile(r"(?<![\w.])(?:_|_l|gettext|ngettext|lazy_gettext|lazy_ngettext|pgettext|npgettext)\(")
+TRANSLATES = re.compile(
+    r"(?<![\w.])(?:_|_l|gettext|ngettext|lazy_gettext|lazy_ngettext|pgettext|npgettext)\("
+)
 SOURCE_SUFFIXES = {".py", ".html", ".txt", ".j2", ".jinja"}
 NOT_SOURCES = {"instance", "test-artifacts", "build", "node_modules"}  # generated or local folders
 
@@ -69,8 +72,10 @@ def test_every_msgid_of_the_sources_has_a_french_translation(extracted, french):
     for message in extracted:
         if not message.id:
             continue
-        where = ", ".join(f"{Path(path).relative_to(ROOT) if Path(path).is_absolute() else path}:{line}"
-                          for path, line in message.locations[:3])
+        where = ", ".join(
+            f"{Path(path).relative_to(ROOT) if Path(path).is_absolute() else path}:{line}"
+            for path, line in message.locations[:3]
+        )
         entry = french.get(message.id)
         if entry is None:
             problems.append(f"missing       {_label(message)}  ({where})")
@@ -81,7 +86,9 @@ def test_every_msgid_of_the_sources_has_a_french_translation(extracted, french):
         elif not all(_forms(entry)):
             problems.append(f"untranslated  {_label(message)}  ({where})")
     assert not problems, (
-        f"{len(problems)} msgid(s) of the sources lack a French translation:\n  " + "\n  ".join(problems) + HOW_TO_FIX
+        f"{len(problems)} msgid(s) of the sources lack a French translation:\n  "
+        + "\n  ".join(problems)
+        + HOW_TO_FIX
     )
 
 
@@ -100,14 +107,18 @@ def test_translations_keep_the_placeholders_of_the_msgid(french):
                 # The first French form (n = 0 or 1) may follow the English singular; the other, the plural.
                 allowed = [plural, singular] if index == 0 else [plural]
                 if form and _directives(form) not in allowed:
-                    problems.append(f"{_label(message)} msgstr[{index}] {form!r}: {_directives(form)}, expected {plural}")
+                    problems.append(
+                        f"{_label(message)} msgstr[{index}] {form!r}: {_directives(form)}, expected {plural}"
+                    )
         elif message.string and _directives(message.string) != _directives(message.id):
             problems.append(
                 f"{_label(message)} -> {message.string!r}: {_directives(message.string)}, expected {_directives(message.id)}"
             )
         for form in _forms(message):
             if form and "%" in DIRECTIVE.sub("", form):
-                problems.append(f"{_label(message)}: stray '%' in {form!r} (a literal percent is written '%%')")
+                problems.append(
+                    f"{_label(message)}: stray '%' in {form!r} (a literal percent is written '%%')"
+                )
     assert not problems, "placeholders differ between msgid and translation:\n  " + "\n  ".join(problems)
 
 
@@ -124,14 +135,17 @@ def test_babel_cfg_covers_every_file_that_translates():
     ignored = [pattern for pattern, method in method_map if method == "ignore"]
     uncovered = []
     for folder, dirnames, filenames in os.walk(ROOT):
-        relative_folder = Path(folder).relative_to(ROOT).as_posix()
+        prefix = Path(folder).relative_to(ROOT).as_posix() + "/"
+        prefix = "" if prefix == "./" else prefix
         dirnames[:] = [
-            d for d in dirnames
-            if not d.startswith((".", "_")) and d not in NOT_SOURCES
-            and not any(pathmatch(p, f"{relative_folder}/{d}".lstrip("./")) for p in ignored)
+            d
+            for d in dirnames
+            if not d.startswith((".", "_"))
+            and d not in NOT_SOURCES
+            and not any(pathmatch(pattern, prefix + d) for pattern in ignored)
         ]
         for name in filenames:
-            relative = f"{relative_folder}/{name}".lstrip("./") if relative_folder != "." else name
+            relative = prefix + name
             if Path(name).suffix not in SOURCE_SUFFIXES:
                 continue
             if not TRANSLATES.search((ROOT / relative).read_text(errors="replace")):
@@ -139,8 +153,9 @@ def test_babel_cfg_covers_every_file_that_translates():
             method = next((m for pattern, m in method_map if pathmatch(pattern, relative)), None)
             if method in (None, "ignore"):
                 uncovered.append(relative)
-    assert not uncovered, "babel.cfg extracts nothing from these files, which call a translation function:\n  " + (
-        "\n  ".join(uncovered)
+    assert not uncovered, (
+        "babel.cfg extracts nothing from these files, which call a translation function:\n  "
+        + ("\n  ".join(uncovered))
     )
 
 
@@ -172,22 +187,16 @@ def test_login_page_is_french_by_default_and_english_on_request(client, compiled
     assert "Se connecter" in client.get("/login").get_data(as_text=True)
 
 
-class _Anything(dict):
-    """Values for any placeholder: 7 for %d and the like, its own name for %s."""
-
-    def __missing__(self, key):
-        return 7
-
-
 def test_plural_messages_follow_the_french_rule(app, compiled_french):
     """French uses the singular for 0 and 1, the plural from 2 on."""
     from flask_babel import force_locale, ngettext
 
+    assert compiled_french.num_plurals == 2 and compiled_french.plural_expr == "(n > 1)"
     plurals = [m for m in compiled_french if m.id and isinstance(m.id, tuple)]
     with app.test_request_context(), force_locale("fr"):
         for message in plurals:
-            names = {name for name, _kind in DIRECTIVE.findall(" ".join(message.id)) if name and name != "num"}
-            variables = {name: 7 for name in names}
+            names = {name for name, _kind in DIRECTIVE.findall(" ".join(message.id)) if name}
+            variables = {name: 7 for name in names - {"num"}}
             for num, form in ((0, 0), (1, 0), (2, 1), (31, 1)):
-                expected = message.string[form] % _Anything(variables, num=num)
-                assert ngettext(*message.id, num, **variables) == expected
+                expected = message.string[form] % dict(variables, num=num)
+                assert ngettext(*message.id, num, **variables) == expected, (message.id, num)

@@ -3,7 +3,8 @@
 The live server has its own app and database (committed rows, served from another thread), so these
 tests take no part in the per-test rolled-back transaction of tests/conftest.py: every e2e module
 sets `pytestmark = [pytest.mark.e2e, pytest.mark.no_db]`. Tests that change data (the admin creating
-a user) must use names no other test relies on.
+a user) must use names no other test relies on. Pages are checked in French, so the catalog must be
+compiled first (`make translations`, which `make test` runs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
 from tests import factories
+from tests.e2e.helpers import FRENCH_MO, FRENCH_PO
 
 CHROMIUM = os.environ.get("AMIABLE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -128,6 +130,9 @@ def _seed() -> dict:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory) -> Iterator[World]:
     """Serve a freshly migrated and seeded app on 127.0.0.1 from a daemon thread."""
+    # The tests read the French UI: without a compiled, current catalog every page is in English.
+    if not (FRENCH_PO.exists() and FRENCH_MO.exists()) or FRENCH_MO.stat().st_mtime < FRENCH_PO.stat().st_mtime:
+        pytest.fail(f"{FRENCH_MO} is missing or older than its .po: run `make translations` first")
     tmp_dir = tmp_path_factory.mktemp("e2e-instance")
     saved_instance = os.environ.get("AMIABLE_INSTANCE")
     os.environ["AMIABLE_INSTANCE"] = str(tmp_dir)

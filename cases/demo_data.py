@@ -1,0 +1,372 @@
+"""Pure generation of the French demo dataset: agency, clients, debtors and case stories (no database).
+
+Everything is drawn from one seeded `random.Random` and one seeded Faker, so a run is reproducible for a
+given day. Money is built as integer cents with `randint`, never through floats.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from random import Random
+from zoneinfo import ZoneInfo
+
+import phonenumbers
+from faker import Faker
+from schwifty import IBAN
+from stdnum import luhn
+from stdnum.fr import siren as siren_number
+
+from cases.intake import ClaimInput
+
+SEED = 2026
+PARIS = ZoneInfo("Europe/Paris")
+MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+          "novembre", "décembre")
+# Real towns, so that letters look right; Faker's French cities are invented names.
+TOWNS = (("69003", "Lyon"), ("69100", "Villeurbanne"), ("13005", "Marseille"), ("31000", "Toulouse"),
+         ("33000", "Bordeaux"), ("44000", "Nantes"), ("59000", "Lille"), ("67000", "Strasbourg"),
+         ("35000", "Rennes"), ("34000", "Montpellier"), ("06000", "Nice"), ("38000", "Grenoble"),
+         ("42000", "Saint-Étienne"), ("21000", "Dijon"), ("37000", "Tours"), ("63000", "Clermont-Ferrand"),
+         ("75011", "Paris"), ("75018", "Paris"), ("93100", "Montreuil"), ("92100", "Boulogne-Billancourt"),
+         ("76000", "Rouen"), ("51100", "Reims"), ("49000", "Angers"), ("87000", "Limoges"), ("26000", "Valence"))
+# Blocks ARCEP reserves for fiction: valid numbers that ring nobody (01 99 00, 04 65 71, 05 36 49…).
+FICTION_LANDLINES = ("+33199", "+33261", "+33353", "+33465", "+33536")
+TRADES = ("Boulangerie", "Restaurant", "Épicerie", "Garage", "Transports", "Menuiserie", "Pharmacie",
+          "Brasserie", "Boucherie", "Cave", "Hôtel", "Plomberie", "Café", "Traiteur", "Fromagerie")
+LEGAL_FORMS = ("SARL", "SAS", "EURL", "SASU", "SNC")
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    code: str
+    name: str
+    siren_body: str  # 8 digits; the Luhn check digit is computed
+    address_line1: str
+    postcode: str
+    city: str
+    phone: str
+    email: str
+    bank_code: str  # bank + branch (10 digits) of the remittance account
+    commission_bp: int
+    fixed_fee_cents: int
+    claims_penalties: bool
+    max_discount_bp: int
+    invoice_prefix: str
+    customer_prefix: str
+    takes_persons: bool  # a B2B wholesaler has only business customers
+    descriptions: tuple[str, ...]
+
+
+CLIENTS = (
+    ClientSpec("ENERGIA", "Énergia Sud-Est SA", "51234987", "12 boulevard de Dunkerque", "13002", "Marseille",
+               "+33465710120", "recouvrement@energia-sud-est.example", "3000301234", 1200, 500, False, 1000,
+               "EN", "PDL", True,
+               ("Facture d'électricité — {month} {year}", "Facture de gaz naturel — {month} {year}",
+                "Facture de régularisation annuelle {year}", "Facture de mise en service")),
+    ClientSpec("GROSSISTE", "Comptoir Rhodanien de Distribution SAS", "44871236", "4 rue Marcel Mérieux",
+               "69960", "Corbas", "+33465710230", "comptabilite@comptoir-rhodanien.example", "3000200458",
+               1500, 0, True, 500, "CRD-", "C", False,
+               ("Livraison de marchandises — bon n° {n}", "Fournitures d'épicerie — {month} {year}",
+                "Commande de boissons — {month} {year}", "Produits frais — semaine {n}")),
+    ClientSpec("TELECOM", "Fibréa Télécom SAS", "79032158", "27 rue de Clichy", "75009", "Paris",
+               "+33199000450", "impayes@fibrea-telecom.example", "1090700912", 2000, 300, False, 1500,
+               "FT", "L", True,
+               ("Abonnement fibre — {month} {year}", "Forfait mobile — {month} {year}",
+                "Frais de résiliation anticipée", "Box non restituée")),
+)
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    password: str
+    role: str
+    name: str
+    client_code: str | None = None
+
+
+USERS = (
+    DemoUser("admin@amiable.test", "admin-demo-2026", "admin", "Isabelle Moreau"),
+    DemoUser("manager@amiable.test", "manager-demo-2026", "manager", "Julien Garnier"),
+    DemoUser("collector@amiable.test", "collector-demo-2026", "collector", "Camille Roux"),
+    DemoUser("client@amiable.test", "client-demo-2026", "client", "Nathalie Perrin", CLIENTS[0].code),
+)
+
+
+def siren_from(body: str) -> str:
+    """Return the 9-digit SIREN made of the 8-digit `body` and its Luhn check digit."""
+    return body + luhn.calc_check_digit(body)
+
+
+def random_siren(rng: Random) -> str:
+    """Draw a SIREN with a valid check digit."""
+    number = siren_from(f"{rng.randint(10_000_000, 99_999_999)}")
+    assert siren_number.is_valid(number)
+    return number
+
+
+def french_iban(bank_and_branch: str, account: str) -> tuple[str, str]:
+    """Return a checksum-valid French IBAN (RIB key included) and its bank's BIC."""
+    iban = IBAN.generate("FR", bank_code=bank_and_branch, account_code=account)
+    return iban.compact, str(iban.bic or "")
+
+
+def random_mobile(rng: Random, taken: set[str]) -> str:
+    """Draw an unused French mobile number (06/07) that libphonenumber accepts, in E.164."""
+    while True:
+        number = f"+33{rng.choice('67')}{rng.randint(0, 99_999_999):08d}"
+        if number not in taken and phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            taken.add(number)
+            return number
+
+
+def fiction_landline(rng: Random, taken: set[str]) -> str:
+    """Draw an unused landline from the blocks reserved for fiction."""
+    while True:
+        number = f"{rng.choice(FICTION_LANDLINES)}{rng.randint(0, 999_999):06d}"
+        if number not in taken and phonenumbers.is_valid_number(phonenumbers.parse(number)):
+            taken.add(number)
+            return number
+
+
+def amount_cents(rng: Random, business: bool) -> int:
+    """Draw an invoice amount from €35 to €25,000, most of them small, as integer cents."""
+    # Bands of a log-normal-like spread; businesses owe larger invoices than households.
+    bands = ((3_500, 15_000), (15_000, 60_000), (60_000, 250_000), (250_000, 800_000), (800_000, 2_500_000))
+    weights = (8, 25, 35, 22, 10) if business else (45, 35, 15, 4, 1)
+    low, high = rng.choices(bands, weights)[0]
+    return rng.randint(low, high)
+
+
+def split_cents(rng: Random, total: int, parts: int) -> list[int]:
+    """Split `total` cents into `parts` positive integer amounts that add up exactly."""
+    parts = max(1, min(parts, total))
+    cuts = sorted(rng.sample(range(1, total), parts - 1)) if parts > 1 else []
+    bounds = [0, *cuts, total]
+    return [b - a for a, b in zip(bounds, bounds[1:], strict=False)]
+
+
+def slug(text: str) -> str:
+    """Return `text` as lowercase ASCII with dashes, for e-mail addresses."""
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return "-".join("".join(c if c.isalnum() else " " for c in ascii_text.lower()).split())
+
+
+def business_time(day: date, rng: Random) -> datetime:
+    """Return a UTC time on `day` within the FR calling hours (10:00–13:00, 14:00–20:00 Paris)."""
+    hour = rng.choice((10, 11, 12, 14, 15, 16, 17, 18, 19))
+    local = datetime.combine(day, time(hour, rng.randrange(0, 60, 5)), tzinfo=PARIS)
+    return local.astimezone(UTC)
+
+
+def workday(day: date) -> date:
+    """Move a weekend day back to the Friday before, when collectors work."""
+    return day - timedelta(days=max(0, day.weekday() - 4))
+
+
+def between(rng: Random, start: date, end: date) -> date:
+    """Draw a day from `start` to `end` (or `start` when the range is empty)."""
+    return start + timedelta(days=rng.randint(0, max(0, (end - start).days)))
+
+
+def agency_profile() -> dict:
+    """Return the fields of the demo agency's profile."""
+    siren = siren_from("83145729")
+    iban, bic = french_iban("3000400805", "00011223344")
+    return {
+        "name": "Delorme & Associés Recouvrement", "legal_form": "SAS", "siren": siren,
+        "registration": f"RCS Lyon {siren_number.format(siren)}", "vat_number": siren_number.to_tva(siren),
+        "address_line1": "18 rue de la République", "address_line2": "3e étage", "postcode": "69002",
+        "city": "Lyon", "country": "FR", "phone": "+33465710042", "email": "contact@delorme-recouvrement.example",
+        "website": "https://www.delorme-recouvrement.example", "trust_bank_name": "BNP Paribas Lyon République",
+        "trust_iban": iban, "trust_bic": bic, "insurer_name": "MMA IARD Assurances Mutuelles",
+        "insurance_policy": "RCP 114 287 653",
+        "prosecutor_declaration": "Déclaration écrite au procureur de la République près le tribunal judiciaire"
+                                  " de Lyon, reçue le 4 février 2019 (art. R124-2 CPCE)",
+    }
+
+
+def client_fields(spec: ClientSpec) -> dict:
+    """Return the columns of a demo client."""
+    siren = siren_from(spec.siren_body)
+    iban, _ = french_iban(spec.bank_code, f"000{spec.siren_body}")
+    return {"code": spec.code, "name": spec.name, "siren": siren, "vat_number": siren_number.to_tva(siren),
+            "address_line1": spec.address_line1, "postcode": spec.postcode, "city": spec.city, "country": "FR",
+            "phone": spec.phone, "email": spec.email, "remittance_iban": iban}
+
+
+def mandate_fields(spec: ClientSpec, today: date) -> dict:
+    """Return the columns of a client's mandate, in force since well before the oldest demo case."""
+    starts_on = date(today.year - 2, 1, 1)
+    return {"reference": f"CONV-{spec.code}-{starts_on.year}", "signed_on": starts_on - timedelta(days=15),
+            "starts_on": starts_on, "commission_bp": spec.commission_bp, "fixed_fee_cents": spec.fixed_fee_cents,
+            "vat_bp": 2000, "remittance_frequency": "monthly", "remittance_delay_days": 30,
+            "claims_penalties": spec.claims_penalties, "max_discount_bp": spec.max_discount_bp,
+            "jurisdiction": "FR", "notes": "Convention de recouvrement amiable (art. R124-3 CPCE)."}
+
+
+@dataclass
+class ContactSpec:
+    kind: str
+    label: str = ""
+    value: str = ""
+    address_line1: str = ""
+    postcode: str = ""
+    city: str = ""
+    status: str = "valid"
+    is_primary: bool = False
+    sms_consent: bool = False
+    opted_out_at: datetime | None = None
+
+
+@dataclass
+class HoldSpec:
+    kind: str
+    reason: str
+    started_on: date | None = None  # set once the debtor's cases are known: the hold comes after them
+    reference_date: date | None = None
+
+
+@dataclass
+class DebtorSpec:
+    kind: str
+    title: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company_name: str = ""
+    siren: str | None = None
+    birth_date: date | None = None
+    contacts: list[ContactSpec] = field(default_factory=list)
+    hold: HoldSpec | None = None
+
+
+PERSON_HOLDS = (
+    ("over_indebtedness", "Dossier de surendettement déclaré recevable par la commission de la Banque de France."),
+    ("deceased", "Décès signalé par un proche ; acte de décès demandé, succession à identifier."),
+    ("cease_communication", "Le débiteur demande par écrit que cessent les appels ; courrier uniquement."),
+)
+COMPANY_HOLDS = (
+    ("insolvency", "Redressement judiciaire publié au BODACC ; créance à déclarer au mandataire judiciaire."),
+    ("insolvency", "Liquidation judiciaire publiée au BODACC ; déclaration de créance au liquidateur."),
+    ("cease_communication", "Le gérant exige que toute demande passe par son avocat."),
+)
+
+
+def debtors(fake: Faker, rng: Random, count: int, today: date) -> list[DebtorSpec]:
+    """Draw `count` debtors, about two thirds of them households, with their contact points and holds."""
+    taken: set[str] = set()
+    result = []
+    for _ in range(count):
+        spec = _company(fake, rng) if rng.random() < 0.35 else _person(fake, rng)
+        spec.contacts = _contacts(fake, rng, spec, taken, today)
+        if rng.random() < 0.05:
+            kind, reason = rng.choice(COMPANY_HOLDS if spec.kind == "company" else PERSON_HOLDS)
+            spec.hold = HoldSpec(kind, reason)
+        result.append(spec)
+    return result
+
+
+def _person(fake: Faker, rng: Random) -> DebtorSpec:
+    female = rng.random() < 0.5
+    return DebtorSpec(
+        kind="person", title="Mme" if female else "M.",
+        first_name=fake.first_name_female() if female else fake.first_name_male(), last_name=fake.last_name(),
+        birth_date=fake.date_of_birth(minimum_age=19, maximum_age=88),
+    )
+
+
+def _company(fake: Faker, rng: Random) -> DebtorSpec:
+    name = f"{rng.choice(TRADES)} {fake.last_name()} {rng.choice(LEGAL_FORMS)}"
+    return DebtorSpec(kind="company", company_name=name, siren=random_siren(rng))
+
+
+def _contacts(fake: Faker, rng: Random, spec: DebtorSpec, taken: set[str], today: date) -> list[ContactSpec]:
+    postcode, city = rng.choice(TOWNS)
+    company = spec.kind == "company"
+    contacts = [ContactSpec("address", "siège" if company else "domicile", address_line1=fake.street_address(),
+                            postcode=postcode, city=city, is_primary=True,
+                            status=rng.choices(("valid", "unverified", "bounced"), (70, 25, 5))[0])]
+    if company:
+        contacts.append(ContactSpec("phone", "standard", fiction_landline(rng, taken), is_primary=True))
+    if company or rng.random() < 0.93:
+        mobile = ContactSpec("phone", "mobile dirigeant" if company else "mobile", random_mobile(rng, taken),
+                             status=rng.choices(("valid", "unverified", "wrong"), (60, 33, 7))[0],
+                             is_primary=not company, sms_consent=rng.random() < 0.5)
+        if rng.random() < 0.05:  # answered STOP to an earlier text
+            mobile.sms_consent = False
+            mobile.opted_out_at = business_time(today - timedelta(days=rng.randint(5, 200)), rng)
+        contacts.append(mobile)
+    if rng.random() < (0.8 if company else 0.6):
+        local = "comptabilite" if company else f"{slug(spec.first_name)}.{slug(spec.last_name)}"
+        domain = f"{slug(spec.company_name)}.example" if company else fake.safe_domain_name()
+        contacts.append(ContactSpec("email", "e-mail", f"{local}@{domain}",
+                                    status=rng.choices(("valid", "unverified", "bounced"), (55, 40, 5))[0]))
+    return contacts
+
+
+@dataclass
+class CasePlan:
+    client_code: str
+    debtor_index: int
+    kind: str
+    status: str
+    opened_on: date
+    client_reference: str
+    claims: list[ClaimInput]
+
+
+# How a demo portfolio is spread; a held debtor's cases are all on hold instead.
+STATUS_WEIGHTS = {"new": 8, "active": 36, "promise": 10, "paid": 22, "closed": 8, "dispute": 5, "escalated": 3}
+# The oldest a case of each status can be (days); paid, closed and escalated cases need a longer past.
+MIN_AGE_DAYS = {"new": 0, "paid": 120, "closed": 120, "escalated": 120}
+
+
+def case_plans(rng: Random, debtors: list[DebtorSpec], count: int, today: date) -> list[CasePlan]:
+    """Plan `count` cases, at least one per debtor, some debtors owing several or to several clients."""
+    clients = {c.code: c for c in CLIENTS}
+    numbers = {code: iter(range(rng.randint(1_000, 9_000), 10**6)) for code in clients}
+    customers: dict[tuple[str, int], str] = {}
+    picks = list(range(len(debtors))) + [rng.randrange(len(debtors)) for _ in range(count - len(debtors))]
+    plans = []
+    for index in picks:
+        debtor = debtors[index]
+        client = clients[_client_code(rng, debtor)]
+        kind = "b2b" if debtor.kind == "company" else "b2c"
+        status = "hold" if debtor.hold else rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+        opened_on = _opened_on(rng, status, today)
+        reference = customers.setdefault((client.code, index), f"{client.customer_prefix}{rng.randint(10**8, 10**9 - 1)}")
+        claims = _claims(rng, client, kind == "b2b", opened_on, numbers[client.code])
+        plans.append(CasePlan(client.code, index, kind, status, opened_on, reference, claims))
+    plans.sort(key=lambda plan: plan.opened_on)  # so that case references follow the calendar
+    return plans
+
+
+def _client_code(rng: Random, debtor: DebtorSpec) -> str:
+    if debtor.kind == "company":
+        return rng.choices(("GROSSISTE", "ENERGIA", "TELECOM"), (55, 25, 20))[0]
+    return rng.choice([c.code for c in CLIENTS if c.takes_persons])
+
+
+def _opened_on(rng: Random, status: str, today: date) -> date:
+    if status == "new":
+        return today - timedelta(days=rng.randint(0, 14))
+    # Within the last 18 months, and old enough for the story the status tells.
+    return today - timedelta(days=rng.randint(MIN_AGE_DAYS.get(status, 45), 540))
+
+
+def _claims(rng: Random, client: ClientSpec, business: bool, opened_on: date, numbers) -> list[ClaimInput]:
+    count = rng.choices((1, 2, 3, 4), (50, 25, 15, 10))[0]
+    # Due from 10 days to 3 years before placement; a client places consecutive monthly invoices together.
+    oldest_due = opened_on - timedelta(days=rng.randint(10 + 30 * (count - 1), 1095))
+    claims = []
+    for i in range(count):
+        due = oldest_due + timedelta(days=30 * i)
+        issued = due - timedelta(days=30 if business else 14)
+        text = rng.choice(client.descriptions).format(month=MONTHS[issued.month - 1], year=issued.year,
+                                                       n=rng.randint(1_000, 99_999))
+        claims.append(ClaimInput(invoice_number=f"{client.invoice_prefix}{issued.year}{next(numbers):06d}",
+                                 issue_date=issued, due_date=due, amount_cents=amount_cents(rng, business),
+                                 description=text))
+    return claims

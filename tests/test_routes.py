@@ -1,0 +1,75 @@
+"""Walk every route of the app as each role: login required, role permission, tenant scope."""
+
+from __future__ import annotations
+
+import pytest
+
+from agency.auth import PERMISSIONS
+from agency.models import Role
+from tests import factories
+from tests.conftest import IsolatedClient, login
+
+PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "index"}
+ROLES = [r.value for r in Role]
+
+
+def get_routes(app):
+    """Return (endpoint, rule, view) for every GET route except the public ones."""
+    return [
+        (rule.endpoint, rule, app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and rule.endpoint not in PUBLIC
+    ]
+
+
+def test_every_non_public_view_declares_a_permission(app):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in PUBLIC or rule.endpoint == "agency.logout":
+            continue
+        view = app.view_functions[rule.endpoint]
+        assert getattr(view, "permission", None) in PERMISSIONS, f"{rule.rule} has no permission check"
+
+
+@pytest.fixture
+def world(db_session):
+    """Two clients with a case each, and a user per role; client users belong to client A."""
+    client_a, client_b = factories.client(), factories.client()
+    case_a = factories.case(client_row=client_a)
+    case_b = factories.case(client_row=client_b)
+    users = {role: factories.user(role, client=client_a if role == "client" else None) for role in ROLES}
+    db_session.commit()
+    return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor}
+
+
+def build_url(rule, world, own: bool = True) -> str:
+    values = {}
+    for arg in rule.arguments:
+        if arg == "case_id":
+            values[arg] = world["case_a" if own else "case_b"].id
+        elif arg == "debtor_id":
+            values[arg] = world["debtor"].id
+        else:
+            raise AssertionError(f"the route walk does not know how to fill <{arg}> in {rule.rule}")
+    return rule.build(values)[1]
+
+
+def test_anonymous_users_are_sent_to_login_everywhere(app, world):
+    web = app.test_client()
+    for endpoint, rule, _view in get_routes(app):
+        response = web.get(build_url(rule, world))
+        assert response.status_code == 302, endpoint
+        assert response.headers["Location"].startswith("/login"), endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_reaches_exactly_its_routes_and_only_its_tenant(app, world, role):
+    app.test_client_class = IsolatedClient
+    web = app.test_client()
+    assert login(web, world["users"][role].email).status_code == 302
+    for endpoint, rule, view in get_routes(app):
+        allowed = Role(role) in PERMISSIONS[view.permission]
+        response = web.get(build_url(rule, world))
+        assert response.status_code == (200 if allowed else 403), f"{role} {endpoint}"
+        if allowed and "case_id" in rule.arguments:
+            other = web.get(build_url(rule, world, own=False))
+            assert other.status_code == (404 if role == "client" else 200), f"{role} {endpoint} other tenant"
