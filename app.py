@@ -97,8 +97,14 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def helpers():
-        return {"can": can, "get_locale": get_locale, "languages": app.config["LANGUAGES"], "current_path": request.full_path,
-                **case_labels(), **debtor_labels()}
+        return {
+            "can": can,
+            "get_locale": get_locale,
+            "languages": app.config["LANGUAGES"],
+            "current_path": request.full_path,
+            **case_labels(),
+            **debtor_labels(),
+        }
 
     @app.template_filter("money")
     def money_filter(cents: int | None, currency: str = "EUR") -> str:

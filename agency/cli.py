@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 
 from agency import audit
 from agency.db import db
-from agency.models import Client, Role, User
+from agency.models import Client, Role
 from agency.users import UserError, create_user
 
 agency_cli = AppGroup("agency", help="Agency administration: users, demo data, background worker.")
@@ -29,7 +29,9 @@ def create_user_command(email: str, name: str, role: str, client_code: str | Non
         if client is None:
             raise click.BadParameter(f"no client with code {client_code!r}", param_hint="--client")
     try:
-        user = create_user(email=email, name=name, role=Role(role), password=password, client=client, actor=None)
+        user = create_user(
+            email=email, name=name, role=Role(role), password=password, client=client, actor=None
+        )
     except UserError as exc:
         raise click.UsageError(f"{exc.field}: {exc}") from exc
     audit.record("user.created", actor=None, subject=user, actor_label="cli", after={"email": user.email})

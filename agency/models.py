@@ -151,7 +151,9 @@ class Mandate(db.Model):
         sa.CheckConstraint("vat_bp BETWEEN 0 AND 10000", name="vat_range"),
         sa.CheckConstraint("fixed_fee_cents >= 0", name="fixed_fee_non_negative"),
         sa.CheckConstraint("remittance_delay_days BETWEEN 0 AND 31", name="remittance_delay_range"),
-        sa.CheckConstraint("contractual_rate_bp IS NULL OR contractual_rate_bp > 0", name="contractual_rate_positive"),
+        sa.CheckConstraint(
+            "contractual_rate_bp IS NULL OR contractual_rate_bp > 0", name="contractual_rate_positive"
+        ),
         sa.CheckConstraint("max_discount_bp BETWEEN 0 AND 10000", name="max_discount_range"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
         enum_check("remittance_frequency", [f.value for f in RemittanceFrequency]),
@@ -169,7 +171,9 @@ class Mandate(db.Model):
     commission_bp: Mapped[int] = mapped_column(default=0)
     fixed_fee_cents: Mapped[int] = mapped_column(Cents, default=0)
     vat_bp: Mapped[int] = mapped_column(default=2000)
-    remittance_frequency: Mapped[str] = mapped_column(sa.String(16), default=RemittanceFrequency.MONTHLY.value)
+    remittance_frequency: Mapped[str] = mapped_column(
+        sa.String(16), default=RemittanceFrequency.MONTHLY.value
+    )
     # R124-6: funds go back to the client within one month of encashment unless agreed otherwise.
     remittance_delay_days: Mapped[int] = mapped_column(default=30)
     # Whether late-payment interest and the €40 indemnity (B2B) are claimed from debtors.

@@ -21,8 +21,13 @@ def authenticate(email: str, password: str) -> User | None:
         user.last_login_at = utcnow()
         audit.record("user.login", actor=user, subject=user)
         return user
-    audit.record("user.login_failed", actor=None, subject_type="user", subject=user,
-                 actor_label=email[:200], after={"email": email[:200]})
+    audit.record(
+        "user.login_failed",
+        actor=None,
+        subject_type="user",
+        subject=user,
+        actor_label=email[:200],
+        after={"email": email[:200]},
+    )
     current_app.logger.info("failed sign-in for %s", email)
     return None
-

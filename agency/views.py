@@ -79,14 +79,22 @@ def create_user_view():
         client = db.session.get(Client, form.client_id.data) if form.client_id.data else None
         try:
             user = create_user(
-                email=form.email.data, name=form.name.data, role=Role(form.role.data),
-                password=form.password.data, client=client, actor=current_user,
+                email=form.email.data,
+                name=form.name.data,
+                role=Role(form.role.data),
+                password=form.password.data,
+                client=client,
+                actor=current_user,
             )
         except UserError as exc:
             getattr(form, exc.field if exc.field != "client" else "client_id").errors.append(str(exc))
         else:
-            audit.record("user.created", actor=current_user, subject=user,
-                         after={"email": user.email, "role": user.role, "client_id": user.client_id})
+            audit.record(
+                "user.created",
+                actor=current_user,
+                subject=user,
+                after={"email": user.email, "role": user.role, "client_id": user.client_id},
+            )
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("agency.users"))
@@ -126,6 +134,10 @@ def outbox():
 def system():
     runs = {r.name: r for r in db.session.scalars(sa.select(PeriodicRun))}
     return render_template(
-        "agency/system.html", periodic=PERIODIC, runs=runs, database=db.session.get_bind().dialect.name,
-        inline=is_inline(), twilio=twilio_enabled(),
+        "agency/system.html",
+        periodic=PERIODIC,
+        runs=runs,
+        database=db.session.get_bind().dialect.name,
+        inline=is_inline(),
+        twilio=twilio_enabled(),
     )

@@ -213,7 +213,7 @@ class _Story:
     def act(self, day: date, kind: str, channel: str, outcome: str = "", note: str = "",
             contact: ContactPoint | None = None, by_collector: bool = True) -> Action:
         """Record an action done on `day`, at a time the FR contact rules allow."""
-        done_at = business_time(workday(day), self.rng)
+        done_at = business_time(workday(day, self.today), self.rng)
         action = Action(case_id=self.case.id, kind=kind, channel=channel, status="done", outcome=outcome,
                         contact_point_id=contact.id if contact else None, done_at=done_at, created_at=done_at,
                         user_id=self.collector.id if by_collector else None, note=note)
@@ -245,7 +245,8 @@ class _Story:
             elif self.contact("phone"):
                 self.call(day, self.rng.choices(list(CALL_OUTCOMES), list(CALL_OUTCOMES.values()))[0])
 
-    def promise(self, action: Action, amount: int, due_on: date, status: str, resolved_on: date | None = None):
+    def promise(self, action: Action, amount: int, due_on: date, status: str,
+                resolved_on: date | None = None) -> None:
         resolved_at = business_time(resolved_on, self.rng) if resolved_on else None
         self.promises.append((Promise(case_id=self.case.id, amount_cents=amount, due_on=due_on, status=status,
                                       created_at=action.done_at, created_by_id=self.collector.id,
@@ -271,7 +272,7 @@ class _Story:
 
 
 def _new(s: _Story) -> None:
-    if s.case.opened_on + DAY < s.today:
+    if s.case.opened_on + 3 * DAY < s.today:  # the first letter leaves one to three days after placement
         s.letter()
 
 

@@ -161,9 +161,12 @@ def business_time(day: date, rng: Random) -> datetime:
     return local.astimezone(UTC)
 
 
-def workday(day: date) -> date:
-    """Move a weekend day back to the Friday before, when collectors work."""
-    return day - timedelta(days=max(0, day.weekday() - 4))
+def workday(day: date, today: date) -> date:
+    """Move a weekend day to the Monday after, or to the Friday before when that Monday is not past yet."""
+    if day.weekday() < 5:
+        return day
+    monday = day + timedelta(days=7 - day.weekday())
+    return monday if monday < today else day - timedelta(days=day.weekday() - 4)
 
 
 def between(rng: Random, start: date, end: date) -> date:

@@ -32,8 +32,16 @@ class ClaimInput:
 
 
 def open_case(
-    *, client: Client, debtor: Debtor, kind: CaseKind, claims: list[ClaimInput], opened_on: date,
-    actor: User | None, currency: str = "EUR", client_reference: str = "", reference: str | None = None,
+    *,
+    client: Client,
+    debtor: Debtor,
+    kind: CaseKind,
+    claims: list[ClaimInput],
+    opened_on: date,
+    actor: User | None,
+    currency: str = "EUR",
+    client_reference: str = "",
+    reference: str | None = None,
 ) -> Case:
     """Open a case with its claims, post each claim's principal to the ledger, audit; do not commit."""
     if client.active_mandate(opened_on) is None:
@@ -41,15 +49,24 @@ def open_case(
     if not claims:
         raise IntakeError("claims", "a case needs at least one claim")
     case = Case(
-        reference=reference or allocate_references(opened_on.year)[0], client=client, debtor=debtor,
-        kind=kind.value, currency=currency, opened_on=opened_on, client_reference=client_reference,
+        reference=reference or allocate_references(opened_on.year)[0],
+        client=client,
+        debtor=debtor,
+        kind=kind.value,
+        currency=currency,
+        opened_on=opened_on,
+        client_reference=client_reference,
     )
     db.session.add(case)
     for item in claims:
         add_claim(case, item, actor=actor)
     db.session.flush()
-    audit.record("case.opened", actor=actor, subject=case,
-                 after={"reference": case.reference, "claims": len(claims), "kind": case.kind})
+    audit.record(
+        "case.opened",
+        actor=actor,
+        subject=case,
+        after={"reference": case.reference, "claims": len(claims), "kind": case.kind},
+    )
     return case
 
 
@@ -60,11 +77,23 @@ def add_claim(case: Case, item: ClaimInput, *, actor: User | None) -> Claim:
     if item.due_date < item.issue_date:
         raise IntakeError("due_date", f"invoice {item.invoice_number}: due before it was issued")
     claim = Claim(
-        case=case, client_id=case.client.id, invoice_number=item.invoice_number, issue_date=item.issue_date,
-        due_date=item.due_date, amount_cents=item.amount_cents, currency=case.currency,
+        case=case,
+        client_id=case.client.id,
+        invoice_number=item.invoice_number,
+        issue_date=item.issue_date,
+        due_date=item.due_date,
+        amount_cents=item.amount_cents,
+        currency=case.currency,
         description=item.description,
     )
     db.session.add(claim)
-    post_entry(case, EntryKind.PRINCIPAL, item.amount_cents, item.due_date, claim=claim,
-               description=f"Facture {item.invoice_number}", actor=actor)
+    post_entry(
+        case,
+        EntryKind.PRINCIPAL,
+        item.amount_cents,
+        item.due_date,
+        claim=claim,
+        description=f"Facture {item.invoice_number}",
+        actor=actor,
+    )
     return claim

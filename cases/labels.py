@@ -14,33 +14,68 @@ STATUS = {
     "closed": _l("Closed unpaid"),
 }
 STATUS_COLOR = {
-    "new": "secondary", "active": "primary", "promise": "info", "plan": "info", "dispute": "warning",
-    "hold": "warning", "escalated": "dark", "paid": "success", "closed": "light",
+    "new": "secondary",
+    "active": "primary",
+    "promise": "info",
+    "plan": "info",
+    "dispute": "warning",
+    "hold": "warning",
+    "escalated": "dark",
+    "paid": "success",
+    "closed": "light",
 }
 KIND = {"b2b": _l("Business"), "b2c": _l("Consumer")}
 ACTION = {
-    "call": _l("Call"), "sms": _l("SMS"), "email": _l("E-mail"), "letter": _l("Letter"),
-    "formal_notice": _l("Formal notice"), "note": _l("Note"),
+    "call": _l("Call"),
+    "sms": _l("SMS"),
+    "email": _l("E-mail"),
+    "letter": _l("Letter"),
+    "formal_notice": _l("Formal notice"),
+    "note": _l("Note"),
 }
 OUTCOME = {
-    "no_answer": _l("No answer"), "voicemail": _l("Voicemail"), "wrong_number": _l("Wrong number"),
-    "right_party": _l("Right party contacted"), "third_party": _l("Third party"),
-    "refused": _l("Refused to pay"), "promise": _l("Promise"), "dispute": _l("Dispute"),
-    "callback": _l("Callback requested"), "sent": _l("Sent"), "delivered": _l("Delivered"),
+    "no_answer": _l("No answer"),
+    "voicemail": _l("Voicemail"),
+    "wrong_number": _l("Wrong number"),
+    "right_party": _l("Right party contacted"),
+    "third_party": _l("Third party"),
+    "refused": _l("Refused to pay"),
+    "promise": _l("Promise"),
+    "dispute": _l("Dispute"),
+    "callback": _l("Callback requested"),
+    "sent": _l("Sent"),
+    "delivered": _l("Delivered"),
     "failed": _l("Failed"),
 }
 ENTRY = {
-    "principal": _l("Principal"), "interest": _l("Interest"), "indemnity": _l("Recovery indemnity"),
-    "cost": _l("Costs"), "payment": _l("Payment"), "credit_note": _l("Credit note"),
-    "write_off": _l("Write-off"), "reversal": _l("Reversal"),
+    "principal": _l("Principal"),
+    "interest": _l("Interest"),
+    "indemnity": _l("Recovery indemnity"),
+    "cost": _l("Costs"),
+    "payment": _l("Payment"),
+    "credit_note": _l("Credit note"),
+    "write_off": _l("Write-off"),
+    "reversal": _l("Reversal"),
 }
 PROMISE = {
-    "pending": _l("Pending"), "kept": _l("Kept"), "partly_kept": _l("Partly kept"),
-    "broken": _l("Broken"), "cancelled": _l("Cancelled"),
+    "pending": _l("Pending"),
+    "kept": _l("Kept"),
+    "partly_kept": _l("Partly kept"),
+    "broken": _l("Broken"),
+    "cancelled": _l("Cancelled"),
 }
 
 
 def as_context() -> dict:
     """Return the labels for templates."""
-    return {"case_labels": {"status": STATUS, "status_color": STATUS_COLOR, "kind": KIND, "action": ACTION,
-                            "outcome": OUTCOME, "entry": ENTRY, "promise": PROMISE}}
+    return {
+        "case_labels": {
+            "status": STATUS,
+            "status_color": STATUS_COLOR,
+            "kind": KIND,
+            "action": ACTION,
+            "outcome": OUTCOME,
+            "entry": ENTRY,
+            "promise": PROMISE,
+        }
+    }

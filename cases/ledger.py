@@ -61,14 +61,21 @@ def _balance(sums: dict[str, int]) -> Balance:
     )
 
 
-def post_entry(case, kind: EntryKind, amount_cents: int, effective_on, *, claim=None, description: str = "",
-               actor=None) -> LedgerEntry:
+def post_entry(
+    case, kind: EntryKind, amount_cents: int, effective_on, *, claim=None, description: str = "", actor=None
+) -> LedgerEntry:
     """Append one entry to the case's ledger (the sign follows the kind); the caller commits."""
     if not isinstance(amount_cents, int) or isinstance(amount_cents, bool):
         raise TypeError("amounts are integer cents")
     entry = LedgerEntry(
-        case=case, client_id=case.client_id, claim=claim, kind=kind.value, amount_cents=amount_cents,
-        currency=case.currency, effective_on=effective_on, description=description,
+        case=case,
+        client_id=case.client_id,
+        claim=claim,
+        kind=kind.value,
+        amount_cents=amount_cents,
+        currency=case.currency,
+        effective_on=effective_on,
+        description=description,
         created_by_id=actor.id if actor else None,
     )
     db.session.add(entry)

@@ -88,7 +88,9 @@ class Claim(db.Model):
     __table_args__ = (
         sa.UniqueConstraint("client_id", "invoice_number", name="uq_claim_client_invoice"),
         sa.ForeignKeyConstraint(
-            ["case_id", "client_id"], ["collection_case.id", "collection_case.client_id"], name="fk_claim_case_client"
+            ["case_id", "client_id"],
+            ["collection_case.id", "collection_case.client_id"],
+            name="fk_claim_case_client",
         ),
         sa.CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
@@ -146,7 +148,9 @@ class LedgerEntry(db.Model):
         sa.CheckConstraint(_sign_rule(), name="sign_matches_kind"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
         sa.ForeignKeyConstraint(
-            ["case_id", "client_id"], ["collection_case.id", "collection_case.client_id"], name="fk_ledger_entry_case_client"
+            ["case_id", "client_id"],
+            ["collection_case.id", "collection_case.client_id"],
+            name="fk_ledger_entry_case_client",
         ),
         sa.Index("ix_ledger_entry_case_effective", "case_id", "effective_on"),
     )

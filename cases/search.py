@@ -49,7 +49,8 @@ def search_cases(user, filters: CaseFilters, page: int = 1, per_page: int = 50) 
     rows = db.session.scalars(
         query.options(joinedload(Case.debtor), joinedload(Case.client))
         .order_by(Case.opened_on.desc(), Case.id.desc())
-        .limit(per_page).offset((page - 1) * per_page)
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return CasePage(list(rows), total, page, per_page)
 
@@ -75,8 +76,12 @@ def _matches(term: str, *, staff: bool) -> sa.ColumnElement[bool]:
         compact = term.replace(" ", "").lower()
         digits = compact.lstrip("+0")
         contact = sa.select(ContactPoint.debtor_id).where(
-            sa.or_(sa.func.lower(ContactPoint.value).like(f"%{compact}%"),
-                   ContactPoint.value.like(f"%{digits}") if digits.isdigit() and len(digits) >= 6 else sa.false())
+            sa.or_(
+                sa.func.lower(ContactPoint.value).like(f"%{compact}%"),
+                ContactPoint.value.like(f"%{digits}")
+                if digits.isdigit() and len(digits) >= 6
+                else sa.false(),
+            )
         )
         clauses.append(Case.debtor_id.in_(contact))
     return sa.or_(*clauses)

@@ -27,11 +27,21 @@ def index():
         client_id=args.get("client", type=int) if current_user.is_staff else None,
         mine_user_id=current_user.id if args.get("mine") == "1" else None,
     )
-    result = search_cases(current_user, filters, page=args.get("page", 1, type=int),
-                          per_page=current_app.config["CASES_PER_PAGE"])
-    clients = db.session.scalars(sa.select(Client).order_by(Client.name)).all() if current_user.is_staff else []
+    result = search_cases(
+        current_user,
+        filters,
+        page=args.get("page", 1, type=int),
+        per_page=current_app.config["CASES_PER_PAGE"],
+    )
+    clients = (
+        db.session.scalars(sa.select(Client).order_by(Client.name)).all() if current_user.is_staff else []
+    )
     return render_template(
-        "cases/list.html", result=result, filters=filters, statuses=list(CaseStatus), clients=clients,
+        "cases/list.html",
+        result=result,
+        filters=filters,
+        statuses=list(CaseStatus),
+        clients=clients,
         balances=ledger.balances([c.id for c in result.cases]),
     )
 
@@ -43,6 +53,10 @@ def show(case_id: int):
     internal = can("cases.internal")
     actions = [a for a in case.actions if internal or a.kind != ActionKind.NOTE]
     return render_template(
-        "cases/show.html", case=case, balance=ledger.balance(case.id), actions=actions, internal=internal,
+        "cases/show.html",
+        case=case,
+        balance=ledger.balance(case.id),
+        actions=actions,
+        internal=internal,
         today=today(),
     )

@@ -44,12 +44,14 @@ def app(tmp_path_factory):
         _wipe_postgres(url)
     from app import create_app
 
-    application = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": url,
-        "REDIS_URL": os.environ.get("REDIS_URL", ""),
-        "SERVER_NAME": "localhost",
-    })
+    application = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "REDIS_URL": os.environ.get("REDIS_URL", ""),
+            "SERVER_NAME": "localhost",
+        }
+    )
     with application.app_context():
         from flask_migrate import upgrade
 

@@ -26,12 +26,25 @@ def _password_hash() -> str:
 
 def client(code: str | None = None, with_mandate: bool = True, **fields) -> Client:
     n = next(_seq)
-    row = Client(code=code or f"CLI{n:04d}", name=fields.pop("name", f"Créancier {n} SAS"),
-                 address_line1="1 rue de la Paix", postcode="75002", city="Paris", **fields)
+    row = Client(
+        code=code or f"CLI{n:04d}",
+        name=fields.pop("name", f"Créancier {n} SAS"),
+        address_line1="1 rue de la Paix",
+        postcode="75002",
+        city="Paris",
+        **fields,
+    )
     db.session.add(row)
     if with_mandate:
-        db.session.add(Mandate(client=row, reference=f"MAN-{n}", signed_on=date(2025, 1, 1),
-                               starts_on=date(2025, 1, 1), commission_bp=1500))
+        db.session.add(
+            Mandate(
+                client=row,
+                reference=f"MAN-{n}",
+                signed_on=date(2025, 1, 1),
+                starts_on=date(2025, 1, 1),
+                commission_bp=1500,
+            )
+        )
     db.session.flush()
     return row
 
@@ -41,8 +54,14 @@ def user(role: str | Role = Role.COLLECTOR, client: Client | None = None, **fiel
     if role is Role.CLIENT and client is None:
         client = globals()["client"]()
     n = next(_seq)
-    row = User(email=fields.pop("email", f"{role.value}{n}@example.com").lower(), name=fields.pop("name", f"{role.value} {n}"),
-               role=role.value, client=client, password_hash=_password_hash(), **fields)
+    row = User(
+        email=fields.pop("email", f"{role.value}{n}@example.com").lower(),
+        name=fields.pop("name", f"{role.value} {n}"),
+        role=role.value,
+        client=client,
+        password_hash=_password_hash(),
+        **fields,
+    )
     db.session.add(row)
     db.session.flush()
     return row
@@ -67,15 +86,31 @@ def contact(debtor_row: Debtor, kind: str = "phone", value: str = "+33612345678"
     return row
 
 
-def case(client_row: Client | None = None, debtor_row: Debtor | None = None, amounts=(12_345,),
-         opened_on: date = date(2026, 3, 1), **fields) -> Case:
+def case(
+    client_row: Client | None = None,
+    debtor_row: Debtor | None = None,
+    amounts=(12_345,),
+    opened_on: date = date(2026, 3, 1),
+    **fields,
+) -> Case:
     client_row = client_row or client()
     debtor_row = debtor_row or debtor()
     claims = [
-        ClaimInput(invoice_number=f"F{next(_seq):06d}", issue_date=opened_on - timedelta(days=90),
-                   due_date=opened_on - timedelta(days=60), amount_cents=amount)
+        ClaimInput(
+            invoice_number=f"F{next(_seq):06d}",
+            issue_date=opened_on - timedelta(days=90),
+            due_date=opened_on - timedelta(days=60),
+            amount_cents=amount,
+        )
         for amount in amounts
     ]
-    row = open_case(client=client_row, debtor=debtor_row, kind=CaseKind(fields.pop("kind", "b2c")),
-                    claims=claims, opened_on=opened_on, actor=None, **fields)
+    row = open_case(
+        client=client_row,
+        debtor=debtor_row,
+        kind=CaseKind(fields.pop("kind", "b2c")),
+        claims=claims,
+        opened_on=opened_on,
+        actor=None,
+        **fields,
+    )
     return row

@@ -11,8 +11,21 @@ from flask_migrate import downgrade, upgrade
 from agency.db import db
 
 EXPECTED_TABLES = {
-    "agency_profile", "user_account", "client", "mandate", "audit_event", "sms_message", "periodic_run",
-    "debtor", "contact_point", "hold", "collection_case", "claim", "ledger_entry", "action", "promise",
+    "agency_profile",
+    "user_account",
+    "client",
+    "mandate",
+    "audit_event",
+    "sms_message",
+    "periodic_run",
+    "debtor",
+    "contact_point",
+    "hold",
+    "collection_case",
+    "claim",
+    "ledger_entry",
+    "action",
+    "promise",
     "reference_counter",
 }
 

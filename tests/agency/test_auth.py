@@ -17,13 +17,18 @@ def test_login_succeeds_with_the_right_password(client, db_session):
     response = login(client, "marie.dupont@example.com")
     assert response.status_code == 302 and response.headers["Location"] == "/"
     assert client.get("/cases/").status_code == 200
-    assert db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.login")).actor_id == user.id
+    assert (
+        db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "user.login")).actor_id == user.id
+    )
 
 
 def test_login_fails_with_a_wrong_password_or_unknown_email(client, db_session):
     factories.user("collector", email="paul@example.com")
     db_session.commit()
-    for email, password in [("paul@example.com", "wrong password!"), ("nobody@example.com", factories.PASSWORD)]:
+    for email, password in [
+        ("paul@example.com", "wrong password!"),
+        ("nobody@example.com", factories.PASSWORD),
+    ]:
         response = login(client, email, password)
         assert response.status_code == 200
         assert "alert-danger" in response.get_data(as_text=True)
@@ -76,8 +81,10 @@ def test_next_parameter_never_leaves_the_site(client, db_session):
     factories.user("collector", email="c@example.com")
     db_session.commit()
     token = csrf_token(client)
-    response = client.post("/login?next=//evil.example/x",
-                           data={"email": "c@example.com", "password": factories.PASSWORD, "csrf_token": token})
+    response = client.post(
+        "/login?next=//evil.example/x",
+        data={"email": "c@example.com", "password": factories.PASSWORD, "csrf_token": token},
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -100,8 +107,12 @@ def test_each_role_sees_its_own_navigation(app, client, login_as):
     for role, expected in EXPECTED_NAV.items():
         login_as(role)
         html = client.get("/cases/").get_data(as_text=True)
-        nav = html[html.index('data-testid="main-nav"'):html.index("</ul>", html.index('data-testid="main-nav"'))]
-        links = {name for href, name in NAV_LINKS.items() if f'href="{href}"' in nav or f'href="{href}"' in html}
+        nav = html[
+            html.index('data-testid="main-nav"') : html.index("</ul>", html.index('data-testid="main-nav"'))
+        ]
+        links = {
+            name for href, name in NAV_LINKS.items() if f'href="{href}"' in nav or f'href="{href}"' in html
+        }
         assert links == expected, role
         client.post("/logout", data={"csrf_token": csrf_token(client, "/cases/")})
 
@@ -129,10 +140,27 @@ def test_client_user_does_not_see_internal_notes_or_contact_details(client, db_s
     debtor = factories.debtor()
     factories.contact(debtor, value="+33611223344")
     case = factories.case(client_row=own_client, debtor_row=debtor)
-    db_session.add(Action(case=case, kind="call", channel="phone", outcome="promise", status="done",
-                          done_at=datetime.now(UTC), note="Le débiteur est agressif au téléphone"))
-    db_session.add(Action(case=case, kind="note", channel="internal", status="done", done_at=datetime.now(UTC),
-                          note="Vérifier la solvabilité"))
+    db_session.add(
+        Action(
+            case=case,
+            kind="call",
+            channel="phone",
+            outcome="promise",
+            status="done",
+            done_at=datetime.now(UTC),
+            note="Le débiteur est agressif au téléphone",
+        )
+    )
+    db_session.add(
+        Action(
+            case=case,
+            kind="note",
+            channel="internal",
+            status="done",
+            done_at=datetime.now(UTC),
+            note="Vérifier la solvabilité",
+        )
+    )
     db_session.commit()
 
     login_as("collector")

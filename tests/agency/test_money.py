@@ -16,11 +16,23 @@ from cases.models import EntryKind, LedgerEntry
 from tests import factories
 
 
-@pytest.mark.parametrize("text, cents", [
-    ("1 234,56", 123_456), ("1.234,56", 123_456), ("1234.56", 123_456), ("1,234.56", 123_456),
-    ("1 234,56 €", 123_456), ("€1234.5", 123_450), ("0,10", 10), ("12", 1_200), ("1\u202f234,00", 123_400),
-    ("1.234.567", 123_456_700), ("-15,00", -1_500), ("(15,00)", -1_500),
-])
+@pytest.mark.parametrize(
+    "text, cents",
+    [
+        ("1 234,56", 123_456),
+        ("1.234,56", 123_456),
+        ("1234.56", 123_456),
+        ("1,234.56", 123_456),
+        ("1 234,56 €", 123_456),
+        ("€1234.5", 123_450),
+        ("0,10", 10),
+        ("12", 1_200),
+        ("1\u202f234,00", 123_400),
+        ("1.234.567", 123_456_700),
+        ("-15,00", -1_500),
+        ("(15,00)", -1_500),
+    ],
+)
 def test_parse_amount_reads_french_and_english_writing(text, cents):
     assert parse_amount(text) == cents
 
@@ -44,8 +56,11 @@ def test_many_small_amounts_sum_exactly(db_session):
     for _ in range(1000):
         ledger.post_entry(case, EntryKind.PAYMENT, -parse_amount("0,10"), date(2026, 3, 1))
     db_session.flush()
-    total = db_session.scalar(sa.select(sa.func.sum(LedgerEntry.amount_cents)).where(
-        LedgerEntry.case_id == case.id, LedgerEntry.kind == "payment"))
+    total = db_session.scalar(
+        sa.select(sa.func.sum(LedgerEntry.amount_cents)).where(
+            LedgerEntry.case_id == case.id, LedgerEntry.kind == "payment"
+        )
+    )
     assert total == -10_000 and isinstance(total, int)
     assert ledger.balance(case.id).outstanding == 0
 

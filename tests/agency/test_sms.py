@@ -32,10 +32,15 @@ class FakeTwilio(BaseHTTPRequestHandler):
         body = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
         user, _, password = b64decode(self.headers["Authorization"].split()[1]).decode().partition(":")
         FakeTwilio.requests.append({"path": self.path, "form": body, "user": user, "password": password})
-        status, payload = 201, {"sid": "SM" + "a" * 32, "status": "queued", "to": body["To"][0], "body": body["Body"][0]}
+        status, payload = (
+            201,
+            {"sid": "SM" + "a" * 32, "status": "queued", "to": body["To"][0], "body": body["Body"][0]},
+        )
         if body["To"][0] == "+33600000000":
-            status, payload = 400, {"code": 21211, "message": "The 'To' number is not a valid phone number.",
-                                    "status": 400}
+            status, payload = (
+                400,
+                {"code": 21211, "message": "The 'To' number is not a valid phone number.", "status": 400},
+            )
         data = json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -53,9 +58,16 @@ def fake_twilio(app):
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     FakeTwilio.requests.clear()
-    saved = {k: app.config[k] for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_API_BASE")}
-    app.config.update(TWILIO_ACCOUNT_SID="AC" + "1" * 32, TWILIO_AUTH_TOKEN="secret-token",
-                      TWILIO_FROM="+33700000001", TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}")
+    saved = {
+        k: app.config[k]
+        for k in ("TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_FROM", "TWILIO_API_BASE")
+    }
+    app.config.update(
+        TWILIO_ACCOUNT_SID="AC" + "1" * 32,
+        TWILIO_AUTH_TOKEN="secret-token",
+        TWILIO_FROM="+33700000001",
+        TWILIO_API_BASE=f"http://127.0.0.1:{server.server_port}",
+    )
     yield FakeTwilio.requests
     app.config.update(saved)
     server.shutdown()

@@ -12,8 +12,14 @@ from tests.conftest import csrf_token, login
 def test_admin_creates_a_client_user_who_can_then_sign_in(app, client, db_session, login_as):
     creditor = factories.client()
     admin = login_as("admin")
-    data = {"name": "Chloé Bernard", "email": "Chloe.Bernard@Example.com", "role": "client",
-            "client_id": str(creditor.id), "password": "un mot de passe long", "csrf_token": csrf_token(client, "/admin/users")}
+    data = {
+        "name": "Chloé Bernard",
+        "email": "Chloe.Bernard@Example.com",
+        "role": "client",
+        "client_id": str(creditor.id),
+        "password": "un mot de passe long",
+        "csrf_token": csrf_token(client, "/admin/users"),
+    }
     response = client.post("/admin/users", data=data)
     assert response.status_code == 302
     user = db_session.scalar(sa.select(User).where(User.email == "chloe.bernard@example.com"))
@@ -37,8 +43,13 @@ def test_user_form_names_the_field_at_fault_and_creates_nothing(client, db_sessi
         ({"email": "new@example.com", "role": "collector", "password": "short"}, "10"),
     ]
     for overrides, expected in cases:
-        data = {"name": "X", "password": "long enough password", "client_id": "0",
-                "csrf_token": csrf_token(client, "/admin/users"), **overrides}
+        data = {
+            "name": "X",
+            "password": "long enough password",
+            "client_id": "0",
+            "csrf_token": csrf_token(client, "/admin/users"),
+            **overrides,
+        }
         response = client.post("/admin/users", data=data)
         assert response.status_code == 400
         assert expected in response.get_data(as_text=True)
@@ -49,15 +60,55 @@ def test_create_user_from_the_shell(app, db_session):
     creditor = factories.client(code="ACME")
     db_session.commit()
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["agency", "create-user", "--email", "ops@example.com", "--name", "Ops",
-                                 "--role", "client", "--client", "ACME", "--password", "a long password"])
+    result = runner.invoke(
+        args=[
+            "agency",
+            "create-user",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--role",
+            "client",
+            "--client",
+            "ACME",
+            "--password",
+            "a long password",
+        ]
+    )
     assert result.exit_code == 0, result.output
     user = db_session.scalar(sa.select(User).where(User.email == "ops@example.com"))
     assert user.client_id == creditor.id and user.check_password("a long password")
 
-    again = runner.invoke(args=["agency", "create-user", "--email", "ops@example.com", "--name", "Ops",
-                                "--role", "admin", "--password", "a long password"])
+    again = runner.invoke(
+        args=[
+            "agency",
+            "create-user",
+            "--email",
+            "ops@example.com",
+            "--name",
+            "Ops",
+            "--role",
+            "admin",
+            "--password",
+            "a long password",
+        ]
+    )
     assert again.exit_code != 0 and "already used" in again.output
-    unknown = runner.invoke(args=["agency", "create-user", "--email", "x@example.com", "--name", "X",
-                                  "--role", "client", "--client", "NOPE", "--password", "a long password"])
+    unknown = runner.invoke(
+        args=[
+            "agency",
+            "create-user",
+            "--email",
+            "x@example.com",
+            "--name",
+            "X",
+            "--role",
+            "client",
+            "--client",
+            "NOPE",
+            "--password",
+            "a long password",
+        ]
+    )
     assert unknown.exit_code != 0 and "NOPE" in unknown.output

@@ -27,8 +27,17 @@ def refused(session, statement_or_row):
 
 def test_case_round_trips_with_claims_ledger_actions_and_promises(db_session):
     case = factories.case(amounts=(10_000, 2_550), client_reference="C-778")
-    db_session.add(Action(case=case, kind="call", channel="phone", outcome="right_party", status="done",
-                          done_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC), note="Appel"))
+    db_session.add(
+        Action(
+            case=case,
+            kind="call",
+            channel="phone",
+            outcome="right_party",
+            status="done",
+            done_at=datetime(2026, 3, 2, 9, 30, tzinfo=UTC),
+            note="Appel",
+        )
+    )
     db_session.add(Promise(case=case, amount_cents=5_000, due_on=date(2026, 3, 15)))
     db_session.commit()
     case_id = case.id
@@ -53,41 +62,98 @@ def test_case_references_are_sequential_per_year(db_session):
 
 def test_claim_amount_cannot_be_negative(db_session):
     case = factories.case()
-    refused(db_session, Claim(case_id=case.id, client_id=case.client_id, invoice_number="NEG", issue_date=date(2026, 1, 1),
-                              due_date=date(2026, 2, 1), amount_cents=-1))
+    refused(
+        db_session,
+        Claim(
+            case_id=case.id,
+            client_id=case.client_id,
+            invoice_number="NEG",
+            issue_date=date(2026, 1, 1),
+            due_date=date(2026, 2, 1),
+            amount_cents=-1,
+        ),
+    )
 
 
 def test_invoice_number_is_unique_per_client_only(db_session):
     case = factories.case()
     number = case.claims[0].invoice_number
-    refused(db_session, Claim(case_id=case.id, client_id=case.client_id, invoice_number=number,
-                              issue_date=date(2026, 1, 1), due_date=date(2026, 2, 1), amount_cents=100))
+    refused(
+        db_session,
+        Claim(
+            case_id=case.id,
+            client_id=case.client_id,
+            invoice_number=number,
+            issue_date=date(2026, 1, 1),
+            due_date=date(2026, 2, 1),
+            amount_cents=100,
+        ),
+    )
     other = factories.case()
-    db_session.add(Claim(case=other, client_id=other.client_id, invoice_number=number,
-                         issue_date=date(2026, 1, 1), due_date=date(2026, 2, 1), amount_cents=100))
+    db_session.add(
+        Claim(
+            case=other,
+            client_id=other.client_id,
+            invoice_number=number,
+            issue_date=date(2026, 1, 1),
+            due_date=date(2026, 2, 1),
+            amount_cents=100,
+        )
+    )
     db_session.flush()
 
 
 def test_claim_cannot_sit_on_another_clients_case(db_session):
     case, stranger = factories.case(), factories.client()
-    refused(db_session, sa.insert(Claim).values(
-        case_id=case.id, client_id=stranger.id, invoice_number="X1", issue_date=date(2026, 1, 1),
-        due_date=date(2026, 2, 1), amount_cents=100, currency="EUR", description="",
-        created_at=datetime.now(UTC)))
+    refused(
+        db_session,
+        sa.insert(Claim).values(
+            case_id=case.id,
+            client_id=stranger.id,
+            invoice_number="X1",
+            issue_date=date(2026, 1, 1),
+            due_date=date(2026, 2, 1),
+            amount_cents=100,
+            currency="EUR",
+            description="",
+            created_at=datetime.now(UTC),
+        ),
+    )
 
 
 def test_foreign_keys_are_enforced(db_session):
-    refused(db_session, sa.insert(Case).values(
-        reference="D99-000001", client_id=999_999, debtor_id=999_999, status="new", kind="b2c",
-        currency="EUR", opened_on=date(2026, 1, 1), client_reference="", closed_reason="",
-        created_at=datetime.now(UTC)))
+    refused(
+        db_session,
+        sa.insert(Case).values(
+            reference="D99-000001",
+            client_id=999_999,
+            debtor_id=999_999,
+            status="new",
+            kind="b2c",
+            currency="EUR",
+            opened_on=date(2026, 1, 1),
+            client_reference="",
+            closed_reason="",
+            created_at=datetime.now(UTC),
+        ),
+    )
 
 
-@pytest.mark.parametrize("kind, amount", [("payment", 500), ("principal", -500), ("interest", 0), ("reversal", 10)])
+@pytest.mark.parametrize(
+    "kind, amount", [("payment", 500), ("principal", -500), ("interest", 0), ("reversal", 10)]
+)
 def test_ledger_sign_follows_the_kind(db_session, kind, amount):
     case = factories.case()
-    refused(db_session, LedgerEntry(case_id=case.id, client_id=case.client_id, kind=kind, amount_cents=amount,
-                                    effective_on=date(2026, 3, 1)))
+    refused(
+        db_session,
+        LedgerEntry(
+            case_id=case.id,
+            client_id=case.client_id,
+            kind=kind,
+            amount_cents=amount,
+            effective_on=date(2026, 3, 1),
+        ),
+    )
 
 
 def test_ledger_entries_cannot_be_updated_or_deleted(db_session):
@@ -104,8 +170,16 @@ def test_a_reversal_undoes_a_payment_by_a_new_entry(db_session):
     payment = ledger.post_entry(case, EntryKind.PAYMENT, -4_000, date(2026, 3, 10), description="Virement")
     db_session.flush()
     assert ledger.balance(case.id).paid == 4_000
-    db_session.add(LedgerEntry(case=case, client_id=case.client_id, kind="reversal", amount_cents=4_000,
-                               effective_on=date(2026, 3, 12), reverses_id=payment.id))
+    db_session.add(
+        LedgerEntry(
+            case=case,
+            client_id=case.client_id,
+            kind="reversal",
+            amount_cents=4_000,
+            effective_on=date(2026, 3, 12),
+            reverses_id=payment.id,
+        )
+    )
     db_session.flush()
     balance = ledger.balance(case.id)
     assert (balance.paid, balance.outstanding) == (0, 10_000)
@@ -124,4 +198,7 @@ def test_opening_a_case_needs_a_mandate_in_force(db_session):
     client = factories.client(with_mandate=False)
     with pytest.raises(IntakeError, match="R124-3"):
         factories.case(client_row=client)
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.client_id == client.id)) == 0
+    assert (
+        db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.client_id == client.id))
+        == 0
+    )

@@ -93,7 +93,7 @@ def test_collector_reads_a_case_file(page: Page, live_server):
     expect(page).to_have_title(f"{case.reference} · Amiable")
     expect(page.get_by_test_id("case-reference")).to_have_text(case.reference)
     main = page.locator("main")
-    expect(main).to_contain_text(re.compile(rf"Client\s:\s{live_server.client_a}\s· réf. client C-1001"))
+    expect(main).to_contain_text(re.compile(rf"Client\s+:\s+{live_server.client_a}\s+· réf. client C-1001"))
     expect(main).to_contain_text("Ouvert le 2 mars 2026")
     expect(main).to_contain_text("Chargé de recouvrement : Camille Recouvreur")
 
