@@ -9,7 +9,7 @@ STATUS = {
     "plan": _l("Payment plan"),
     "dispute": _l("Disputed"),
     "hold": _l("On hold"),
-    "escalated": _l("Judicial"),
+    "escalated": _l("In litigation"),
     "paid": _l("Paid"),
     "closed": _l("Closed unpaid"),
 }
