@@ -31,6 +31,11 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 Cents = sa.BigInteger
 
 
+def sum_cents(column) -> sa.ColumnElement[int]:
+    """SUM of a cents column that reads back as an int on both databases (PostgreSQL sums BIGINT as NUMERIC)."""
+    return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
+
+
 class UTCDateTime(sa.TypeDecorator):
     """A timestamp stored in UTC and always read back timezone-aware, on SQLite as on PostgreSQL."""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from random import Random
 
@@ -21,7 +21,7 @@ from agency import audit, clock
 from agency.cli import agency_cli
 from agency.db import db
 from agency.models import AgencyProfile, Client, Mandate, Role, User
-from agency.users import create_user, find_user
+from agency.users import UserError, create_user, find_user
 from cases import demo_data
 from cases.demo_data import CasePlan, DebtorSpec, between, business_time, split_cents, workday
 from cases.intake import IntakeError, open_case
@@ -42,8 +42,13 @@ def demo_command() -> None:
     today = clock.today()
     _ensure_profile()
     clients = _ensure_clients(today)
-    users = _ensure_users(clients)
-    if db.session.scalar(sa.select(Case.id).where(Case.client_id.in_([c.id for c in clients.values()])).limit(1)):
+    try:
+        users = _ensure_users(clients)
+    except UserError as exc:
+        raise click.ClickException(f"{exc.field}: {exc}") from exc
+    if db.session.scalar(
+        sa.select(Case.id).where(Case.client_id.in_([c.id for c in clients.values()])).limit(1)
+    ):
         click.echo("Demo data already loaded")
     else:
         try:
@@ -73,8 +78,8 @@ def _ensure_clients(today: date) -> dict[str, Client]:
         client.mandates.append(Mandate(**demo_data.mandate_fields(spec, today)))
         db.session.add(client)
         db.session.flush()
-        audit.record("client.created", actor=None, actor_label="demo", subject=client, client_id=client.id,
-                     after={"code": client.code, "mandate": client.mandates[0].reference})
+        after = {"code": client.code, "mandate": client.mandates[0].reference}
+        audit.record("client.created", actor=None, actor_label="demo", subject=client, after=after)
         found[spec.code] = client
     return found
 
@@ -85,10 +90,16 @@ def _ensure_users(clients: dict[str, Client]) -> dict[str, User]:
         user = find_user(spec.email)
         if user is None:
             client = clients[spec.client_code] if spec.client_code else None
-            user = create_user(email=spec.email, name=spec.name, role=Role(spec.role), password=spec.password,
-                               client=client, actor=None)
-            audit.record("user.created", actor=None, actor_label="demo", subject=user,
-                         after={"email": user.email, "role": user.role})
+            user = create_user(
+                email=spec.email,
+                name=spec.name,
+                role=Role(spec.role),
+                password=spec.password,
+                client=client,
+                actor=None,
+            )
+            after = {"email": user.email, "role": user.role}
+            audit.record("user.created", actor=None, actor_label="demo", subject=user, after=after)
         users[spec.role] = user
     return users
 
@@ -117,7 +128,9 @@ def load_cases(clients: dict[str, Client], users: dict[str, User], today: date) 
     _place_holds(rng, specs, debtors, plans, users["manager"], today)
     promises: list[tuple[Promise, Action]] = []
     for plan, case in zip(plans, cases, strict=True):
-        story = _Story(case, debtors[plan.debtor_index], specs[plan.debtor_index], rng, users["collector"], today)
+        story = _Story(
+            case, debtors[plan.debtor_index], specs[plan.debtor_index], rng, users["collector"], today
+        )
         STORIES[plan.status](story)
         story.finish(plan.status)
         promises += story.promises
@@ -129,50 +142,62 @@ def load_cases(clients: dict[str, Client], users: dict[str, User], today: date) 
 
 
 def _insert_debtors(specs: list[DebtorSpec]) -> list[Debtor]:
-    rows = []
-    for spec in specs:
-        contacts = [ContactPoint(kind=c.kind, label=c.label, value=c.value, address_line1=c.address_line1,
-                                 postcode=c.postcode, city=c.city, status=c.status, is_primary=c.is_primary,
-                                 sms_consent=c.sms_consent, opted_out_at=c.opted_out_at, source="placement")
-                    for c in spec.contacts]
-        rows.append(Debtor(kind=spec.kind, title=spec.title, first_name=spec.first_name, last_name=spec.last_name,
-                           company_name=spec.company_name, siren=spec.siren, birth_date=spec.birth_date,
-                           contact_points=contacts))
+    rows = [
+        Debtor(
+            **spec.columns(),
+            contact_points=[ContactPoint(**asdict(c), source="placement") for c in spec.contacts],
+        )
+        for spec in specs
+    ]
     db.session.add_all(rows)
     db.session.flush()
     return rows
 
 
-def _open_cases(plans: list[CasePlan], clients: dict[str, Client], debtors: list[Debtor], actor: User) -> list[Case]:
+def _open_cases(
+    plans: list[CasePlan], clients: dict[str, Client], debtors: list[Debtor], actor: User
+) -> list[Case]:
     # One counter update per year instead of one per case.
-    pools = {year: iter(allocate_references(year, n))
-             for year, n in sorted(Counter(p.opened_on.year for p in plans).items())}
-    return [open_case(client=clients[p.client_code], debtor=debtors[p.debtor_index], kind=CaseKind(p.kind),
-                      claims=p.claims, opened_on=p.opened_on, actor=actor, client_reference=p.client_reference,
-                      reference=next(pools[p.opened_on.year]))
-            for p in plans]
+    pools = {
+        year: iter(allocate_references(year, n))
+        for year, n in sorted(Counter(p.opened_on.year for p in plans).items())
+    }
+    return [
+        open_case(
+            client=clients[p.client_code],
+            debtor=debtors[p.debtor_index],
+            kind=CaseKind(p.kind),
+            claims=p.claims,
+            opened_on=p.opened_on,
+            actor=actor,
+            client_reference=p.client_reference,
+            reference=next(pools[p.opened_on.year]),
+        )
+        for p in plans
+    ]
 
 
 def _place_holds(rng: Random, specs: list[DebtorSpec], debtors: list[Debtor], plans: list[CasePlan],
-                 actor: User, today: date) -> None:
-    last_opened: dict[int, date] = {}
-    for plan in plans:
-        last_opened[plan.debtor_index] = max(plan.opened_on, last_opened.get(plan.debtor_index, plan.opened_on))
+                 actor: User, today: date) -> None:  # fmt: skip
+    last_opened = {plan.debtor_index: plan.opened_on for plan in plans}  # plans are in date order
     for index, spec in enumerate(specs):
         if spec.hold is None:
             continue
         # The hold came after the debtor's last placement, and stopped the collectors from then on.
-        spec.hold.started_on = between(rng, last_opened[index] + 20 * DAY, today - DAY)
-        if spec.hold.kind == "insolvency":  # BODACC publication, from which the 2-month filing runs
-            spec.hold.reference_date = spec.hold.started_on - timedelta(days=rng.randint(3, 20))
-        db.session.add(Hold(debtor_id=debtors[index].id, kind=spec.hold.kind, reason=spec.hold.reason,
-                            reference_date=spec.hold.reference_date, created_by_id=actor.id,
-                            started_at=business_time(spec.hold.started_on, rng)))
+        hold = spec.hold
+        hold.started_on = between(rng, last_opened[index] + 20 * DAY, today - DAY)
+        if hold.kind == "insolvency":  # BODACC publication, from which the 2-month filing runs
+            hold.reference_date = hold.started_on - timedelta(days=rng.randint(3, 20))
+        started_at = business_time(hold.started_on, rng)
+        db.session.add(Hold(debtor_id=debtors[index].id, kind=hold.kind, reason=hold.reason,
+                            reference_date=hold.reference_date, started_at=started_at,
+                            created_by_id=actor.id))  # fmt: skip
 
 
+# What the collectors wrote down; internal notes, in French like the rest of the demo content.
+# fmt: off
 CALL_OUTCOMES = {"no_answer": 35, "voicemail": 25, "right_party": 20, "callback": 10, "refused": 10}
 CALL_NOTES = {
-    "no_answer": ("",),
     "voicemail": ("Message neutre laissé, sans mention de la dette.",),
     "right_party": ("Débiteur joint : attend le versement de son salaire.",
                     "Débiteur joint : demande la copie des factures, envoyée par courrier.",
@@ -183,10 +208,15 @@ CALL_NOTES = {
 DISPUTES = ("Conteste la facture : relevé de compteur estimé jugé erroné.",
             "Affirme avoir résilié le contrat avant la période facturée.",
             "Marchandises livrées incomplètes selon le débiteur ; bon de livraison demandé au client.")
-CLOSINGS = (("debtor_not_found", "Débiteur introuvable : courrier revenu NPAI, numéro erroné. Retour au client."),
-            ("returned_to_client", "Dossier retiré par le client (accord commercial direct)."),
-            ("uneconomic", "Solde trop faible au regard des démarches ; clôture en accord avec le client."))
+CLOSINGS = (
+    ("debtor_not_found", "Débiteur introuvable : courrier revenu NPAI, numéro erroné. Retour au client."),
+    ("returned_to_client", "Dossier retiré par le client (accord commercial direct)."),
+    ("uneconomic", "Solde trop faible au regard des démarches ; clôture en accord avec le client."),
+)
 PAYMENT_MEANS = ("Virement reçu", "Paiement par carte sur le portail", "Chèque encaissé", "Prélèvement")
+ESCALATION = ("Sans règlement après mise en demeure : transmis au commissaire de justice"
+              " (injonction de payer), avec l'accord du client.")
+# fmt: on
 
 
 @dataclass
@@ -207,16 +237,24 @@ class _Story:
 
     def contact(self, kind: str, sms: bool = False) -> ContactPoint | None:
         """Return the debtor's first usable contact point of `kind` (texts need consent)."""
-        return next((c for c in self.debtor.contact_points
-                     if c.kind == kind and c.usable and (c.sms_consent or not sms)), None)
+        points = (c for c in self.debtor.contact_points if c.kind == kind and c.usable)
+        return next((c for c in points if c.sms_consent or not sms), None)
 
-    def act(self, day: date, kind: str, channel: str, outcome: str = "", note: str = "",
-            contact: ContactPoint | None = None, by_collector: bool = True) -> Action:
+    def act(
+        self,
+        day: date,
+        kind: str,
+        channel: str,
+        outcome: str = "",
+        note: str = "",
+        contact: ContactPoint | None = None,
+        by_collector: bool = True,
+    ) -> Action:
         """Record an action done on `day`, at a time the FR contact rules allow."""
         done_at = business_time(workday(day, self.today), self.rng)
         action = Action(case_id=self.case.id, kind=kind, channel=channel, status="done", outcome=outcome,
                         contact_point_id=contact.id if contact else None, done_at=done_at, created_at=done_at,
-                        user_id=self.collector.id if by_collector else None, note=note)
+                        user_id=self.collector.id if by_collector else None, note=note)  # fmt: skip
         db.session.add(action)
         return action
 
@@ -226,8 +264,8 @@ class _Story:
     def letter(self) -> date:
         """Send the first letter (R124-4) a few days after placement; return its date."""
         day = self.case.opened_on + timedelta(days=self.rng.randint(1, 3))
-        self.act(day, "letter", "post", "sent", "Première lettre de relance (art. R124-4 CPCE).",
-                 self.contact("address"), by_collector=False)
+        text = "Première lettre de relance (art. R124-4 CPCE)."
+        self.act(day, "letter", "post", "sent", text, self.contact("address"), by_collector=False)
         return day
 
     def call(self, day: date, outcome: str, note: str | None = None) -> Action:
@@ -236,7 +274,9 @@ class _Story:
 
     def attempts(self, start: date, end: date) -> None:
         """Try to reach the debtor a few times between `start` and `end` (calls, texts, e-mails)."""
-        for day in sorted(between(self.rng, start, end) for _ in range(self.rng.randint(0, 4)) if start <= end):
+        for day in sorted(
+            between(self.rng, start, end) for _ in range(self.rng.randint(0, 4)) if start <= end
+        ):
             channel = self.rng.choice(("phone", "phone", "sms", "email"))
             if channel == "sms" and (point := self.contact("phone", sms=True)):
                 self.act(day, "sms", "sms", self.rng.choice(("sent", "delivered")), contact=point)
@@ -245,19 +285,21 @@ class _Story:
             elif self.contact("phone"):
                 self.call(day, self.rng.choices(list(CALL_OUTCOMES), list(CALL_OUTCOMES.values()))[0])
 
-    def promise(self, action: Action, amount: int, due_on: date, status: str,
-                resolved_on: date | None = None) -> None:
+    def promise(
+        self, action: Action, amount: int, due_on: date, status: str, resolved_on: date | None = None
+    ) -> None:
         resolved_at = business_time(resolved_on, self.rng) if resolved_on else None
-        self.promises.append((Promise(case_id=self.case.id, amount_cents=amount, due_on=due_on, status=status,
-                                      created_at=action.done_at, created_by_id=self.collector.id,
-                                      resolved_at=resolved_at), action))
+        promise = Promise(case_id=self.case.id, amount_cents=amount, due_on=due_on, status=status,
+                          created_at=action.done_at, created_by_id=self.collector.id,
+                          resolved_at=resolved_at)  # fmt: skip
+        self.promises.append((promise, action))
 
     def pay(self, day: date, amount: int) -> None:
         """Post a payment to the ledger, as the bank reconciliation would."""
         means = self.rng.choice(PAYMENT_MEANS)
         post_entry(self.case, EntryKind.PAYMENT, -amount, day, description=means)
-        audit.record("payment.recorded", actor=None, actor_label="banque", subject=self.case,
-                     after={"amount_cents": amount, "effective_on": day, "means": means})
+        after = {"amount_cents": amount, "effective_on": day, "means": means}
+        audit.record("payment.recorded", actor=None, actor_label="banque", subject=self.case, after=after)
 
     def finish(self, status: str) -> None:
         """Set the case's final status, assignment and audit trail."""
@@ -266,8 +308,10 @@ class _Story:
             if self.rng.random() < (0.3 if status == "paid" else 0.6):
                 case.assigned_collector_id = self.collector.id
         if status != case.status:
-            audit.record("case.status_changed", actor=self.collector, subject=case,
-                         before={"status": case.status}, after={"status": status})
+            before, after = {"status": case.status}, {"status": status}
+            audit.record(
+                "case.status_changed", actor=self.collector, subject=case, before=before, after=after
+            )
             case.status = status
 
 
@@ -337,18 +381,16 @@ def _dispute(s: _Story) -> None:
     reason = s.rng.choice(DISPUTES)
     action = s.call(day, "dispute", reason) if s.contact("phone") else s.note(day, f"Courrier reçu. {reason}")
     db.session.add(Hold(debtor_id=s.debtor.id, case_id=s.case.id, kind="dispute", reason=reason,
-                        started_at=action.done_at, created_by_id=s.collector.id))
+                        started_at=action.done_at, created_by_id=s.collector.id))  # fmt: skip
 
 
 def _escalated(s: _Story) -> None:
     first = s.letter()
     notice = between(s.rng, first + 30 * DAY, s.today - 30 * DAY)
     s.attempts(first + 7 * DAY, notice - DAY)
-    s.act(notice, "formal_notice", "post", "sent", "Mise en demeure validée par le responsable.",
-          s.contact("address"))
-    s.note(notice + timedelta(days=s.rng.randint(15, 25)),
-           "Sans règlement après mise en demeure : transmis au commissaire de justice (injonction de payer),"
-           " avec l'accord du client.")
+    text = "Mise en demeure validée par un responsable."
+    s.act(notice, "formal_notice", "post", "sent", text, s.contact("address"))
+    s.note(notice + timedelta(days=s.rng.randint(15, 25)), ESCALATION)
 
 
 def _hold(s: _Story) -> None:
@@ -359,4 +401,4 @@ def _hold(s: _Story) -> None:
 
 
 STORIES = {"new": _new, "active": _active, "promise": _promise, "paid": _paid, "closed": _closed,
-           "dispute": _dispute, "escalated": _escalated, "hold": _hold}
+           "dispute": _dispute, "escalated": _escalated, "hold": _hold}  # fmt: skip

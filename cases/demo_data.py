@@ -1,4 +1,4 @@
-"""Pure generation of the French demo dataset: agency, clients, debtors and case stories (no database).
+"""Pure generation of the French demo dataset: agency, clients, users, debtors and case plans (no database).
 
 Everything is drawn from one seeded `random.Random` and one seeded Faker, so a run is reproducible for a
 given day. Money is built as integer cents with `randint`, never through floats.
@@ -7,7 +7,8 @@ given day. Money is built as integer cents with `randint`, never through floats.
 from __future__ import annotations
 
 import unicodedata
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from random import Random
 from zoneinfo import ZoneInfo
@@ -22,60 +23,74 @@ from cases.intake import ClaimInput
 
 SEED = 2026
 PARIS = ZoneInfo("Europe/Paris")
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
-          "novembre", "décembre")
+# Tables of demo content are kept one entry a line or less, by hand.
+# fmt: off
+MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
 # Real towns, so that letters look right; Faker's French cities are invented names.
-TOWNS = (("69003", "Lyon"), ("69100", "Villeurbanne"), ("13005", "Marseille"), ("31000", "Toulouse"),
-         ("33000", "Bordeaux"), ("44000", "Nantes"), ("59000", "Lille"), ("67000", "Strasbourg"),
-         ("35000", "Rennes"), ("34000", "Montpellier"), ("06000", "Nice"), ("38000", "Grenoble"),
-         ("42000", "Saint-Étienne"), ("21000", "Dijon"), ("37000", "Tours"), ("63000", "Clermont-Ferrand"),
-         ("75011", "Paris"), ("75018", "Paris"), ("93100", "Montreuil"), ("92100", "Boulogne-Billancourt"),
-         ("76000", "Rouen"), ("51100", "Reims"), ("49000", "Angers"), ("87000", "Limoges"), ("26000", "Valence"))
-# Blocks ARCEP reserves for fiction: valid numbers that ring nobody (01 99 00, 04 65 71, 05 36 49…).
-FICTION_LANDLINES = ("+33199", "+33261", "+33353", "+33465", "+33536")
-TRADES = ("Boulangerie", "Restaurant", "Épicerie", "Garage", "Transports", "Menuiserie", "Pharmacie",
-          "Brasserie", "Boucherie", "Cave", "Hôtel", "Plomberie", "Café", "Traiteur", "Fromagerie")
+TOWNS = tuple(tuple(town.split(" ", 1)) for town in (
+    "69003 Lyon|69100 Villeurbanne|13005 Marseille|31000 Toulouse|33000 Bordeaux|44000 Nantes|59000 Lille|"
+    "67000 Strasbourg|35000 Rennes|34000 Montpellier|06000 Nice|38000 Grenoble|42000 Saint-Étienne|"
+    "21000 Dijon|37000 Tours|63000 Clermont-Ferrand|75011 Paris|75018 Paris|93100 Montreuil|"
+    "92100 Boulogne-Billancourt|76000 Rouen|51100 Reims|49000 Angers|87000 Limoges|26000 Valence"
+).split("|"))
+# Blocks ARCEP reserves for fiction (01 99 00 xx xx, 04 65 71 xx xx…): valid numbers that ring nobody.
+FICTION_LANDLINES = ("+3319900", "+3326191", "+3335301", "+3346571", "+3353649")
+TRADES = ("Boulangerie Restaurant Épicerie Garage Transports Menuiserie Pharmacie Brasserie Boucherie"
+          " Cave Hôtel Plomberie Café Traiteur Fromagerie").split()
 LEGAL_FORMS = ("SARL", "SAS", "EURL", "SASU", "SNC")
+# fmt: on
 
 
 @dataclass(frozen=True)
 class ClientSpec:
-    code: str
-    name: str
+    row: dict  # the client's columns, SIREN and IBAN aside
     siren_body: str  # 8 digits; the Luhn check digit is computed
-    address_line1: str
-    postcode: str
-    city: str
-    phone: str
-    email: str
     bank_code: str  # bank + branch (10 digits) of the remittance account
-    commission_bp: int
-    fixed_fee_cents: int
-    claims_penalties: bool
-    max_discount_bp: int
+    terms: dict  # the mandate terms that differ from one client to the next
     invoice_prefix: str
     customer_prefix: str
     takes_persons: bool  # a B2B wholesaler has only business customers
     descriptions: tuple[str, ...]
 
+    @property
+    def code(self) -> str:
+        return self.row["code"]
 
+
+# fmt: off
 CLIENTS = (
-    ClientSpec("ENERGIA", "Énergia Sud-Est SA", "51234987", "12 boulevard de Dunkerque", "13002", "Marseille",
-               "+33465710120", "recouvrement@energia-sud-est.example", "3000301234", 1200, 500, False, 1000,
-               "EN", "PDL", True,
-               ("Facture d'électricité — {month} {year}", "Facture de gaz naturel — {month} {year}",
-                "Facture de régularisation annuelle {year}", "Facture de mise en service")),
-    ClientSpec("GROSSISTE", "Comptoir Rhodanien de Distribution SAS", "44871236", "4 rue Marcel Mérieux",
-               "69960", "Corbas", "+33465710230", "comptabilite@comptoir-rhodanien.example", "3000200458",
-               1500, 0, True, 500, "CRD-", "C", False,
-               ("Livraison de marchandises — bon n° {n}", "Fournitures d'épicerie — {month} {year}",
-                "Commande de boissons — {month} {year}", "Produits frais — semaine {n}")),
-    ClientSpec("TELECOM", "Fibréa Télécom SAS", "79032158", "27 rue de Clichy", "75009", "Paris",
-               "+33199000450", "impayes@fibrea-telecom.example", "1090700912", 2000, 300, False, 1500,
-               "FT", "L", True,
-               ("Abonnement fibre — {month} {year}", "Forfait mobile — {month} {year}",
-                "Frais de résiliation anticipée", "Box non restituée")),
+    ClientSpec(
+        {"code": "ENERGIA", "name": "Énergia Sud-Est SA", "address_line1": "12 boulevard de Dunkerque",
+         "postcode": "13002", "city": "Marseille", "phone": "+33465710120",
+         "email": "recouvrement@energia-sud-est.example"},
+        "51234987", "3000301234",
+        {"commission_bp": 1200, "fixed_fee_cents": 500, "claims_penalties": False, "max_discount_bp": 1000},
+        "EN", "PDL", True,
+        ("Facture d'électricité — {month} {year}", "Facture de gaz naturel — {month} {year}",
+         "Facture de régularisation annuelle {year}", "Facture de mise en service"),
+    ),
+    ClientSpec(
+        {"code": "GROSSISTE", "name": "Comptoir Rhodanien de Distribution SAS",
+         "address_line1": "4 rue Marcel Mérieux", "postcode": "69960", "city": "Corbas",
+         "phone": "+33465710230", "email": "comptabilite@comptoir-rhodanien.example"},
+        "44871236", "3000200458",
+        {"commission_bp": 1500, "fixed_fee_cents": 0, "claims_penalties": True, "max_discount_bp": 500},
+        "CRD-", "C", False,
+        ("Livraison de marchandises — bon n° {n}", "Fournitures d'épicerie — {month} {year}",
+         "Commande de boissons — {month} {year}", "Produits frais — semaine {n}"),
+    ),
+    ClientSpec(
+        {"code": "TELECOM", "name": "Fibréa Télécom SAS", "address_line1": "27 rue de Clichy",
+         "postcode": "75009", "city": "Paris", "phone": "+33199000450",
+         "email": "impayes@fibrea-telecom.example"},
+        "79032158", "1090700912",
+        {"commission_bp": 2000, "fixed_fee_cents": 300, "claims_penalties": False, "max_discount_bp": 1500},
+        "FT", "L", True,
+        ("Abonnement fibre — {month} {year}", "Forfait mobile — {month} {year}",
+         "Frais de résiliation anticipée", "Box non restituée"),
+    ),
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -87,17 +102,35 @@ class DemoUser:
     client_code: str | None = None
 
 
+# `.example`, not `.test`: the e-mail validator behind sign-in refuses the `.test` special-use domain.
 USERS = (
-    DemoUser("admin@amiable.test", "admin-demo-2026", "admin", "Isabelle Moreau"),
-    DemoUser("manager@amiable.test", "manager-demo-2026", "manager", "Julien Garnier"),
-    DemoUser("collector@amiable.test", "collector-demo-2026", "collector", "Camille Roux"),
-    DemoUser("client@amiable.test", "client-demo-2026", "client", "Nathalie Perrin", CLIENTS[0].code),
+    DemoUser("admin@amiable.example", "admin-demo-2026", "admin", "Isabelle Moreau"),
+    DemoUser("manager@amiable.example", "manager-demo-2026", "manager", "Julien Garnier"),
+    DemoUser("collector@amiable.example", "collector-demo-2026", "collector", "Camille Roux"),
+    DemoUser("client@amiable.example", "client-demo-2026", "client", "Nathalie Perrin", CLIENTS[0].code),
 )
+# fmt: off
+AGENCY = {
+    "name": "Delorme & Associés Recouvrement", "legal_form": "SAS",
+    "address_line1": "18 rue de la République", "address_line2": "3e étage", "postcode": "69002",
+    "city": "Lyon", "country": "FR", "phone": "+33465710042",
+    "email": "contact@delorme-recouvrement.example", "website": "https://www.delorme-recouvrement.example",
+    "trust_bank_name": "BNP Paribas Lyon République", "insurer_name": "MMA IARD Assurances Mutuelles",
+    "insurance_policy": "RCP 114 287 653",
+    "prosecutor_declaration": "Déclaration écrite au procureur de la République près le tribunal judiciaire"
+                              " de Lyon, reçue le 4 février 2019 (art. R124-2 CPCE)",
+}
+# fmt: on
 
 
 def siren_from(body: str) -> str:
     """Return the 9-digit SIREN made of the 8-digit `body` and its Luhn check digit."""
     return body + luhn.calc_check_digit(body)
+
+
+def vat_number(siren: str) -> str:
+    """Return the French intra-community VAT number of a SIREN."""
+    return "FR" + siren_number.to_tva(siren)
 
 
 def random_siren(rng: Random) -> str:
@@ -125,7 +158,7 @@ def random_mobile(rng: Random, taken: set[str]) -> str:
 def fiction_landline(rng: Random, taken: set[str]) -> str:
     """Draw an unused landline from the blocks reserved for fiction."""
     while True:
-        number = f"{rng.choice(FICTION_LANDLINES)}{rng.randint(0, 999_999):06d}"
+        number = f"{rng.choice(FICTION_LANDLINES)}{rng.randint(0, 9_999):04d}"
         if number not in taken and phonenumbers.is_valid_number(phonenumbers.parse(number)):
             taken.add(number)
             return number
@@ -175,39 +208,28 @@ def between(rng: Random, start: date, end: date) -> date:
 
 
 def agency_profile() -> dict:
-    """Return the fields of the demo agency's profile."""
+    """Return the columns of the demo agency's profile."""
     siren = siren_from("83145729")
     iban, bic = french_iban("3000400805", "00011223344")
-    return {
-        "name": "Delorme & Associés Recouvrement", "legal_form": "SAS", "siren": siren,
-        "registration": f"RCS Lyon {siren_number.format(siren)}", "vat_number": siren_number.to_tva(siren),
-        "address_line1": "18 rue de la République", "address_line2": "3e étage", "postcode": "69002",
-        "city": "Lyon", "country": "FR", "phone": "+33465710042", "email": "contact@delorme-recouvrement.example",
-        "website": "https://www.delorme-recouvrement.example", "trust_bank_name": "BNP Paribas Lyon République",
-        "trust_iban": iban, "trust_bic": bic, "insurer_name": "MMA IARD Assurances Mutuelles",
-        "insurance_policy": "RCP 114 287 653",
-        "prosecutor_declaration": "Déclaration écrite au procureur de la République près le tribunal judiciaire"
-                                  " de Lyon, reçue le 4 février 2019 (art. R124-2 CPCE)",
-    }
+    registration = f"RCS Lyon {siren_number.format(siren)}"
+    return {**AGENCY, "siren": siren, "registration": registration, "vat_number": vat_number(siren),
+            "trust_iban": iban, "trust_bic": bic}  # fmt: skip
 
 
 def client_fields(spec: ClientSpec) -> dict:
     """Return the columns of a demo client."""
     siren = siren_from(spec.siren_body)
     iban, _ = french_iban(spec.bank_code, f"000{spec.siren_body}")
-    return {"code": spec.code, "name": spec.name, "siren": siren, "vat_number": siren_number.to_tva(siren),
-            "address_line1": spec.address_line1, "postcode": spec.postcode, "city": spec.city, "country": "FR",
-            "phone": spec.phone, "email": spec.email, "remittance_iban": iban}
+    return {**spec.row, "siren": siren, "vat_number": vat_number(siren), "remittance_iban": iban}
 
 
 def mandate_fields(spec: ClientSpec, today: date) -> dict:
     """Return the columns of a client's mandate, in force since well before the oldest demo case."""
     starts_on = date(today.year - 2, 1, 1)
     return {"reference": f"CONV-{spec.code}-{starts_on.year}", "signed_on": starts_on - timedelta(days=15),
-            "starts_on": starts_on, "commission_bp": spec.commission_bp, "fixed_fee_cents": spec.fixed_fee_cents,
-            "vat_bp": 2000, "remittance_frequency": "monthly", "remittance_delay_days": 30,
-            "claims_penalties": spec.claims_penalties, "max_discount_bp": spec.max_discount_bp,
-            "jurisdiction": "FR", "notes": "Convention de recouvrement amiable (art. R124-3 CPCE)."}
+            "starts_on": starts_on, "vat_bp": 2000, "remittance_frequency": "monthly", "jurisdiction": "FR",
+            "remittance_delay_days": 30, "notes": "Convention de recouvrement amiable (art. R124-3 CPCE).",
+            **spec.terms}  # fmt: skip
 
 
 @dataclass
@@ -244,9 +266,14 @@ class DebtorSpec:
     contacts: list[ContactSpec] = field(default_factory=list)
     hold: HoldSpec | None = None
 
+    def columns(self) -> dict:
+        """Return the values of the debtor's own columns."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("contacts", "hold")}
 
+
+# fmt: off
 PERSON_HOLDS = (
-    ("over_indebtedness", "Dossier de surendettement déclaré recevable par la commission de la Banque de France."),
+    ("over_indebtedness", "Dossier de surendettement déclaré recevable par la commission Banque de France."),
     ("deceased", "Décès signalé par un proche ; acte de décès demandé, succession à identifier."),
     ("cease_communication", "Le débiteur demande par écrit que cessent les appels ; courrier uniquement."),
 )
@@ -255,6 +282,7 @@ COMPANY_HOLDS = (
     ("insolvency", "Liquidation judiciaire publiée au BODACC ; déclaration de créance au liquidateur."),
     ("cease_communication", "Le gérant exige que toute demande passe par son avocat."),
 )
+# fmt: on
 
 
 def debtors(fake: Faker, rng: Random, count: int, today: date) -> list[DebtorSpec]:
@@ -274,8 +302,10 @@ def debtors(fake: Faker, rng: Random, count: int, today: date) -> list[DebtorSpe
 def _person(fake: Faker, rng: Random) -> DebtorSpec:
     female = rng.random() < 0.5
     return DebtorSpec(
-        kind="person", title="Mme" if female else "M.",
-        first_name=fake.first_name_female() if female else fake.first_name_male(), last_name=fake.last_name(),
+        kind="person",
+        title="Mme" if female else "M.",
+        first_name=fake.first_name_female() if female else fake.first_name_male(),
+        last_name=fake.last_name(),
         birth_date=fake.date_of_birth(minimum_age=19, maximum_age=88),
     )
 
@@ -286,27 +316,32 @@ def _company(fake: Faker, rng: Random) -> DebtorSpec:
 
 
 def _contacts(fake: Faker, rng: Random, spec: DebtorSpec, taken: set[str], today: date) -> list[ContactSpec]:
-    postcode, city = rng.choice(TOWNS)
     company = spec.kind == "company"
-    contacts = [ContactSpec("address", "siège" if company else "domicile", address_line1=fake.street_address(),
-                            postcode=postcode, city=city, is_primary=True,
-                            status=rng.choices(("valid", "unverified", "bounced"), (70, 25, 5))[0])]
+    postcode, city = rng.choice(TOWNS)
+    status = rng.choices(("valid", "unverified", "bounced"), (70, 25, 5))[0]  # bounced: letters came back
+    label, street = "siège" if company else "domicile", fake.street_address()
+    contacts = [ContactSpec("address", label, address_line1=street, postcode=postcode, city=city,
+                            status=status, is_primary=True)]  # fmt: skip
     if company:
         contacts.append(ContactSpec("phone", "standard", fiction_landline(rng, taken), is_primary=True))
     if company or rng.random() < 0.93:
-        mobile = ContactSpec("phone", "mobile dirigeant" if company else "mobile", random_mobile(rng, taken),
-                             status=rng.choices(("valid", "unverified", "wrong"), (60, 33, 7))[0],
-                             is_primary=not company, sms_consent=rng.random() < 0.5)
-        if rng.random() < 0.05:  # answered STOP to an earlier text
-            mobile.sms_consent = False
-            mobile.opted_out_at = business_time(today - timedelta(days=rng.randint(5, 200)), rng)
-        contacts.append(mobile)
+        contacts.append(_mobile(rng, company, taken, today))
     if rng.random() < (0.8 if company else 0.6):
         local = "comptabilite" if company else f"{slug(spec.first_name)}.{slug(spec.last_name)}"
         domain = f"{slug(spec.company_name)}.example" if company else fake.safe_domain_name()
-        contacts.append(ContactSpec("email", "e-mail", f"{local}@{domain}",
-                                    status=rng.choices(("valid", "unverified", "bounced"), (55, 40, 5))[0]))
+        status = rng.choices(("valid", "unverified", "bounced"), (55, 40, 5))[0]
+        contacts.append(ContactSpec("email", "e-mail", f"{local}@{domain}", status=status))
     return contacts
+
+
+def _mobile(rng: Random, company: bool, taken: set[str], today: date) -> ContactSpec:
+    mobile = ContactSpec("phone", "mobile dirigeant" if company else "mobile", random_mobile(rng, taken),
+                         status=rng.choices(("valid", "unverified", "wrong"), (60, 33, 7))[0],
+                         is_primary=not company, sms_consent=rng.random() < 0.5)  # fmt: skip
+    if rng.random() < 0.05:  # answered STOP to an earlier text
+        mobile.sms_consent = False
+        mobile.opted_out_at = business_time(today - timedelta(days=rng.randint(5, 200)), rng)
+    return mobile
 
 
 @dataclass
@@ -321,7 +356,8 @@ class CasePlan:
 
 
 # How a demo portfolio is spread; a held debtor's cases are all on hold instead.
-STATUS_WEIGHTS = {"new": 8, "active": 36, "promise": 10, "paid": 22, "closed": 8, "dispute": 5, "escalated": 3}
+STATUS_WEIGHTS = {"new": 8, "active": 36, "promise": 10, "paid": 22, "closed": 8, "dispute": 5,
+                  "escalated": 3}  # fmt: skip
 # The oldest a case of each status can be (days); paid, closed and escalated cases need a longer past.
 MIN_AGE_DAYS = {"new": 0, "paid": 120, "closed": 120, "escalated": 120}
 
@@ -337,9 +373,13 @@ def case_plans(rng: Random, debtors: list[DebtorSpec], count: int, today: date) 
         debtor = debtors[index]
         client = clients[_client_code(rng, debtor)]
         kind = "b2b" if debtor.kind == "company" else "b2c"
-        status = "hold" if debtor.hold else rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+        status = (
+            "hold" if debtor.hold else rng.choices(list(STATUS_WEIGHTS), list(STATUS_WEIGHTS.values()))[0]
+        )
         opened_on = _opened_on(rng, status, today)
-        reference = customers.setdefault((client.code, index), f"{client.customer_prefix}{rng.randint(10**8, 10**9 - 1)}")
+        reference = customers.setdefault(
+            (client.code, index), f"{client.customer_prefix}{rng.randint(10**8, 10**9 - 1)}"
+        )
         claims = _claims(rng, client, kind == "b2b", opened_on, numbers[client.code])
         plans.append(CasePlan(client.code, index, kind, status, opened_on, reference, claims))
     plans.sort(key=lambda plan: plan.opened_on)  # so that case references follow the calendar
@@ -359,7 +399,9 @@ def _opened_on(rng: Random, status: str, today: date) -> date:
     return today - timedelta(days=rng.randint(MIN_AGE_DAYS.get(status, 45), 540))
 
 
-def _claims(rng: Random, client: ClientSpec, business: bool, opened_on: date, numbers) -> list[ClaimInput]:
+def _claims(
+    rng: Random, client: ClientSpec, business: bool, opened_on: date, numbers: Iterator[int]
+) -> list[ClaimInput]:
     count = rng.choices((1, 2, 3, 4), (50, 25, 15, 10))[0]
     # Due from 10 days to 3 years before placement; a client places consecutive monthly invoices together.
     oldest_due = opened_on - timedelta(days=rng.randint(10 + 30 * (count - 1), 1095))
@@ -367,9 +409,16 @@ def _claims(rng: Random, client: ClientSpec, business: bool, opened_on: date, nu
     for i in range(count):
         due = oldest_due + timedelta(days=30 * i)
         issued = due - timedelta(days=30 if business else 14)
-        text = rng.choice(client.descriptions).format(month=MONTHS[issued.month - 1], year=issued.year,
-                                                       n=rng.randint(1_000, 99_999))
-        claims.append(ClaimInput(invoice_number=f"{client.invoice_prefix}{issued.year}{next(numbers):06d}",
-                                 issue_date=issued, due_date=due, amount_cents=amount_cents(rng, business),
-                                 description=text))
+        text = rng.choice(client.descriptions).format(
+            month=MONTHS[issued.month - 1], year=issued.year, n=rng.randint(1_000, 99_999)
+        )
+        claims.append(
+            ClaimInput(
+                invoice_number=f"{client.invoice_prefix}{issued.year}{next(numbers):06d}",
+                issue_date=issued,
+                due_date=due,
+                amount_cents=amount_cents(rng, business),
+                description=text,
+            )
+        )
     return claims

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from agency.db import db
+from agency.db import db, sum_cents
 from cases.models import EntryKind, LedgerEntry
 
 
@@ -34,14 +34,14 @@ def balances(case_ids: list[int]) -> dict[int, Balance]:
     # A reversal counts against the kind of the entry it undoes.
     kind = sa.func.coalesce(reversed_entry.kind, LedgerEntry.kind)
     rows = db.session.execute(
-        sa.select(LedgerEntry.case_id, kind, sa.func.sum(LedgerEntry.amount_cents))
+        sa.select(LedgerEntry.case_id, kind, sum_cents(LedgerEntry.amount_cents))
         .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
         .where(LedgerEntry.case_id.in_(case_ids))
         .group_by(LedgerEntry.case_id, kind)
     ).all()
     sums: dict[int, dict[str, int]] = {cid: {} for cid in case_ids}
     for case_id, entry_kind, total in rows:
-        sums[case_id][entry_kind] = int(total)
+        sums[case_id][entry_kind] = total
     return {cid: _balance(s) for cid, s in sums.items()}
 
 

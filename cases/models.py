@@ -46,6 +46,8 @@ class Case(db.Model):
         # Lets claims and ledger entries carry (case_id, client_id) as one foreign key, so a claim
         # can never sit on a case of another client than the one its invoice number belongs to.
         sa.UniqueConstraint("id", "client_id", name="uq_case_id_client"),
+        # Lets a dispute hold name (case_id, debtor_id) together: the case must be that debtor's.
+        sa.UniqueConstraint("id", "debtor_id", name="uq_case_id_debtor"),
         sa.Index("ix_case_client_status", "client_id", "status"),
     )
 
@@ -93,6 +95,8 @@ class Claim(db.Model):
             name="fk_claim_case_client",
         ),
         sa.CheckConstraint("amount_cents >= 0", name="amount_non_negative"),
+        # Lets ledger entries name (claim_id, case_id) together: the claim must be on that case.
+        sa.UniqueConstraint("id", "case_id", name="uq_claim_id_case"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
     )
 
@@ -152,13 +156,14 @@ class LedgerEntry(db.Model):
             ["collection_case.id", "collection_case.client_id"],
             name="fk_ledger_entry_case_client",
         ),
+        sa.ForeignKeyConstraint(["claim_id", "case_id"], ["claim.id", "claim.case_id"], name="fk_ledger_entry_claim_case"),
         sa.Index("ix_ledger_entry_case_effective", "case_id", "effective_on"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int]
     client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
-    claim_id: Mapped[int | None] = mapped_column(sa.ForeignKey("claim.id"), index=True)
+    claim_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
     amount_cents: Mapped[int] = mapped_column(Cents)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
@@ -169,7 +174,8 @@ class LedgerEntry(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship(back_populates="ledger_entries")
-    claim: Mapped[Claim | None] = relationship()
+    # Only claim_id is written through this relationship; case_id comes from `case`.
+    claim: Mapped[Claim | None] = relationship(foreign_keys=[claim_id], primaryjoin="Claim.id == LedgerEntry.claim_id")
 
 
 class ActionKind(StrEnum):

@@ -130,11 +130,14 @@ class Hold(db.Model):
         enum_check("kind", [k.value for k in HoldKind]),
         sa.CheckConstraint("kind <> 'dispute' OR case_id IS NOT NULL", name="dispute_has_case"),
         sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="dates_ordered"),
+        sa.ForeignKeyConstraint(
+            ["case_id", "debtor_id"], ["collection_case.id", "collection_case.debtor_id"], name="fk_hold_case_debtor"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtor.id"), index=True)
-    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("collection_case.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(24))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
     # e.g. the BODACC publication date of insolvency proceedings, from which the 2-month filing runs.

@@ -275,6 +275,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_collection_case_debtor_id_debtor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collection_case')),
     sa.UniqueConstraint('id', 'client_id', name='uq_case_id_client'),
+    sa.UniqueConstraint('id', 'debtor_id', name='uq_case_id_debtor'),
     sa.UniqueConstraint('reference', name=op.f('uq_collection_case_reference'))
     )
     with op.batch_alter_table('collection_case', schema=None) as batch_op:
@@ -326,7 +327,8 @@ def upgrade():
     sa.ForeignKeyConstraint(['case_id', 'client_id'], ['collection_case.id', 'collection_case.client_id'], name='fk_claim_case_client'),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_claim_client_id_client')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_claim')),
-    sa.UniqueConstraint('client_id', 'invoice_number', name='uq_claim_client_invoice')
+    sa.UniqueConstraint('client_id', 'invoice_number', name='uq_claim_client_invoice'),
+    sa.UniqueConstraint('id', 'case_id', name='uq_claim_id_case')
     )
     with op.batch_alter_table('claim', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claim_case_id'), ['case_id'], unique=False)
@@ -344,7 +346,7 @@ def upgrade():
     sa.CheckConstraint("kind <> 'dispute' OR case_id IS NOT NULL", name=op.f('ck_hold_dispute_has_case')),
     sa.CheckConstraint("kind IN ('dispute', 'insolvency', 'over_indebtedness', 'deceased', 'cease_communication')", name=op.f('ck_hold_kind_allowed')),
     sa.CheckConstraint('ended_at IS NULL OR ended_at >= started_at', name=op.f('ck_hold_dates_ordered')),
-    sa.ForeignKeyConstraint(['case_id'], ['collection_case.id'], name=op.f('fk_hold_case_id_collection_case')),
+    sa.ForeignKeyConstraint(['case_id', 'debtor_id'], ['collection_case.id', 'collection_case.debtor_id'], name='fk_hold_case_debtor'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_hold_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_hold_debtor_id_debtor')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_hold'))
@@ -370,7 +372,7 @@ def upgrade():
     sa.CheckConstraint("kind IN ('principal', 'interest', 'indemnity', 'cost', 'payment', 'credit_note', 'write_off', 'reversal')", name=op.f('ck_ledger_entry_kind_allowed')),
     sa.CheckConstraint('length(currency) = 3', name=op.f('ck_ledger_entry_currency_code')),
     sa.ForeignKeyConstraint(['case_id', 'client_id'], ['collection_case.id', 'collection_case.client_id'], name='fk_ledger_entry_case_client'),
-    sa.ForeignKeyConstraint(['claim_id'], ['claim.id'], name=op.f('fk_ledger_entry_claim_id_claim')),
+    sa.ForeignKeyConstraint(['claim_id', 'case_id'], ['claim.id', 'claim.case_id'], name='fk_ledger_entry_claim_case'),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_ledger_entry_client_id_client')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_ledger_entry_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['reverses_id'], ['ledger_entry.id'], name=op.f('fk_ledger_entry_reverses_id_ledger_entry')),

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from agency.db import sum_cents
 from agency.money import AmountError, format_money, parse_amount
 from cases import ledger
 from cases.models import EntryKind, LedgerEntry
@@ -57,7 +58,7 @@ def test_many_small_amounts_sum_exactly(db_session):
         ledger.post_entry(case, EntryKind.PAYMENT, -parse_amount("0,10"), date(2026, 3, 1))
     db_session.flush()
     total = db_session.scalar(
-        sa.select(sa.func.sum(LedgerEntry.amount_cents)).where(
+        sa.select(sum_cents(LedgerEntry.amount_cents)).where(
             LedgerEntry.case_id == case.id, LedgerEntry.kind == "payment"
         )
     )

@@ -25,9 +25,16 @@ from tests.e2e.helpers import FRENCH_MO, FRENCH_PO
 
 CHROMIUM = os.environ.get("AMIABLE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
+
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "e2e: drives the real headless Chromium against a live server")
@@ -83,13 +90,17 @@ def _seed() -> dict:
         "admin": factories.user("admin", email="admin@example.com", name="Alice Admin"),
         "manager": factories.user("manager", email="manager@example.com", name="Marc Manager"),
         "collector": factories.user("collector", email="collector@example.com", name="Camille Recouvreur"),
-        "client_a_user": factories.user("client", client=boulangerie, email="compta@boulangerie-dupain.example.com",
-                                        name="Bernard Dupain"),
-        "client_b_user": factories.user("client", client=horizon, email="compta@telecom-horizon.example.com",
-                                        name="Hélène Horizon"),
+        "client_a_user": factories.user(
+            "client", client=boulangerie, email="compta@boulangerie-dupain.example.com", name="Bernard Dupain"
+        ),
+        "client_b_user": factories.user(
+            "client", client=horizon, email="compta@telecom-horizon.example.com", name="Hélène Horizon"
+        ),
     }
     lefevre = factories.debtor(first_name="Jeanne", last_name="Lefèvre", title="Mme")
-    factories.contact(lefevre, "phone", PHONE, label="mobile", status="valid", sms_consent=True, is_primary=True)
+    factories.contact(
+        lefevre, "phone", PHONE, label="mobile", status="valid", sms_consent=True, is_primary=True
+    )
     factories.contact(lefevre, "email", DEBTOR_EMAIL)
     factories.contact(lefevre, "address", "", address_line1="12 rue des Lilas", postcode="69003", city="Lyon")
     garage = factories.debtor("company", company_name="Garage Martin SARL", siren="732829320")
@@ -99,8 +110,9 @@ def _seed() -> dict:
     roux = factories.debtor(first_name="Sophie", last_name="Roux")
 
     collector = users["collector"]
-    a1 = factories.case(boulangerie, lefevre, amounts=(123_456, 50_000), opened_on=date(2026, 3, 2),
-                        client_reference="C-1001")
+    a1 = factories.case(
+        boulangerie, lefevre, amounts=(123_456, 50_000), opened_on=date(2026, 3, 2), client_reference="C-1001"
+    )
     a2 = factories.case(boulangerie, garage, amounts=(980_000,), opened_on=date(2026, 3, 5), kind="b2b")
     a3 = factories.case(boulangerie, girard, amounts=(7_500,), opened_on=date(2026, 3, 9))
     b1 = factories.case(horizon, roux, amounts=(4_999,), opened_on=date(2026, 3, 3))
@@ -109,11 +121,28 @@ def _seed() -> dict:
     a1.status = "active"
     a2.status = "dispute"
     done_at = datetime(2026, 3, 10, 9, 30, tzinfo=UTC)
-    db.session.add_all([
-        Action(case=a1, kind="call", channel="phone", status="done", outcome="right_party",
-               done_at=datetime(2026, 3, 9, 14, 0, tzinfo=UTC), user=collector),
-        Action(case=a1, kind="note", channel="internal", status="done", done_at=done_at, user=collector, note=NOTE),
-    ])
+    db.session.add_all(
+        [
+            Action(
+                case=a1,
+                kind="call",
+                channel="phone",
+                status="done",
+                outcome="right_party",
+                done_at=datetime(2026, 3, 9, 14, 0, tzinfo=UTC),
+                user=collector,
+            ),
+            Action(
+                case=a1,
+                kind="note",
+                channel="internal",
+                status="done",
+                done_at=done_at,
+                user=collector,
+                note=NOTE,
+            ),
+        ]
+    )
     db.session.commit()
 
     def seeded(case) -> SeededCase:
@@ -121,9 +150,13 @@ def _seed() -> dict:
 
     return {
         **{role: user.email for role, user in users.items()},
-        "client_a": boulangerie.name, "client_b": horizon.name,
-        "cases_a": tuple(seeded(c) for c in (a1, a2, a3)), "cases_b": tuple(seeded(c) for c in (b1, b2)),
-        "note": NOTE, "phone": PHONE, "email": DEBTOR_EMAIL,
+        "client_a": boulangerie.name,
+        "client_b": horizon.name,
+        "cases_a": tuple(seeded(c) for c in (a1, a2, a3)),
+        "cases_b": tuple(seeded(c) for c in (b1, b2)),
+        "note": NOTE,
+        "phone": PHONE,
+        "email": DEBTOR_EMAIL,
     }
 
 
@@ -131,7 +164,10 @@ def _seed() -> dict:
 def live_server(tmp_path_factory) -> Iterator[World]:
     """Serve a freshly migrated and seeded app on 127.0.0.1 from a daemon thread."""
     # The tests read the French UI: without a compiled, current catalog every page is in English.
-    if not (FRENCH_PO.exists() and FRENCH_MO.exists()) or FRENCH_MO.stat().st_mtime < FRENCH_PO.stat().st_mtime:
+    if (
+        not (FRENCH_PO.exists() and FRENCH_MO.exists())
+        or FRENCH_MO.stat().st_mtime < FRENCH_PO.stat().st_mtime
+    ):
         pytest.fail(f"{FRENCH_MO} is missing or older than its .po: run `make translations` first")
     tmp_dir = tmp_path_factory.mktemp("e2e-instance")
     saved_instance = os.environ.get("AMIABLE_INSTANCE")
@@ -140,11 +176,13 @@ def live_server(tmp_path_factory) -> Iterator[World]:
 
     from app import create_app
 
-    app = create_app({
-        "TESTING": True,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_dir / 'e2e.db'}",
-        "REDIS_URL": "",
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_dir / 'e2e.db'}",
+            "REDIS_URL": "",
+        }
+    )
     with app.app_context():
         upgrade()
         seed = _seed()
@@ -180,8 +218,12 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: World) -> Iterator[Page]:
     """A fresh browser context (no cookies) per test, French locale, relative URLs on the live server."""
-    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris", base_url=live_server.url,
-                                  viewport={"width": 1366, "height": 900})
+    context = browser.new_context(
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        base_url=live_server.url,
+        viewport={"width": 1366, "height": 900},
+    )
     context.set_default_timeout(10_000)
     tab = context.new_page()
     try:

@@ -43,3 +43,12 @@ def sign_out(page: Page) -> None:
     """Press the navbar's sign-out button and wait for the login page."""
     page.click("form[action$='/logout'] button[type=submit]")
     page.wait_for_url("**/login")
+
+
+def search_cases(page: Page, q: str = "", status: str | None = None) -> None:
+    """Fill the case list's search form, press "Filtrer" and wait for the new list to load."""
+    page.fill("#q", q)
+    if status is not None:
+        page.select_option("#status", status)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Filtrer").click()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import screenshot, sign_in, squash
+from tests.e2e.helpers import screenshot, search_cases, sign_in, squash
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_db]
 
@@ -24,19 +24,13 @@ def listed_references(page: Page) -> list[str]:
     return [squash(t) for t in page.locator(".table-cases tbody tr td:first-child a").all_inner_texts()]
 
 
-def search(page: Page, q: str = "", status: str = "") -> None:
-    page.fill("#q", q)
-    page.select_option("#status", status)
-    page.get_by_role("button", name="Filtrer").click()
-    page.wait_for_load_state()
-
-
 def test_collector_searches_and_filters_the_case_list(page: Page, live_server):
     sign_in(page, live_server.collector)
     expect(page.get_by_test_id("whoami")).to_contain_text("Camille Recouvreur")
     expect(page.locator("main h1")).to_have_text("Dossiers")
-    expect(page.locator(".table-cases thead")).to_contain_text(
-        re.compile(r"Référence\s+Débiteur\s+Client\s+Statut\s+Ouvert le\s+Chargé de recouvrement\s+Reste dû"))
+    expect(page.locator(".table-cases thead th")).to_have_text(
+        ["Référence", "Débiteur", "Client", "Statut", "Ouvert le", "Chargé de recouvrement", "Reste dû"]
+    )
     everything = {c.reference for c in live_server.cases}
     assert case_count(page) == len(everything)
     assert set(listed_references(page)) == everything
@@ -51,7 +45,7 @@ def test_collector_searches_and_filters_the_case_list(page: Page, live_server):
     expect(first_case.locator("td.amount")).to_have_text(re.compile(r"^1\s734,56\s€$"))
     screenshot(page, "case-list-collector")
 
-    search(page, q="Girard")  # Paul Girard owes one client each
+    search_cases(page, q="Girard")  # Paul Girard owes one client each
     girard = {c.reference for c in live_server.cases if "GIRARD" in c.debtor_name}
     assert len(girard) == 2
     assert case_count(page) == 2
@@ -60,23 +54,23 @@ def test_collector_searches_and_filters_the_case_list(page: Page, live_server):
     expect(page.locator("#q")).to_have_value("Girard")
 
     target = live_server.cases_a[1]
-    search(page, q=target.reference)
+    search_cases(page, q=target.reference)
     assert listed_references(page) == [target.reference]
     expect(page.get_by_test_id("case-count")).to_have_text("1 dossier")
     expect(tbody).to_contain_text("Garage Martin SARL")
 
-    search(page, q="lefèvre")  # lower case and accented, as typed during a call
+    search_cases(page, q="lefèvre")  # lower case and accented, as typed during a call
     assert listed_references(page) == [live_server.cases_a[0].reference]
 
-    search(page, q="06 12 34 56 78")  # a phone number as a French debtor reads it out
+    search_cases(page, q="06 12 34 56 78")  # a phone number as a French debtor reads it out
     assert listed_references(page) == [live_server.cases_a[0].reference]
 
-    search(page, q="", status="dispute")
+    search_cases(page, q="", status="dispute")
     assert listed_references(page) == [target.reference]
     expect(page.locator("#status option:checked")).to_have_text("Contesté")
     expect(tbody.locator(".badge")).to_have_text(["Contesté"])
 
-    search(page, q="Roux", status="dispute")  # nobody matches both
+    search_cases(page, q="Roux", status="dispute")  # nobody matches both
     expect(page.get_by_test_id("case-count")).to_have_text("0 dossier")
     expect(tbody.locator("tr")).to_have_text(["Aucun dossier ne correspond."])
 
@@ -103,13 +97,16 @@ def test_collector_reads_a_case_file(page: Page, live_server):
     expect(debtor).to_contain_text("Personne physique")
     contacts = page.get_by_test_id("contact-points")
     expect(contacts.locator("li")).to_have_count(3)
-    expect(contacts).to_contain_text(re.compile(rf"Téléphone \(mobile\)\s:\s{re.escape(live_server.phone)}"))
+    expect(contacts).to_contain_text(
+        re.compile(rf"Téléphone \(mobile\)\s+:\s+{re.escape(live_server.phone)}")
+    )
     expect(contacts).to_contain_text(f"E-mail : {live_server.email}")
-    expect(contacts).to_contain_text(re.compile(r"Adresse\s:\s12 rue des Lilas,\s+69003 Lyon"))
+    expect(contacts).to_contain_text(re.compile(r"Adresse\s+:\s+12 rue des Lilas,\s+69003 Lyon"))
 
     claims = page.get_by_test_id("claims")
-    expect(claims.locator("thead")).to_contain_text(
-        re.compile(r"Facture\s+Émise le\s+Échéance\s+Jours de retard\s+Montant"))
+    expect(claims.locator("thead th")).to_have_text(
+        ["Facture", "Émise le", "Échéance", "Jours de retard", "Montant"]
+    )
     expect(claims.locator("tbody tr")).to_have_count(2)
     amounts = [squash(t) for t in claims.locator("tbody td.amount").all_inner_texts()]
     assert sorted(amounts) == ["1 234,56 €", "500,00 €"]

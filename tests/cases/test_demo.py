@@ -1,0 +1,157 @@
+"""`flask agency demo`: a realistic French dataset, loaded once, consistent with the ledger and the rules."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from random import Random
+
+import phonenumbers
+import pytest
+import sqlalchemy as sa
+from faker import Faker
+from schwifty import IBAN
+from stdnum.fr import siren, tva
+
+from agency import clock
+from agency.db import db
+from agency.models import AgencyProfile, Client, User
+from cases import demo_data
+from cases.ledger import balances
+from cases.models import Case, Claim, EntryKind, LedgerEntry
+from debtors.models import ContactPoint, Debtor, Hold
+from tests.conftest import login
+
+DEMO_CODES = [spec.code for spec in demo_data.CLIENTS]
+
+
+def run_demo(app) -> str:
+    result = app.test_cli_runner().invoke(args=["agency", "demo"])
+    assert result.exit_code == 0, f"{result.output}\n{result.exception!r}"
+    return result.output
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+        for table in db.metadata.sorted_tables
+    }
+
+
+def test_demo_loads_once_and_a_second_run_adds_nothing(app, db_session):
+    before = row_counts()
+    first = run_demo(app)
+    loaded = row_counts()
+    second = run_demo(app)
+
+    assert row_counts() == loaded
+    assert "Demo data already loaded" not in first and "Demo data already loaded" in second
+    for output in (first, second):  # the logins are printed at the end of every run
+        for user in demo_data.USERS:
+            assert f"| {user.email}" in output and f"| {user.password}" in output
+    added = {name: loaded[name] - before[name] for name in loaded}
+    assert added["client"] == 3 and added["agency_profile"] == 1
+    assert 270 <= added["debtor"] <= 330
+    assert 450 <= added["collection_case"] <= 550
+    clients = db_session.scalars(sa.select(Client).where(Client.code.in_(DEMO_CODES))).all()
+    assert sorted(c.code for c in clients) == sorted(DEMO_CODES)
+    assert all(c.active_mandate(clock.today()) is not None for c in clients)
+    assert len({c.active_mandate(clock.today()).commission_bp for c in clients}) == 3
+    users = db_session.scalars(
+        sa.select(User).where(User.email.in_([u.email for u in demo_data.USERS]))
+    ).all()
+    assert sorted(u.role for u in users) == ["admin", "client", "collector", "manager"]
+    passwords = {u.email: u.password for u in demo_data.USERS}
+    assert all(u.check_password(passwords[u.email]) for u in users)
+    assert next(u for u in users if u.role == "client").client.code == demo_data.CLIENTS[0].code
+
+
+def test_demo_data_is_valid_and_the_ledger_adds_up(app, client, db_session):
+    # `client` makes app.test_client() build isolated clients, one per sign-in below.
+    run_demo(app)
+    profile = db_session.get(AgencyProfile, 1)
+    assert siren.is_valid(profile.siren) and tva.is_valid(profile.vat_number)
+    IBAN(profile.trust_iban)  # raises on a bad checksum
+    assert profile.trust_bic and profile.prosecutor_declaration and profile.insurance_policy
+    for creditor in db_session.scalars(sa.select(Client).where(Client.code.in_(DEMO_CODES))):
+        assert siren.is_valid(creditor.siren)
+        IBAN(creditor.remittance_iban)
+
+    companies = db_session.scalars(sa.select(Debtor).where(Debtor.kind == "company")).all()
+    assert companies and all(siren.is_valid(d.siren) for d in companies)
+    persons = db_session.scalars(sa.select(Debtor).where(Debtor.kind == "person")).all()
+    assert persons and all(d.title in ("M.", "Mme") and d.first_name and d.last_name for d in persons)
+    phones = db_session.scalars(sa.select(ContactPoint.value).where(ContactPoint.kind == "phone")).all()
+    for value in phones:
+        number = phonenumbers.parse(value)
+        assert phonenumbers.is_valid_number(number) and phonenumbers.region_code_for_number(number) == "FR"
+        assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == value
+    addresses = db_session.scalars(sa.select(ContactPoint).where(ContactPoint.kind == "address")).all()
+    assert {a.debtor_id for a in addresses} == {d.id for d in [*companies, *persons]}
+
+    _assert_ledgers_add_up(db_session)
+    _assert_statuses_tell_a_story(db_session)
+
+    for user in demo_data.USERS:  # the printed passwords open the door, through the real login form
+        assert login(app.test_client(), user.email, user.password).status_code == 302
+
+
+def _assert_ledgers_add_up(db_session) -> None:
+    cases = db_session.scalars(sa.select(Case).where(Case.client.has(Client.code.in_(DEMO_CODES)))).all()
+    claimed = dict(
+        db_session.execute(
+            sa.select(Claim.case_id, sa.func.sum(Claim.amount_cents)).group_by(Claim.case_id)
+        ).all()
+    )
+    paid = dict(
+        db_session.execute(
+            sa.select(LedgerEntry.case_id, -sa.func.sum(LedgerEntry.amount_cents))
+            .where(LedgerEntry.kind == EntryKind.PAYMENT.value)
+            .group_by(LedgerEntry.case_id)
+        ).all()
+    )
+    for case_id, balance in balances([c.id for c in cases]).items():
+        assert balance.principal == claimed[case_id]
+        assert balance.paid == paid.get(case_id, 0)
+        assert balance.outstanding == claimed[case_id] - paid.get(case_id, 0)
+    by_status = Counter(c.status for c in cases)
+    assert set(by_status) >= {"new", "active", "promise", "paid", "closed", "dispute", "hold"}
+    outstanding = {cid: b.outstanding for cid, b in balances([c.id for c in cases]).items()}
+    for case in cases:
+        assert (outstanding[case.id] == 0) == (case.status == "paid"), case.reference
+        assert (case.closed_on is not None) == (case.status in ("paid", "closed"))
+    assert any(0 < paid.get(c.id, 0) < claimed[c.id] for c in cases if c.status == "active")
+    assert all(type(amount) is int for amount in db_session.scalars(sa.select(Claim.amount_cents)))
+
+
+def _assert_statuses_tell_a_story(db_session) -> None:
+    cases = db_session.scalars(sa.select(Case).where(Case.client.has(Client.code.in_(DEMO_CODES)))).all()
+    holds = db_session.scalars(sa.select(Hold)).all()
+    disputed = {h.case_id for h in holds if h.kind == "dispute"}
+    held_debtors = {h.debtor_id for h in holds if h.kind != "dispute"}
+    assert disputed == {c.id for c in cases if c.status == "dispute"}
+    assert {c.debtor_id for c in cases if c.status == "hold"} == held_debtors
+    assert all(c.kind == ("b2b" if c.debtor.kind == "company" else "b2c") for c in cases)
+    assert any(c.assigned_collector is not None for c in cases)
+    assert len({c.debtor_id for c in cases}) < len(cases)  # some debtors owe several cases
+    for case in cases:
+        assert all(a.done_at.tzinfo is not None for a in case.actions)
+        if case.status == "promise":
+            assert any(p.status == "pending" and p.due_on > clock.today() for p in case.promises)
+
+
+@pytest.mark.no_db
+def test_generation_is_deterministic_and_french():
+    def draw() -> list:
+        fake = Faker("fr_FR")
+        fake.seed_instance(demo_data.SEED)
+        rng = Random(demo_data.SEED)
+        people = demo_data.debtors(fake, rng, 40, date(2026, 6, 1))
+        return [(d.kind, d.last_name, d.company_name, d.siren, [c.value for c in d.contacts]) for d in people]
+
+    assert draw() == draw()
+    rng = Random(1)
+    assert all(siren.is_valid(demo_data.random_siren(rng)) for _ in range(200))
+    assert sum(demo_data.split_cents(rng, 12_345, 3)) == 12_345
+    amounts = [demo_data.amount_cents(rng, business) for business in (True, False) for _ in range(500)]
+    assert all(isinstance(a, int) and 3_500 <= a <= 2_500_000 for a in amounts)
