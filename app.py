@@ -7,7 +7,7 @@ import os
 import threading
 from typing import Any
 
-from flask import Flask, current_app, redirect, render_template, request, session, url_for
+from flask import Flask, current_app, has_request_context, redirect, render_template, request, session, url_for
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
@@ -21,6 +21,7 @@ from agency.config import ROOT, Config
 from agency.db import configure_sqlite, db
 from agency.money import format_money
 from cases.labels import as_context as case_labels
+from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
 
 # Modules holding @job functions; imported so that workers and `rq cron` know every job.
@@ -69,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _select_locale() -> str:
     """French unless the user or the session chose another language."""
+    if not has_request_context():  # shell commands speak the default language
+        return "fr"
     chosen = session.get("lang") or getattr(current_user, "locale", None)
     return chosen if chosen in current_app.config["LANGUAGES"] else "fr"
 
@@ -105,6 +108,8 @@ def _register_template_helpers(app: Flask) -> None:
             **case_labels(),
             **debtor_labels(),
         }
+
+    app.add_template_filter(format_phone, "phone")
 
     @app.template_filter("money")
     def money_filter(cents: int | None, currency: str = "EUR") -> str:

@@ -13,6 +13,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 from flask_login import LoginManager, current_user
 
 from agency.db import db
@@ -20,6 +21,7 @@ from agency.models import Role, User
 
 login_manager = LoginManager()
 login_manager.login_view = "agency.login"
+login_manager.login_message = _l("Sign in to see this page.")
 login_manager.login_message_category = "warning"
 login_manager.session_protection = "strong"
 

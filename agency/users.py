@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import lazy_gettext as _l
 
 from agency.db import db
 from agency.models import Client, Role, User
@@ -14,8 +15,8 @@ MIN_PASSWORD_LENGTH = 10
 class UserError(ValueError):
     """A user could not be created; `field` names the field at fault."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+    def __init__(self, field: str, message) -> None:
+        super().__init__(str(message))
         self.field = field
 
 
@@ -42,13 +43,13 @@ def create_user(
     """Add a user to the session after checking every field; the caller audits and commits."""
     email = normalize_email(email)
     if not name.strip():
-        raise UserError("name", "a name is required")
+        raise UserError("name", _l("A name is required."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("password", f"at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError("password", _l("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
     if (role is Role.CLIENT) != (client is not None):
-        raise UserError("client", "a client user needs a client; agency staff have none")
+        raise UserError("client", _l("A client user needs a client; agency staff have none."))
     if db.session.scalar(sa.select(User.id).where(User.email == email)):
-        raise UserError("email", f"{email} is already used")
+        raise UserError("email", _l("%(email)s is already used.", email=email))
     user = User(email=email, name=name.strip(), role=role.value, client=client)
     user.set_password(password)
     db.session.add(user)

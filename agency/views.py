@@ -67,7 +67,7 @@ def set_language(code: str):
 @bp.get("/admin/users")
 @permission_required("agency.users")
 def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
+    rows = db.session.scalars(sa.select(User).order_by(User.name)).all()
     return render_template("agency/users.html", users=rows, role_labels=ROLE_LABELS, form=_user_form())
 
 
@@ -98,7 +98,7 @@ def create_user_view():
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("agency.users"))
-    rows = db.session.scalars(sa.select(User).order_by(User.role, User.name)).all()
+    rows = db.session.scalars(sa.select(User).order_by(User.name)).all()
     return render_template("agency/users.html", users=rows, role_labels=ROLE_LABELS, form=form), 400
 
 

@@ -94,7 +94,7 @@ def test_create_user_from_the_shell(app, db_session):
             "a long password",
         ]
     )
-    assert again.exit_code != 0 and "already used" in again.output
+    assert again.exit_code != 0 and "ops@example.com est déjà utilisée" in again.output
     unknown = runner.invoke(
         args=[
             "agency",

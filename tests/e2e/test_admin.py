@@ -78,11 +78,6 @@ def test_admin_user_form_refuses_a_client_user_without_client(page: Page, live_s
     screenshot(page, "users-admin-error")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="agency/users.py raises UserError with English messages, shown as is "
-    "under the field: they should be translatable",
-)
 def test_admin_user_form_errors_are_french(page: Page, live_server):
     sign_in(page, live_server.admin)
     page.goto("/admin/users")
@@ -94,6 +89,7 @@ def test_admin_user_form_errors_are_french(page: Page, live_server):
     feedback = page.locator("#client_id ~ .invalid-feedback")
     expect(feedback).to_be_visible()
     assert "a client user needs a client" not in feedback.inner_text()  # the English message of UserError
+    expect(feedback).to_contain_text("utilisateur client")
 
 
 def test_clients_page_lists_clients_and_mandates(page: Page, live_server):

@@ -62,6 +62,7 @@ def test_client_user_case_file_hides_internal_information(page: Page, live_serve
     expect(main).not_to_contain_text("Camille Recouvreur")  # collector names are internal
     expect(page.get_by_test_id("contact-points")).to_have_count(0)
     expect(main).not_to_contain_text(live_server.phone)
+    expect(main).not_to_contain_text("06 12 34 56 78")
     expect(main).not_to_contain_text(live_server.email)
     expect(main).not_to_contain_text("rue des Lilas")
     expect(page.locator("[data-testid=debtor] a")).to_have_count(0)  # no link to the debtor file

@@ -28,16 +28,12 @@ def test_login_page_is_french_by_default(page: Page):
     screenshot(page, "login")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Flask-Login's default login_message is English: agency/auth.py should "
-    "set login_manager.login_message to a lazy_gettext string",
-)
 def test_redirect_to_login_explains_it_in_french(page: Page):
     page.goto("/cases/")
     page.wait_for_url("**/login?next=*")
     expect(page.locator(".alert-warning")).to_be_visible()
     assert "Please log in" not in page.locator(".alert-warning").inner_text()  # Flask-Login's English default
+    expect(page.locator(".alert-warning")).to_contain_text("Connectez-vous")
 
 
 def test_wrong_password_shows_an_error_and_stays_on_the_login_page(page: Page, live_server):
