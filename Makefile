@@ -50,7 +50,7 @@ debs-test:
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
 
 translations: $(VENV)/.installed
-	$(VENV)/bin/pybabel compile -q -d translations
+	$(VENV)/bin/pybabel compile -d translations
 
 migrate: setup
 	$(FLASK) db upgrade

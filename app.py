@@ -7,7 +7,16 @@ import os
 import threading
 from typing import Any
 
-from flask import Flask, current_app, has_request_context, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    current_app,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
@@ -24,20 +33,12 @@ from cases.labels import as_context as case_labels
 from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
 
-# Modules holding @job functions; imported so that workers and `rq cron` know every job.
-JOB_MODULES = ("agency.jobs",)
 BLUEPRINTS = ("agency.views:bp", "cases.views:bp", "debtors.views:bp")
 
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
-
-
-def import_job_modules() -> None:
-    """Import every module that declares jobs, so their @periodic registrations exist."""
-    for name in JOB_MODULES:
-        importlib.import_module(name)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -59,7 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     babel.init_app(app, locale_selector=_select_locale)
     bootstrap.init_app(app)
     jobs.init_app(app)
-    import_job_modules()
+    jobs.import_job_modules()
 
     _register_blueprints(app)
     _register_template_helpers(app)

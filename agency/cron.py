@@ -6,8 +6,7 @@ agency.jobs.PERIODIC, so a periodic job is declared once, with `@periodic`.
 
 from rq import cron
 
-from agency.jobs import PERIODIC, run_periodic
-from app import import_job_modules
+from agency.jobs import PERIODIC, import_job_modules, run_periodic
 
 import_job_modules()
 for entry in PERIODIC:

@@ -36,7 +36,11 @@ class LoginForm(FlaskForm):
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), default=Role.COLLECTOR.value, choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()])
+    role = SelectField(
+        _l("Role"),
+        default=Role.COLLECTOR.value,
+        choices=[SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()],
+    )
     client_id = SelectField(_l("Client (client users only)"), coerce=int, validators=[Optional()])
     password = PasswordField(
         _l("Password"),

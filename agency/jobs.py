@@ -8,6 +8,7 @@ Callers only ever use `enqueue()` and the `@job` / `@periodic` decorators.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 import time
@@ -45,7 +46,15 @@ class PeriodicJob:
 
 
 PERIODIC: list[PeriodicJob] = []
-_worker_app: Flask | None = None
+# Modules that declare jobs, imported by the app and by `rq cron` so every @periodic is registered.
+# Named as strings: agency must not import the domain packages.
+JOB_MODULES = ("agency.jobs",)
+
+
+def import_job_modules() -> None:
+    """Import every module that declares jobs."""
+    for name in JOB_MODULES:
+        importlib.import_module(name)
 
 
 def job(func: Callable | None = None, *, retry: Retry | None = DEFAULT_RETRY) -> Callable:
@@ -57,13 +66,11 @@ def job(func: Callable | None = None, *, retry: Retry | None = DEFAULT_RETRY) ->
     def decorate(fn: Callable) -> Callable:
         @wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
-            if has_app_context():
-                return _run_and_commit(fn, args, kwargs)
-            with _app_for_worker().app_context():
-                try:
-                    return _run_and_commit(fn, args, kwargs)
-                finally:
-                    db.session.remove()
+            if not has_app_context():
+                raise RuntimeError(
+                    "jobs run inside the app: start workers with `flask --app app agency worker`"
+                )
+            return _run_and_commit(fn, args, kwargs)
 
         run.retry = retry
         run.is_job = True
@@ -92,16 +99,6 @@ def _run_and_commit(fn: Callable, args: tuple, kwargs: dict) -> Any:
     except BaseException:
         db.session.rollback()
         raise
-
-
-def _app_for_worker() -> Flask:
-    """Create the app once per worker process started with plain `rq worker`."""
-    global _worker_app
-    if _worker_app is None:
-        from app import create_app  # late: nothing creates the app at import time
-
-        _worker_app = create_app()
-    return _worker_app
 
 
 def init_app(app: Flask) -> None:

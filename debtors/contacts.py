@@ -12,5 +12,9 @@ def format_phone(e164: str, home_region: str = "FR") -> str:
     except phonenumbers.NumberParseException:
         return e164
     same_country = phonenumbers.region_code_for_number(number) == home_region
-    style = phonenumbers.PhoneNumberFormat.NATIONAL if same_country else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    style = (
+        phonenumbers.PhoneNumberFormat.NATIONAL
+        if same_country
+        else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    )
     return phonenumbers.format_number(number, style)

@@ -131,7 +131,9 @@ class Hold(db.Model):
         sa.CheckConstraint("kind <> 'dispute' OR case_id IS NOT NULL", name="dispute_has_case"),
         sa.CheckConstraint("ended_at IS NULL OR ended_at >= started_at", name="dates_ordered"),
         sa.ForeignKeyConstraint(
-            ["case_id", "debtor_id"], ["collection_case.id", "collection_case.debtor_id"], name="fk_hold_case_debtor"
+            ["case_id", "debtor_id"],
+            ["collection_case.id", "collection_case.debtor_id"],
+            name="fk_hold_case_debtor",
         ),
     )
 
