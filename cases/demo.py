@@ -17,12 +17,13 @@ import click
 import sqlalchemy as sa
 from faker import Faker
 
-from agency import audit, clock
+from agency import audit, clock, sms
 from agency.cli import agency_cli
 from agency.db import db
 from agency.models import AgencyProfile, Client, Mandate, Role, User
 from agency.users import UserError, create_user, find_user
 from cases import demo_data
+from cases.demo_content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
 from cases.demo_data import CasePlan, DebtorSpec, between, business_time, split_cents, workday
 from cases.intake import IntakeError, open_case
 from cases.ledger import post_entry
@@ -33,11 +34,18 @@ from debtors.models import ContactPoint, Debtor, Hold
 DEBTORS = 300
 CASES = 500
 DAY = timedelta(days=1)
+# Demo mobiles are drawn at random among valid French numbers: sending them real texts could reach anyone.
+TWILIO_REFUSAL = (
+    "Twilio is configured: demo data would hold phone numbers of real people;"
+    " unset TWILIO_* to load the demo."
+)
 
 
 @agency_cli.command("demo")
 def demo_command() -> None:
     """Load the demo agency, clients, debtors, cases and one user per role."""
+    if sms.twilio_enabled():
+        raise click.ClickException(TWILIO_REFUSAL)
     started = time.perf_counter()
     today = clock.today()
     _ensure_profile()
@@ -194,29 +202,8 @@ def _place_holds(rng: Random, specs: list[DebtorSpec], debtors: list[Debtor], pl
                             created_by_id=actor.id))  # fmt: skip
 
 
-# What the collectors wrote down; internal notes, in French like the rest of the demo content.
-# fmt: off
+# How a call attempt ends, weighted; the notes that go with each outcome are in `demo_content`.
 CALL_OUTCOMES = {"no_answer": 35, "voicemail": 25, "right_party": 20, "callback": 10, "refused": 10}
-CALL_NOTES = {
-    "voicemail": ("Message neutre laissé, sans mention de la dette.",),
-    "right_party": ("Débiteur joint : attend le versement de son salaire.",
-                    "Débiteur joint : demande la copie des factures, envoyée par courrier.",
-                    "Interlocuteur joint : trésorerie tendue, rappel convenu sous quinze jours."),
-    "callback": ("Demande à être rappelé après 18 h.", "Rappel souhaité en début de semaine."),
-    "refused": ("Refuse de payer, dit ne plus avoir de revenus.", "Conteste le montant sans justificatif."),
-}
-DISPUTES = ("Conteste la facture : relevé de compteur estimé jugé erroné.",
-            "Affirme avoir résilié le contrat avant la période facturée.",
-            "Marchandises livrées incomplètes selon le débiteur ; bon de livraison demandé au client.")
-CLOSINGS = (
-    ("debtor_not_found", "Débiteur introuvable : courrier revenu NPAI, numéro erroné. Retour au client."),
-    ("returned_to_client", "Dossier retiré par le client (accord commercial direct)."),
-    ("uneconomic", "Solde trop faible au regard des démarches ; clôture en accord avec le client."),
-)
-PAYMENT_MEANS = ("Virement reçu", "Paiement par carte sur le portail", "Chèque encaissé", "Prélèvement")
-ESCALATION = ("Sans règlement après mise en demeure : transmis au commissaire de justice"
-              " (injonction de payer), avec l'accord du client.")
-# fmt: on
 
 
 @dataclass

@@ -19,26 +19,11 @@ from schwifty import IBAN
 from stdnum import luhn
 from stdnum.fr import siren as siren_number
 
+from cases import demo_content
 from cases.intake import ClaimInput
 
 SEED = 2026
 PARIS = ZoneInfo("Europe/Paris")
-# Tables of demo content are kept one entry a line or less, by hand.
-# fmt: off
-MONTHS = "janvier février mars avril mai juin juillet août septembre octobre novembre décembre".split()
-# Real towns, so that letters look right; Faker's French cities are invented names.
-TOWNS = tuple(tuple(town.split(" ", 1)) for town in (
-    "69003 Lyon|69100 Villeurbanne|13005 Marseille|31000 Toulouse|33000 Bordeaux|44000 Nantes|59000 Lille|"
-    "67000 Strasbourg|35000 Rennes|34000 Montpellier|06000 Nice|38000 Grenoble|42000 Saint-Étienne|"
-    "21000 Dijon|37000 Tours|63000 Clermont-Ferrand|75011 Paris|75018 Paris|93100 Montreuil|"
-    "92100 Boulogne-Billancourt|76000 Rouen|51100 Reims|49000 Angers|87000 Limoges|26000 Valence"
-).split("|"))
-# Blocks ARCEP reserves for fiction (01 99 00 xx xx, 04 65 71 xx xx…): valid numbers that ring nobody.
-FICTION_LANDLINES = ("+3319900", "+3326191", "+3335301", "+3346571", "+3353649")
-TRADES = ("Boulangerie Restaurant Épicerie Garage Transports Menuiserie Pharmacie Brasserie Boucherie"
-          " Cave Hôtel Plomberie Café Traiteur Fromagerie").split()
-LEGAL_FORMS = ("SARL", "SAS", "EURL", "SASU", "SNC")
-# fmt: on
 
 
 @dataclass(frozen=True)
@@ -57,40 +42,7 @@ class ClientSpec:
         return self.row["code"]
 
 
-# fmt: off
-CLIENTS = (
-    ClientSpec(
-        {"code": "ENERGIA", "name": "Énergia Sud-Est SA", "address_line1": "12 boulevard de Dunkerque",
-         "postcode": "13002", "city": "Marseille", "phone": "+33465710120",
-         "email": "recouvrement@energia-sud-est.example"},
-        "51234987", "3000301234",
-        {"commission_bp": 1200, "fixed_fee_cents": 500, "claims_penalties": False, "max_discount_bp": 1000},
-        "EN", "PDL", True,
-        ("Facture d'électricité — {month} {year}", "Facture de gaz naturel — {month} {year}",
-         "Facture de régularisation annuelle {year}", "Facture de mise en service"),
-    ),
-    ClientSpec(
-        {"code": "GROSSISTE", "name": "Comptoir Rhodanien de Distribution SAS",
-         "address_line1": "4 rue Marcel Mérieux", "postcode": "69960", "city": "Corbas",
-         "phone": "+33465710230", "email": "comptabilite@comptoir-rhodanien.example"},
-        "44871236", "3000200458",
-        {"commission_bp": 1500, "fixed_fee_cents": 0, "claims_penalties": True, "max_discount_bp": 500},
-        "CRD-", "C", False,
-        ("Livraison de marchandises — bon n° {n}", "Fournitures d'épicerie — {month} {year}",
-         "Commande de boissons — {month} {year}", "Produits frais — semaine {n}"),
-    ),
-    ClientSpec(
-        {"code": "TELECOM", "name": "Fibréa Télécom SAS", "address_line1": "27 rue de Clichy",
-         "postcode": "75009", "city": "Paris", "phone": "+33199000450",
-         "email": "impayes@fibrea-telecom.example"},
-        "79032158", "1090700912",
-        {"commission_bp": 2000, "fixed_fee_cents": 300, "claims_penalties": False, "max_discount_bp": 1500},
-        "FT", "L", True,
-        ("Abonnement fibre — {month} {year}", "Forfait mobile — {month} {year}",
-         "Frais de résiliation anticipée", "Box non restituée"),
-    ),
-)
-# fmt: on
+CLIENTS = tuple(ClientSpec(**client) for client in demo_content.CLIENTS)
 
 
 @dataclass(frozen=True)
@@ -102,25 +54,7 @@ class DemoUser:
     client_code: str | None = None
 
 
-# `.example`, not `.test`: the e-mail validator behind sign-in refuses the `.test` special-use domain.
-USERS = (
-    DemoUser("admin@amiable.example", "admin-demo-2026", "admin", "Isabelle Moreau"),
-    DemoUser("manager@amiable.example", "manager-demo-2026", "manager", "Julien Garnier"),
-    DemoUser("collector@amiable.example", "collector-demo-2026", "collector", "Camille Roux"),
-    DemoUser("client@amiable.example", "client-demo-2026", "client", "Nathalie Perrin", CLIENTS[0].code),
-)
-# fmt: off
-AGENCY = {
-    "name": "Delorme & Associés Recouvrement", "legal_form": "SAS",
-    "address_line1": "18 rue de la République", "address_line2": "3e étage", "postcode": "69002",
-    "city": "Lyon", "country": "FR", "phone": "+33465710042",
-    "email": "contact@delorme-recouvrement.example", "website": "https://www.delorme-recouvrement.example",
-    "trust_bank_name": "BNP Paribas Lyon République", "insurer_name": "MMA IARD Assurances Mutuelles",
-    "insurance_policy": "RCP 114 287 653",
-    "prosecutor_declaration": "Déclaration écrite au procureur de la République près le tribunal judiciaire"
-                              " de Lyon, reçue le 4 février 2019 (art. R124-2 CPCE)",
-}
-# fmt: on
+USERS = tuple(DemoUser(*user) for user in demo_content.USERS)
 
 
 def siren_from(body: str) -> str:
@@ -158,7 +92,7 @@ def random_mobile(rng: Random, taken: set[str]) -> str:
 def fiction_landline(rng: Random, taken: set[str]) -> str:
     """Draw an unused landline from the blocks reserved for fiction."""
     while True:
-        number = f"{rng.choice(FICTION_LANDLINES)}{rng.randint(0, 9_999):04d}"
+        number = f"{rng.choice(demo_content.FICTION_LANDLINES)}{rng.randint(0, 9_999):04d}"
         if number not in taken and phonenumbers.is_valid_number(phonenumbers.parse(number)):
             taken.add(number)
             return number
@@ -212,8 +146,8 @@ def agency_profile() -> dict:
     siren = siren_from("83145729")
     iban, bic = french_iban("3000400805", "00011223344")
     registration = f"RCS Lyon {siren_number.format(siren)}"
-    return {**AGENCY, "siren": siren, "registration": registration, "vat_number": vat_number(siren),
-            "trust_iban": iban, "trust_bic": bic}  # fmt: skip
+    return {**demo_content.AGENCY, "siren": siren, "registration": registration,
+            "vat_number": vat_number(siren), "trust_iban": iban, "trust_bic": bic}  # fmt: skip
 
 
 def client_fields(spec: ClientSpec) -> dict:
@@ -271,20 +205,6 @@ class DebtorSpec:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("contacts", "hold")}
 
 
-# fmt: off
-PERSON_HOLDS = (
-    ("over_indebtedness", "Dossier de surendettement déclaré recevable par la commission Banque de France."),
-    ("deceased", "Décès signalé par un proche ; acte de décès demandé, succession à identifier."),
-    ("cease_communication", "Le débiteur demande par écrit que cessent les appels ; courrier uniquement."),
-)
-COMPANY_HOLDS = (
-    ("insolvency", "Redressement judiciaire publié au BODACC ; créance à déclarer au mandataire judiciaire."),
-    ("insolvency", "Liquidation judiciaire publiée au BODACC ; déclaration de créance au liquidateur."),
-    ("cease_communication", "Le gérant exige que toute demande passe par son avocat."),
-)
-# fmt: on
-
-
 def debtors(fake: Faker, rng: Random, count: int, today: date) -> list[DebtorSpec]:
     """Draw `count` debtors, about two thirds of them households, with their contact points and holds."""
     taken: set[str] = set()
@@ -293,7 +213,8 @@ def debtors(fake: Faker, rng: Random, count: int, today: date) -> list[DebtorSpe
         spec = _company(fake, rng) if rng.random() < 0.35 else _person(fake, rng)
         spec.contacts = _contacts(fake, rng, spec, taken, today)
         if rng.random() < 0.05:
-            kind, reason = rng.choice(COMPANY_HOLDS if spec.kind == "company" else PERSON_HOLDS)
+            holds = demo_content.COMPANY_HOLDS if spec.kind == "company" else demo_content.PERSON_HOLDS
+            kind, reason = rng.choice(holds)
             spec.hold = HoldSpec(kind, reason)
         result.append(spec)
     return result
@@ -311,13 +232,13 @@ def _person(fake: Faker, rng: Random) -> DebtorSpec:
 
 
 def _company(fake: Faker, rng: Random) -> DebtorSpec:
-    name = f"{rng.choice(TRADES)} {fake.last_name()} {rng.choice(LEGAL_FORMS)}"
+    name = f"{rng.choice(demo_content.TRADES)} {fake.last_name()} {rng.choice(demo_content.LEGAL_FORMS)}"
     return DebtorSpec(kind="company", company_name=name, siren=random_siren(rng))
 
 
 def _contacts(fake: Faker, rng: Random, spec: DebtorSpec, taken: set[str], today: date) -> list[ContactSpec]:
     company = spec.kind == "company"
-    postcode, city = rng.choice(TOWNS)
+    postcode, city = rng.choice(demo_content.TOWNS)
     status = rng.choices(("valid", "unverified", "bounced"), (70, 25, 5))[0]  # bounced: letters came back
     label, street = "siège" if company else "domicile", fake.street_address()
     contacts = [ContactSpec("address", label, address_line1=street, postcode=postcode, city=city,
@@ -410,7 +331,7 @@ def _claims(
         due = oldest_due + timedelta(days=30 * i)
         issued = due - timedelta(days=30 if business else 14)
         text = rng.choice(client.descriptions).format(
-            month=MONTHS[issued.month - 1], year=issued.year, n=rng.randint(1_000, 99_999)
+            month=demo_content.MONTHS[issued.month - 1], year=issued.year, n=rng.randint(1_000, 99_999)
         )
         claims.append(
             ClaimInput(

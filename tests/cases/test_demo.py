@@ -66,6 +66,30 @@ def test_demo_loads_once_and_a_second_run_adds_nothing(app, db_session):
     assert next(u for u in users if u.role == "client").client.code == demo_data.CLIENTS[0].code
 
 
+def test_demo_refuses_to_run_when_twilio_is_configured(app, db_session):
+    # Demo mobiles are random French numbers: with Twilio on, texts could reach real people.
+    twilio = {
+        "TWILIO_ACCOUNT_SID": "AC" + "1" * 32,
+        "TWILIO_AUTH_TOKEN": "token",
+        "TWILIO_FROM": "+33700000001",
+    }
+    saved = {key: app.config[key] for key in twilio}
+    clients_before = row_counts()["client"]
+    app.config.update(twilio)
+    try:
+        result = app.test_cli_runner().invoke(args=["agency", "demo"])
+    finally:
+        app.config.update(saved)
+
+    assert result.exit_code != 0
+    assert (
+        "Twilio is configured: demo data would hold phone numbers of real people;"
+        " unset TWILIO_* to load the demo." in result.output
+    )
+    assert row_counts()["client"] == clients_before
+    assert not db_session.scalar(sa.select(Client.id).where(Client.code.in_(DEMO_CODES)).limit(1))
+
+
 def test_demo_data_is_valid_and_the_ledger_adds_up(app, client, db_session):
     # `client` makes app.test_client() build isolated clients, one per sign-in below.
     run_demo(app)
