@@ -33,6 +33,8 @@ from cases.labels import as_context as case_labels
 from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
 
+# Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
+MODEL_MODULES = ("agency.models", "debtors.models", "cases.models", "cases.placement.models")
 BLUEPRINTS = ("agency.views:bp", "cases.views:bp", "debtors.views:bp")
 
 migrate = Migrate()
@@ -50,6 +52,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
     db.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         with app.app_context():

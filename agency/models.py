@@ -191,6 +191,28 @@ class Mandate(db.Model):
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
 
 
+class ApiToken(db.Model):
+    """A client system's key to the placement API. Only a hash is stored; the token is shown once."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(100), default="")
+    prefix: Mapped[str] = mapped_column(sa.String(12))  # the first characters, to tell tokens apart
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)  # SHA-256: tokens are long and random
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client: Mapped[Client] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 class AuditEvent(db.Model):
     """Who did what, when, to which row, with the values before and after. Never updated or deleted."""
 

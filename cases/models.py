@@ -63,6 +63,7 @@ class Case(db.Model):
     opened_on: Mapped[date]
     closed_on: Mapped[date | None]
     closed_reason: Mapped[str] = mapped_column(sa.String(40), default="")
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     client: Mapped[Client] = relationship()
@@ -109,6 +110,7 @@ class Claim(db.Model):
     amount_cents: Mapped[int] = mapped_column(Cents)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     description: Mapped[str] = mapped_column(sa.String(255), default="")
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="claims")

@@ -83,6 +83,18 @@ class Debtor(db.Model):
         return f"<Debtor {self.id} {self.display_name}>"
 
 
+class DebtorReference(db.Model):
+    """The client's own identifier of a debtor (customer number), used to match later placements."""
+
+    __tablename__ = "debtor_reference"
+    __table_args__ = (sa.UniqueConstraint("client_id", "external_id", name="uq_debtor_reference_client_external"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtor.id"), index=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"))
+    external_id: Mapped[str] = mapped_column(sa.String(64))
+
+
 class ContactPoint(db.Model):
     """A way to reach a debtor: a phone number (E.164), an e-mail address or a postal address."""
 

@@ -26,7 +26,7 @@ EXPECTED_TABLES = {
     "ledger_entry",
     "action",
     "promise",
-    "reference_counter",
+    "reference_counter", "placement", "placement_file", "column_mapping", "api_token", "debtor_reference",
 }
 
 

@@ -176,6 +176,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_contact_point_debtor_id'), ['debtor_id'], unique=False)
         batch_op.create_index('ix_contact_point_kind_value', ['kind', 'value'], unique=False)
 
+    op.create_table('debtor_reference',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('debtor_id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('external_id', sa.String(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_debtor_reference_client_id_client')),
+    sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_debtor_reference_debtor_id_debtor')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_debtor_reference')),
+    sa.UniqueConstraint('client_id', 'external_id', name='uq_debtor_reference_client_external')
+    )
+    with op.batch_alter_table('debtor_reference', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_debtor_reference_debtor_id'), ['debtor_id'], unique=False)
+
     op.create_table('mandate',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=False),
@@ -229,6 +242,24 @@ def upgrade():
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_account_client_id'), ['client_id'], unique=False)
 
+    op.create_table('api_token',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('prefix', sa.String(length=12), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_api_token_client_id_client')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_api_token_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_token')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_token_token_hash'))
+    )
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_token_client_id'), ['client_id'], unique=False)
+
     op.create_table('audit_event',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
@@ -252,6 +283,55 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_audit_event_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_audit_event_subject', ['subject_type', 'subject_id'], unique=False)
 
+    op.create_table('column_mapping',
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('by_header', sa.JSON(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('updated_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_column_mapping_client_id_client')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_column_mapping_updated_by_id_user_account')),
+    sa.PrimaryKeyConstraint('client_id', name=op.f('pk_column_mapping'))
+    )
+    op.create_table('placement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=8), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('api_token_id', sa.Integer(), nullable=True),
+    sa.Column('filename', sa.String(length=255), nullable=False),
+    sa.Column('file_sha256', sa.String(length=64), nullable=False),
+    sa.Column('status', sa.String(length=12), nullable=False),
+    sa.Column('mapping', sa.JSON(), nullable=True),
+    sa.Column('headers', sa.JSON(), nullable=True),
+    sa.Column('rows_total', sa.Integer(), nullable=False),
+    sa.Column('rows_valid', sa.Integer(), nullable=False),
+    sa.Column('rows_rejected', sa.Integer(), nullable=False),
+    sa.Column('rows_already_placed', sa.Integer(), nullable=False),
+    sa.Column('cases_to_create', sa.Integer(), nullable=False),
+    sa.Column('cases_to_update', sa.Integer(), nullable=False),
+    sa.Column('debtors_to_create', sa.Integer(), nullable=False),
+    sa.Column('debtors_matched', sa.Integer(), nullable=False),
+    sa.Column('total_cents', sa.BigInteger(), nullable=False),
+    sa.Column('report', sa.JSON(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=False),
+    sa.Column('job_id', sa.String(length=64), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('validated_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('confirmed_by_id', sa.Integer(), nullable=True),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=True),
+    sa.CheckConstraint("source IN ('upload', 'api', 'shell')", name=op.f('ck_placement_source_allowed')),
+    sa.CheckConstraint("status IN ('mapping', 'validating', 'validated', 'importing', 'imported', 'failed', 'cancelled')", name=op.f('ck_placement_status_allowed')),
+    sa.CheckConstraint('total_cents >= 0', name=op.f('ck_placement_total_non_negative')),
+    sa.ForeignKeyConstraint(['api_token_id'], ['api_token.id'], name=op.f('fk_placement_api_token_id_api_token')),
+    sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_placement_client_id_client')),
+    sa.ForeignKeyConstraint(['confirmed_by_id'], ['user_account.id'], name=op.f('fk_placement_confirmed_by_id_user_account')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_placement_created_by_id_user_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_placement'))
+    )
+    with op.batch_alter_table('placement', schema=None) as batch_op:
+        batch_op.create_index('ix_placement_client_created', ['client_id', 'created_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_placement_file_sha256'), ['file_sha256'], unique=False)
+
     op.create_table('collection_case',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('reference', sa.String(length=24), nullable=False),
@@ -265,6 +345,7 @@ def upgrade():
     sa.Column('opened_on', sa.Date(), nullable=False),
     sa.Column('closed_on', sa.Date(), nullable=True),
     sa.Column('closed_reason', sa.String(length=40), nullable=False),
+    sa.Column('placement_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('b2b', 'b2c')", name=op.f('ck_collection_case_kind_allowed')),
     sa.CheckConstraint("status IN ('new', 'active', 'promise', 'plan', 'dispute', 'hold', 'escalated', 'paid', 'closed')", name=op.f('ck_collection_case_status_allowed')),
@@ -273,6 +354,7 @@ def upgrade():
     sa.ForeignKeyConstraint(['assigned_collector_id'], ['user_account.id'], name=op.f('fk_collection_case_assigned_collector_id_user_account')),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_collection_case_client_id_client')),
     sa.ForeignKeyConstraint(['debtor_id'], ['debtor.id'], name=op.f('fk_collection_case_debtor_id_debtor')),
+    sa.ForeignKeyConstraint(['placement_id'], ['placement.id'], name=op.f('fk_collection_case_placement_id_placement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_collection_case')),
     sa.UniqueConstraint('id', 'client_id', name='uq_case_id_client'),
     sa.UniqueConstraint('id', 'debtor_id', name='uq_case_id_debtor'),
@@ -282,7 +364,14 @@ def upgrade():
         batch_op.create_index('ix_case_client_status', ['client_id', 'status'], unique=False)
         batch_op.create_index(batch_op.f('ix_collection_case_assigned_collector_id'), ['assigned_collector_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_collection_case_debtor_id'), ['debtor_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_collection_case_placement_id'), ['placement_id'], unique=False)
 
+    op.create_table('placement_file',
+    sa.Column('placement_id', sa.Integer(), nullable=False),
+    sa.Column('content', sa.LargeBinary(), nullable=False),
+    sa.ForeignKeyConstraint(['placement_id'], ['placement.id'], name=op.f('fk_placement_file_placement_id_placement')),
+    sa.PrimaryKeyConstraint('placement_id', name=op.f('pk_placement_file'))
+    )
     op.create_table('action',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('case_id', sa.Integer(), nullable=False),
@@ -321,17 +410,20 @@ def upgrade():
     sa.Column('amount_cents', sa.BigInteger(), nullable=False),
     sa.Column('currency', sa.String(length=3), nullable=False),
     sa.Column('description', sa.String(length=255), nullable=False),
+    sa.Column('placement_id', sa.Integer(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount_cents >= 0', name=op.f('ck_claim_amount_non_negative')),
     sa.CheckConstraint('length(currency) = 3', name=op.f('ck_claim_currency_code')),
     sa.ForeignKeyConstraint(['case_id', 'client_id'], ['collection_case.id', 'collection_case.client_id'], name='fk_claim_case_client'),
     sa.ForeignKeyConstraint(['client_id'], ['client.id'], name=op.f('fk_claim_client_id_client')),
+    sa.ForeignKeyConstraint(['placement_id'], ['placement.id'], name=op.f('fk_claim_placement_id_placement')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_claim')),
     sa.UniqueConstraint('client_id', 'invoice_number', name='uq_claim_client_invoice'),
     sa.UniqueConstraint('id', 'case_id', name='uq_claim_id_case')
     )
     with op.batch_alter_table('claim', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claim_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_claim_placement_id'), ['placement_id'], unique=False)
 
     op.create_table('hold',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -432,6 +524,7 @@ def downgrade():
 
     op.drop_table('hold')
     with op.batch_alter_table('claim', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_claim_placement_id'))
         batch_op.drop_index(batch_op.f('ix_claim_case_id'))
 
     op.drop_table('claim')
@@ -440,12 +533,20 @@ def downgrade():
         batch_op.drop_index('ix_action_case_created')
 
     op.drop_table('action')
+    op.drop_table('placement_file')
     with op.batch_alter_table('collection_case', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_collection_case_placement_id'))
         batch_op.drop_index(batch_op.f('ix_collection_case_debtor_id'))
         batch_op.drop_index(batch_op.f('ix_collection_case_assigned_collector_id'))
         batch_op.drop_index('ix_case_client_status')
 
     op.drop_table('collection_case')
+    with op.batch_alter_table('placement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_placement_file_sha256'))
+        batch_op.drop_index('ix_placement_client_created')
+
+    op.drop_table('placement')
+    op.drop_table('column_mapping')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_subject')
         batch_op.drop_index(batch_op.f('ix_audit_event_created_at'))
@@ -454,6 +555,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
+    with op.batch_alter_table('api_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_token_client_id'))
+
+    op.drop_table('api_token')
     with op.batch_alter_table('user_account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_account_client_id'))
 
@@ -462,6 +567,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_mandate_client_id'))
 
     op.drop_table('mandate')
+    with op.batch_alter_table('debtor_reference', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_debtor_reference_debtor_id'))
+
+    op.drop_table('debtor_reference')
     with op.batch_alter_table('contact_point', schema=None) as batch_op:
         batch_op.drop_index('ix_contact_point_kind_value')
         batch_op.drop_index(batch_op.f('ix_contact_point_debtor_id'))
