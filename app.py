@@ -35,7 +35,9 @@ from debtors.labels import as_context as debtor_labels
 
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = ("agency.models", "debtors.models", "cases.models", "cases.placement.models")
-BLUEPRINTS = ("agency.views:bp", "cases.views:bp", "debtors.views:bp")
+BLUEPRINTS = (
+    "agency.views:bp", "cases.views:bp", "cases.placement.views:bp", "cases.api:bp", "debtors.views:bp",
+)
 
 migrate = Migrate()
 csrf = CSRFProtect()
@@ -85,6 +87,7 @@ def _register_blueprints(app: Flask) -> None:
     for path in BLUEPRINTS:
         module, attr = path.split(":")
         app.register_blueprint(getattr(importlib.import_module(module), attr))
+    csrf.exempt("cases.api")  # token-authenticated: no session cookie, so no CSRF to fear
 
     @app.get("/")
     def index():
@@ -123,9 +126,11 @@ def _register_template_helpers(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from agency.cli import agency_cli
+    from cases.cli import cases_cli
 
     importlib.import_module("cases.demo")  # adds `flask agency demo`
     app.cli.add_command(agency_cli)
+    app.cli.add_command(cases_cli)
 
 
 def _start_scheduler(app: Flask) -> None:

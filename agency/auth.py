@@ -33,6 +33,9 @@ EVERYONE = STAFF | {Role.CLIENT}
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "cases.view": EVERYONE,
     "cases.internal": STAFF,  # internal notes, collector names, contact details
+    "placements.view": MANAGERS | {Role.CLIENT},
+    "placements.create": MANAGERS | {Role.CLIENT},
+    "clients.api_tokens": frozenset({Role.ADMIN}),
     "debtors.view": STAFF,
     "sms.outbox": STAFF,
     "clients.view": MANAGERS,

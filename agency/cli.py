@@ -53,3 +53,27 @@ def worker_command(burst: bool) -> None:
     # SimpleWorker runs jobs in this process, inside the app context this command already holds.
     SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
     current_app.logger.info("worker stopped")
+
+
+@agency_cli.command("api-token")
+@click.argument("client_code")
+@click.option("--name", default="", help="What the token is for (e.g. the client's ERP).")
+@click.option("--revoke", "revoke_prefix", help="Revoke the client's token starting with this prefix instead.")
+def api_token_command(client_code: str, name: str, revoke_prefix: str | None) -> None:
+    """Issue (or revoke) an API token for a client's systems."""
+    client = db.session.scalar(sa.select(Client).where(Client.code == client_code))
+    if client is None:
+        raise click.BadParameter(f"no client with code {client_code!r}", param_hint="CLIENT_CODE")
+    if revoke_prefix:
+        row = db.session.scalar(
+            sa.select(ApiToken).where(ApiToken.client_id == client.id, ApiToken.prefix == revoke_prefix)
+        )
+        if row is None:
+            raise click.BadParameter(f"no token {revoke_prefix!r} for {client_code}", param_hint="--revoke")
+        revoke_token(row, actor=None)
+        db.session.commit()
+        click.echo(f"Revoked {row.prefix}… of {client.code}")
+        return
+    row, token = issue_token(client, name=name, actor=None)
+    db.session.commit()
+    click.echo(f"API token for {client.code} ({client.name}); it is shown only once:\n{token}")

@@ -33,6 +33,11 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Sign in"))
 
 
+class TokenForm(FlaskForm):
+    name = StringField(_l("What is it for?"), validators=[Optional(), Length(max=100)])
+    submit = SubmitField(_l("Issue an API token"))
+
+
 class UserForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])

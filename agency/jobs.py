@@ -21,7 +21,8 @@ from typing import Any
 import fakeredis
 from flask import Flask, current_app, has_app_context
 from redis import Redis
-from rq import Queue, Retry
+from rq import Queue, Retry, get_current_job
+from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
 from agency.db import db, utcnow
@@ -48,7 +49,7 @@ class PeriodicJob:
 PERIODIC: list[PeriodicJob] = []
 # Modules that declare jobs, imported by the app and by `rq cron` so every @periodic is registered.
 # Named as strings: agency must not import the domain packages.
-JOB_MODULES = ("agency.jobs",)
+JOB_MODULES = ("agency.jobs", "cases.placement.jobs")
 
 
 def import_job_modules() -> None:
@@ -196,3 +197,22 @@ class SchedulerThread(threading.Thread):
                     log.exception("periodic job %s failed", entry.name)
                 finally:
                     db.session.remove()
+
+
+def report_progress(done: int, total: int) -> None:
+    """Publish the running job's progress (rows done / total) for the page that polls it."""
+    current = get_current_job()
+    if current is not None:
+        current.meta["progress"] = {"done": done, "total": total}
+        current.save_meta()
+
+
+def job_progress(job_id: str) -> dict | None:
+    """Return the progress a job published, with its status, or None when the job is unknown."""
+    if not job_id:
+        return None
+    try:
+        found = Job.fetch(job_id, connection=get_queue().connection)
+    except NoSuchJobError:
+        return None
+    return {"status": str(found.get_status()), **found.meta.get("progress", {})}

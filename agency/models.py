@@ -132,6 +132,7 @@ class Client(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     users: Mapped[list[User]] = relationship(back_populates="client")
+    api_tokens: Mapped[list[ApiToken]] = relationship(order_by="ApiToken.id", viewonly=True)
     mandates: Mapped[list[Mandate]] = relationship(back_populates="client", order_by="Mandate.starts_on")
 
     def active_mandate(self, on: date) -> Mandate | None:

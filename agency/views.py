@@ -14,10 +14,11 @@ from agency import audit, sessions
 from agency.auth import permission_required
 from agency.clock import today
 from agency.db import db
-from agency.forms import ROLE_LABELS, LoginForm, UserForm
+from agency.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
 from agency.jobs import PERIODIC, is_inline
-from agency.models import AgencyProfile, Client, PeriodicRun, Role, SmsMessage, User
+from agency.models import AgencyProfile, ApiToken, Client, PeriodicRun, Role, SmsMessage, User
 from agency.sms import twilio_enabled
+from agency.tokens import issue_token, revoke_token
 from agency.users import UserError, create_user
 
 bp = Blueprint("agency", __name__)
@@ -113,7 +114,7 @@ def _user_form() -> UserForm:
 @permission_required("clients.view")
 def clients():
     rows = db.session.scalars(sa.select(Client).order_by(Client.name)).all()
-    return render_template("agency/clients.html", clients=rows, today=today())
+    return render_template("agency/clients.html", clients=rows, today=today(), token_form=TokenForm())
 
 
 @bp.get("/admin/agency")
@@ -141,3 +142,30 @@ def system():
         inline=is_inline(),
         twilio=twilio_enabled(),
     )
+
+
+@bp.post("/clients/<int:client_id>/api-tokens")
+@permission_required("clients.api_tokens")
+def issue_api_token(client_id: int):
+    client = db.session.get(Client, client_id) or abort(404)
+    form = TokenForm()
+    if not form.validate_on_submit():
+        abort(400)
+    _row, token = issue_token(client, name=form.name.data or "", actor=current_user)
+    db.session.commit()
+    # Shown once, on the next page only; only its hash is kept.
+    flash(_("New API token for %(client)s — copy it now, it will not be shown again: %(token)s",
+            client=client.name, token=token), "success")
+    return redirect(url_for("agency.clients") + f"#client-{client.id}")
+
+
+@bp.post("/clients/<int:client_id>/api-tokens/<int:token_id>/revoke")
+@permission_required("clients.api_tokens")
+def revoke_api_token(client_id: int, token_id: int):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.client_id != client_id or not TokenForm().validate_on_submit():
+        abort(404)
+    revoke_token(row, actor=current_user)
+    db.session.commit()
+    flash(_("Token %(prefix)s… revoked.", prefix=row.prefix), "info")
+    return redirect(url_for("agency.clients") + f"#client-{client_id}")

@@ -19,6 +19,7 @@ class CaseFilters:
     status: str = ""
     client_id: int | None = None
     mine_user_id: int | None = None  # only cases assigned to this collector
+    placement_id: int | None = None  # only cases opened by this placement
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def search_cases(user, filters: CaseFilters, page: int = 1, per_page: int = 50) 
         query = query.where(Case.status == filters.status)
     if filters.client_id:
         query = query.where(Case.client_id == filters.client_id)
+    if filters.placement_id:
+        query = query.where(Case.placement_id == filters.placement_id)
     if filters.mine_user_id:
         query = query.where(Case.assigned_collector_id == filters.mine_user_id)
     if term := filters.q.strip():

@@ -26,6 +26,7 @@ def index():
         status=args.get("status", ""),
         client_id=args.get("client", type=int) if current_user.is_staff else None,
         mine_user_id=current_user.id if args.get("mine") == "1" else None,
+        placement_id=args.get("placement", type=int),
     )
     result = search_cases(
         current_user,

@@ -114,3 +114,16 @@ def case(
         **fields,
     )
     return row
+
+
+def placement(client_row: Client, content: str | None = None, filename: str = "factures.csv"):
+    """Receive a small placement file for `client_row` (columns guessed), without importing it."""
+    from cases.placement.models import PlacementSource
+    from cases.placement.placements import receive_file
+
+    content = content or (
+        "N° facture;Date facture;Échéance;Montant TTC;Raison sociale;SIREN;Email;Téléphone\n"
+        f"FA-{next(_seq)};02/01/2026;01/02/2026;1 234,56;Boulangerie Martin SARL;732829320;"
+        "contact@martin.example.com;04 78 12 34 56\n"
+    )
+    return receive_file(client_row, content.encode("utf-8"), filename, actor=None, source=PlacementSource.SHELL.value)

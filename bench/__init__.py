@@ -1,0 +1,1 @@
+"""Micro benchmarks, run by `make bench` (python -m bench.<name>), never by the test suite."""

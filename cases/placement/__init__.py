@@ -1,0 +1,1 @@
+"""Placement: a client's file of unpaid invoices read, checked and turned into cases."""

@@ -1,0 +1,181 @@
+"""Checking a whole placement before anything is written: rows, duplicates, invoices already placed,
+debtors to create or match, cases to open or add to. The plan is what the preview shows and what the
+import writes, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from agency.db import db
+from cases.models import Case, CaseStatus, Claim
+from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
+from cases.placement.reader import Table
+from cases.placement.rows import Record, Rejection, parse_row
+
+PROGRESS_EVERY = 2_000  # rows between two progress reports
+MAX_LISTED = 10_000  # rejections kept in the stored report; the counts stay exact beyond it
+_OPEN = [s.value for s in CaseStatus if s.is_open]
+
+
+@dataclass(frozen=True)
+class AlreadyPlaced:
+    """An invoice of the file that the client placed before."""
+
+    line: int
+    invoice_number: str
+    amount_cents: int
+    placed_amount_cents: int
+    case_reference: str
+
+    @property
+    def amount_differs(self) -> bool:
+        return self.amount_cents != self.placed_amount_cents
+
+
+@dataclass
+class Plan:
+    """What an import would do, row by row and in total."""
+
+    rows_total: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+    already_placed: list[AlreadyPlaced] = field(default_factory=list)
+    groups: list[DebtorGroup] = field(default_factory=list)
+    open_cases: dict[tuple[int, str], tuple[int, str]] = field(
+        default_factory=dict
+    )  # (debtor, currency) -> case
+
+    @property
+    def records(self) -> list[Record]:
+        return [r for g in self.groups for r in g.records]
+
+    @property
+    def rows_rejected(self) -> int:
+        return len({r.line for r in self.rejections})
+
+    @property
+    def total_cents(self) -> int:
+        return sum(r.amount_cents for r in self.records)
+
+    def case_of(self, group: DebtorGroup) -> tuple[int, str] | None:
+        """Return the open case (id, reference) the group's invoices are added to, if any."""
+        if group.debtor_id is None:
+            return None
+        return self.open_cases.get((group.debtor_id, group.first.currency))
+
+    def counts(self) -> dict[str, int]:
+        """Return the preview's figures."""
+        updated = sum(1 for g in self.groups if self.case_of(g))
+        return {
+            "rows_total": self.rows_total,
+            "rows_valid": len(self.records),
+            "rows_rejected": self.rows_rejected,
+            "rows_already_placed": len(self.already_placed),
+            "cases_to_create": len(self.groups) - updated,
+            "cases_to_update": updated,
+            "debtors_to_create": len({id(g) for g in self.groups if g.debtor_id is None}),
+            "debtors_matched": len({g.debtor_id for g in self.groups if g.debtor_id is not None}),
+            "total_cents": self.total_cents,
+        }
+
+    def report(self) -> dict:
+        """Return the stored report: rejections (the first MAX_LISTED), their counts, re-placed invoices."""
+        return {
+            "rejections": [_rejection_dict(r) for r in self.rejections[:MAX_LISTED]],
+            "reasons": dict(Counter(r.code for r in self.rejections)),
+            "already_placed": [vars(a) | {"amount_differs": a.amount_differs} for a in self.already_placed],
+        }
+
+
+def _rejection_dict(r: Rejection) -> dict:
+    return {
+        "line": r.line,
+        "field": r.field,
+        "column": r.column,
+        "value": r.value,
+        "reason": r.reason,
+        "code": r.code,
+    }
+
+
+def build_plan(
+    table: Table, mapping: dict[str, int], client_id: int, progress: Callable[[int, int], None] | None = None
+) -> Plan:
+    """Parse and check every row, then match debtors and cases; write nothing."""
+    plan = Plan(rows_total=len(table.rows))
+    accepted: list[Record] = []
+    first_line: dict[str, int] = {}
+    for done, (cells, line) in enumerate(zip(table.rows, table.lines, strict=True)):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, plan.rows_total)
+        record, rejections = parse_row(cells, line, mapping, table.headers)
+        if record is not None and record.invoice_number in first_line:
+            rejections = [_duplicate(record, table, mapping, first_line[record.invoice_number])]
+            record = None
+        plan.rejections.extend(rejections)
+        if record is not None:
+            first_line[record.invoice_number] = line
+            accepted.append(record)
+    accepted = _drop_already_placed(plan, accepted, client_id)
+    plan.groups = group_records(accepted)
+    match_known_debtors(plan.groups, client_id)
+    plan.groups = merge_same_debtor(plan.groups)
+    plan.open_cases = _open_cases(client_id, {g.debtor_id for g in plan.groups if g.debtor_id})
+    return plan
+
+
+def _duplicate(record: Record, table: Table, mapping: dict[str, int], first: int) -> Rejection:
+    column = table.headers[mapping["invoice_number"]]
+    reason = _(
+        "invoice %(number)s already appears on line %(line)d", number=record.invoice_number, line=first
+    )
+    return Rejection(
+        record.line, "invoice_number", column, record.invoice_number, reason, "duplicate_in_file"
+    )
+
+
+def _drop_already_placed(plan: Plan, records: list[Record], client_id: int) -> list[Record]:
+    """Set aside invoices this client placed before: reported, never imported twice."""
+    placed: dict[str, tuple[int, str]] = {}
+    numbers = [r.invoice_number for r in records]
+    for start in range(0, len(numbers), 5000):
+        rows = db.session.execute(
+            sa.select(Claim.invoice_number, Claim.amount_cents, Case.reference)
+            .join(Case, Claim.case_id == Case.id)
+            .where(Claim.client_id == client_id, Claim.invoice_number.in_(numbers[start : start + 5000]))
+        )
+        placed.update({number: (amount, reference) for number, amount, reference in rows})
+    kept = []
+    for record in records:
+        if record.invoice_number in placed:
+            amount, reference = placed[record.invoice_number]
+            plan.already_placed.append(
+                AlreadyPlaced(record.line, record.invoice_number, record.amount_cents, amount, reference)
+            )
+        else:
+            kept.append(record)
+    return kept
+
+
+def _open_cases(client_id: int, debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, str]]:
+    """Return the client's open case for each (debtor, currency): new invoices join it."""
+    found: dict[tuple[int, str], tuple[int, str]] = {}
+    ids = sorted(debtor_ids)
+    for start in range(0, len(ids), 5000):
+        rows = db.session.execute(
+            sa.select(Case.debtor_id, Case.currency, Case.id, Case.reference)
+            .where(
+                Case.client_id == client_id,
+                Case.debtor_id.in_(ids[start : start + 5000]),
+                Case.status.in_(_OPEN),
+            )
+            .order_by(Case.id)
+        )
+        for debtor_id, currency, case_id, reference in rows:
+            found.setdefault((debtor_id, currency), (case_id, reference))
+    return found

@@ -1,0 +1,169 @@
+"""Reading a placement file (CSV, XLSX, XLS, ODS) into a table of stripped text cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+from codecs import BOM_UTF8, BOM_UTF16_BE, BOM_UTF16_LE
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+from python_calamine import CalamineError, CalamineWorkbook
+
+CSV_EXTENSIONS = frozenset({"csv", "txt", "tsv"})
+SHEET_EXTENSIONS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods"})
+DELIMITERS = (";", "\t", ",", "|")  # on a tie, the earlier wins: French exports use ";"
+# Spreadsheets are recognised by their content too: a client renaming book.xlsx to book.csv is common.
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+class ReadError(ValueError):
+    """The file cannot be read as a table; `message` says why, for the user."""
+
+    def __init__(self, message: LazyString | str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+@dataclass(slots=True)
+class Table:
+    """The header and the non-empty rows of a file, each row as long as the header.
+
+    `lines[i]` is the line of the file (or the row of the sheet) where `rows[i]` starts, counted from 1;
+    blank rows are skipped, and a quoted CSV cell can span several lines, so it is not `i + 2`.
+    """
+
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    lines: list[int] = field(default_factory=list)
+    header_line: int = 1
+
+
+def read_table(data: bytes, filename: str) -> Table:
+    """Read a placement file's first sheet (or its CSV text) into a `Table`."""
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or extension in SHEET_EXTENSIONS:
+        return _read_sheet(data)
+    if extension in CSV_EXTENSIONS:
+        return _read_csv(decode_text(data))
+    raise ReadError(_l("Unsupported file type: send a CSV, XLSX, XLS or ODS file."))
+
+
+def decode_text(data: bytes) -> str:
+    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith((BOM_UTF16_LE, BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ReadError(_l("The file is not valid text.")) from exc
+    try:
+        return data.decode("utf-8-sig" if data.startswith(BOM_UTF8) else "utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        # Windows-1252 rather than Latin-1: French exports from Windows put "€" at 0x80 and "œ" at 0x9C.
+        return data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise ReadError(_l("The file is not text in UTF-8 or Windows-1252.")) from exc
+
+
+def detect_delimiter(header_line: str) -> str:
+    """Return the separator used most often outside quotes in the header line (";" when none is)."""
+    counts = dict.fromkeys(DELIMITERS, 0)
+    quoted = False
+    for char in header_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(DELIMITERS, key=lambda d: counts[d])  # max keeps the first of equal counts
+    return best if counts[best] else ";"
+
+
+def _read_csv(text: str) -> Table:
+    """Parse CSV text, keeping each record's first line number and skipping blank records."""
+    first_line = next((line for line in io.StringIO(text, newline="") if line.strip()), None)
+    if first_line is None:
+        raise ReadError(_l("The file is empty."))
+    # strict: an unclosed quote must fail, not swallow the rest of the file into one cell.
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first_line), strict=True)
+    table: Table | None = None
+    start = 1
+    try:
+        for record in reader:
+            line, start = start, reader.line_num + 1
+            cells = [cell.strip() for cell in record]
+            if not any(cells):
+                continue
+            if table is None:
+                table = Table(headers=cells, header_line=line)
+            else:
+                _append(table, cells, line)
+    except csv.Error as exc:
+        raise ReadError(_l("The CSV file is malformed near line %(line)s.", line=start)) from exc
+    assert table is not None  # the first non-blank line made the header
+    return table
+
+
+def _append(table: Table, cells: list[str], line: int) -> None:
+    """Add a row padded or cut to the header's width."""
+    width = len(table.headers)
+    if len(cells) != width:
+        del cells[width:]
+        cells.extend([""] * (width - len(cells)))
+    table.rows.append(cells)
+    table.lines.append(line)
+
+
+def _read_sheet(data: bytes) -> Table:
+    """Read the first sheet of a workbook; sheet row numbers are the line numbers."""
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        # skip_empty_area=False keeps row 0 as sheet row 1 even when the first rows are blank.
+        values = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+    except (CalamineError, ValueError, OSError) as exc:
+        raise ReadError(_l("The spreadsheet cannot be read: is it a valid XLSX, XLS or ODS file?")) from exc
+    table: Table | None = None
+    for index, raw in enumerate(values):
+        cells = [cell_text(value) for value in raw]
+        if not any(cells):
+            continue
+        if table is None:
+            table = Table(headers=cells, header_line=index + 1)
+        else:
+            _append(table, cells, index + 1)
+    if table is None:
+        raise ReadError(_l("The file is empty."))
+    return table
+
+
+def cell_text(value: object) -> str:
+    """Return a spreadsheet cell as the text a person sees in it (dates ISO, numbers without float noise)."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, datetime):
+        # Invoice dates only: a time of day in a date cell is an artefact of the exporting software.
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return float_text(value)
+    return str(value).strip()
+
+
+def float_text(value: float) -> str:
+    """Write a float as Excel shows it: 15 significant digits, no exponent ("0.3", "1234.56", "1234")."""
+    if value != value or value in (float("inf"), float("-inf")):
+        return ""
+    return format(Decimal(format(value, ".15g")), "f")

@@ -1,0 +1,74 @@
+"""A placement's report as text (the shell) and as data (the API): figures, rejections, re-placed invoices."""
+
+from __future__ import annotations
+
+from flask_babel import gettext as _
+
+from agency.money import format_money
+from cases.placement.models import Placement
+
+
+def report_data(placement: Placement, references: list[str] | None = None) -> dict:
+    """Return the placement's figures and report as JSON-ready data."""
+    report = placement.report or {}
+    return {
+        "placement_id": placement.id,
+        "status": placement.status,
+        "rows_total": placement.rows_total,
+        "rows_valid": placement.rows_valid,
+        "rows_rejected": placement.rows_rejected,
+        "rows_already_placed": placement.rows_already_placed,
+        "cases_to_create": placement.cases_to_create,
+        "cases_to_update": placement.cases_to_update,
+        "debtors_to_create": placement.debtors_to_create,
+        "debtors_matched": placement.debtors_matched,
+        "total_cents": placement.total_cents,
+        "rejections": report.get("rejections", []),
+        "already_placed": report.get("already_placed", []),
+        "case_references": references or [],
+    }
+
+
+def report_text(placement: Placement, limit: int = 50) -> str:
+    """Return the report as lines for a terminal."""
+    data = report_data(placement)
+    lines = [
+        _(
+            "%(rows)d rows: %(valid)d valid, %(rejected)d rejected, %(placed)d already placed",
+            rows=data["rows_total"],
+            valid=data["rows_valid"],
+            rejected=data["rows_rejected"],
+            placed=data["rows_already_placed"],
+        ),
+        _(
+            "cases to open: %(new)d, cases receiving invoices: %(updated)d; new debtors: %(debtors)d, "
+            "known debtors: %(matched)d",
+            new=data["cases_to_create"],
+            updated=data["cases_to_update"],
+            debtors=data["debtors_to_create"],
+            matched=data["debtors_matched"],
+        ),
+        _("total placed: %(total)s", total=format_money(data["total_cents"])),
+    ]
+    for r in data["rejections"][:limit]:
+        lines.append(
+            _("line %(line)d, %(column)s: %(reason)s", line=r["line"], column=r["column"], reason=r["reason"])
+        )
+    if len(data["rejections"]) > limit:
+        lines.append(_("… and %(more)d more rejections", more=len(data["rejections"]) - limit))
+    for a in data["already_placed"][:limit]:
+        note = (
+            _(" (amount differs: %(placed)s before)", placed=format_money(a["placed_amount_cents"]))
+            if a["amount_differs"]
+            else ""
+        )
+        lines.append(
+            _(
+                "line %(line)d: invoice %(number)s already placed in case %(case)s",
+                line=a["line"],
+                number=a["invoice_number"],
+                case=a["case_reference"],
+            )
+            + note
+        )
+    return "\n".join(lines)

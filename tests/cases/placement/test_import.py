@@ -1,0 +1,143 @@
+"""From a received file to cases: preview, confirmation, import, idempotence, matching, failures."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from agency.models import AuditEvent
+from cases import ledger
+from cases.models import Case, Claim, LedgerEntry
+from cases.placement.models import Placement
+from cases.placement.placements import (
+    PlacementError, cancel_placement, check_placement, confirm_placement, import_placement,
+)
+from debtors.models import ContactPoint, Debtor, DebtorReference
+from tests import factories
+
+HEADER = "N° facture;Date facture;Échéance;Montant TTC;Raison sociale;SIREN;Email;Téléphone;Code client;Adresse;Code postal;Ville\n"
+
+
+def csv_file(*rows: str) -> str:
+    return HEADER + "\n".join(rows) + "\n"
+
+
+ROWS = (
+    "F-001;02/01/2026;01/02/2026;1 234,56;Boulangerie Martin SARL;732829320;compta@martin.example.com;04 78 12 34 56;C1;3 rue Neuve;69002;Lyon",
+    "F-002;05/01/2026;04/02/2026;100,00;Boulangerie Martin SARL;732829320;;;C1;;;",
+    "F-003;05/01/2026;04/02/2026;49,90;DUPONT Jean;;jean.dupont@example.com;06 12 34 56 78;C2;8 place Bellecour;69002;Lyon",
+)
+
+
+def count(model) -> int:
+    from agency.db import db
+
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model))
+
+
+def run(client, content: str) -> Placement:
+    placement = factories.placement(client, content)
+    check_placement(placement)
+    return placement
+
+
+def test_preview_counts_and_writes_nothing(db_session):
+    client = factories.client()
+    before = {m: count(m) for m in (Case, Claim, Debtor, LedgerEntry)}
+    placement = run(client, csv_file(*ROWS))
+    assert (placement.rows_total, placement.rows_valid, placement.rows_rejected) == (3, 3, 0)
+    assert (placement.cases_to_create, placement.debtors_to_create, placement.total_cents) == (2, 2, 138_446)
+    assert {m: count(m) for m in before} == before
+
+
+def test_confirmed_import_opens_one_case_per_debtor_with_ledger_and_audit(db_session):
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    confirm_placement(placement, None)
+    written = import_placement(placement, None)
+    db_session.flush()
+    assert (written.cases_created, written.claims, written.debtors) == (2, 3, 2)
+    cases = db_session.scalars(sa.select(Case).where(Case.placement_id == placement.id).order_by(Case.id)).all()
+    assert [c.reference for c in cases] == written.references
+    martin = next(c for c in cases if c.debtor.kind == "company")
+    assert martin.kind == "b2b" and martin.client_reference == "C1" and martin.debtor.siren == "732829320"
+    assert sorted(c.invoice_number for c in martin.claims) == ["F-001", "F-002"]
+    assert ledger.balance(martin.id).principal == 133_456
+    kinds = {(cp.kind, cp.value) for cp in martin.debtor.contact_points}
+    assert ("phone", "+33478123456") in kinds and ("email", "compta@martin.example.com") in kinds
+    assert db_session.scalar(sa.select(DebtorReference.external_id).where(DebtorReference.debtor_id == martin.debtor_id)) == "C1"
+    opened = db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.opened",
+                                                            AuditEvent.subject_id.in_([c.id for c in cases]))).all()
+    assert len(opened) == 2
+    assert placement.status == "imported"
+
+
+def test_cancel_writes_nothing_and_cannot_be_confirmed_after(db_session):
+    client = factories.client()
+    before = count(Case)
+    placement = run(client, csv_file(*ROWS))
+    cancel_placement(placement, None)
+    assert placement.status == "cancelled" and count(Case) == before
+    with pytest.raises(PlacementError):
+        confirm_placement(placement, None)
+
+
+def test_same_file_twice_creates_no_duplicate_and_reports_amount_changes(db_session):
+    client = factories.client()
+    first = run(client, csv_file(*ROWS))
+    confirm_placement(first, None)
+    import_placement(first, None)
+    changed = ROWS[0].replace("1 234,56", "1 300,00")
+    second = run(client, csv_file(changed, *ROWS[1:]))
+    assert (second.rows_valid, second.rows_already_placed) == (0, 3)
+    differs = {a["invoice_number"]: a["amount_differs"] for a in second.report["already_placed"]}
+    assert differs == {"F-001": True, "F-002": False, "F-003": False}
+    with pytest.raises(PlacementError):
+        confirm_placement(second, None)
+
+
+def test_known_debtors_are_matched_and_new_invoices_join_their_open_case(db_session):
+    client = factories.client()
+    first = run(client, csv_file(*ROWS))
+    confirm_placement(first, None)
+    import_placement(first, None)
+    debtors_before = count(Debtor)
+    by_external = "F-010;01/03/2026;31/03/2026;10,00;Boulangerie Martin;;;;C1;;;"
+    by_siren_other_client_name = "F-011;01/03/2026;31/03/2026;20,00;BOULANGERIE MARTIN;732829320;;;;;;"
+    by_phone_and_name = "F-012;01/03/2026;31/03/2026;30,00;Jean Dupont;;;+33612345678;;;;"
+    same_name_other_phone = "F-013;01/03/2026;31/03/2026;40,00;Jean Dupont;;;06 99 88 77 66;;;;"
+    second = run(client, csv_file(by_external, by_siren_other_client_name, by_phone_and_name, same_name_other_phone))
+    assert (second.debtors_matched, second.debtors_to_create, second.cases_to_update, second.cases_to_create) == (2, 1, 2, 1)
+    confirm_placement(second, None)
+    import_placement(second, None)
+    assert count(Debtor) == debtors_before + 1
+    martin_case = db_session.scalar(sa.select(Case).join(Claim).where(Claim.invoice_number == "F-001"))
+    assert {c.invoice_number for c in martin_case.claims} == {"F-001", "F-002", "F-010", "F-011"}
+
+
+def test_refused_without_a_mandate_in_force(db_session):
+    client = factories.client(with_mandate=False)
+    with pytest.raises(PlacementError, match="R124-3"):
+        factories.placement(client, csv_file(*ROWS))
+    assert count(Placement) == 0 or db_session.scalar(sa.select(sa.func.count()).select_from(Placement).where(Placement.client_id == client.id)) == 0
+
+
+def test_rejected_rows_are_reported_and_only_valid_rows_import(db_session):
+    client = factories.client()
+    bad = [
+        "F-020;02/01/2026;;10,00;Client A SARL;;;;;;;",
+        "F-021;02/01/2026;01/02/2026;dix euros;Client B SARL;;;;;;;",
+        "F-022;02/01/2026;01/02/2026;-5,00;Client C SARL;;;;;;;",
+        "F-023;02/01/2026;31/02/2026;5,00;Client D SARL;;;;;;;",
+        "F-024;02/01/2026;01/02/2026;5,00;Client E SARL;123456789;;;;;;",
+        "F-025;02/01/2026;01/02/2026;5,00;Client F SARL;;;01 23;;;;",
+        "F-001;02/01/2026;01/02/2026;5,00;Client G SARL;;;;;;;",
+    ]
+    placement = run(client, csv_file(ROWS[0], *bad))
+    codes = {(r["line"], r["code"]) for r in placement.report["rejections"]}
+    assert codes == {(3, "missing"), (4, "not_a_number"), (5, "negative_amount"), (6, "impossible_date"),
+                     (7, "invalid_siren"), (8, "invalid_phone"), (9, "duplicate_in_file")}
+    assert (placement.rows_valid, placement.rows_rejected) == (1, 7)
+    confirm_placement(placement, None)
+    written = import_placement(placement, None)
+    assert written.claims == 1
