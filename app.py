@@ -33,6 +33,7 @@ from cases.labels import as_context as case_labels
 from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
 
+TOKEN_AUTHENTICATED = ("cases.api:bp",)
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = ("agency.models", "debtors.models", "cases.models", "cases.placement.models")
 BLUEPRINTS = (
@@ -86,8 +87,10 @@ def _select_locale() -> str:
 def _register_blueprints(app: Flask) -> None:
     for path in BLUEPRINTS:
         module, attr = path.split(":")
-        app.register_blueprint(getattr(importlib.import_module(module), attr))
-    csrf.exempt("cases.api")  # token-authenticated: no session cookie, so no CSRF to fear
+        blueprint = getattr(importlib.import_module(module), attr)
+        app.register_blueprint(blueprint)
+        if path in TOKEN_AUTHENTICATED:
+            csrf.exempt(blueprint)  # no session cookie is used there, so there is no CSRF to fear
 
     @app.get("/")
     def index():

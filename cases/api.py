@@ -138,5 +138,5 @@ def get_case(reference: str):
 
 
 @bp.errorhandler(404)
-def not_found(_error):
+def not_found(_exc):
     return _error(404, "not_found", "no such case for this client")

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import csv
+import gc
 import io
 from codecs import BOM_UTF8, BOM_UTF16_BE, BOM_UTF16_LE
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -50,10 +53,29 @@ def read_table(data: bytes, filename: str) -> Table:
     """Read a placement file's first sheet (or its CSV text) into a `Table`."""
     extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     if data.startswith((_ZIP_MAGIC, _OLE_MAGIC)) or extension in SHEET_EXTENSIONS:
-        return _read_sheet(data)
+        with gc_paused():
+            return _read_sheet(data)
     if extension in CSV_EXTENSIONS:
-        return _read_csv(decode_text(data))
+        text = decode_text(data)
+        with gc_paused():
+            return _read_csv(text)
     raise ReadError(_l("Unsupported file type: send a CSV, XLSX, XLS or ODS file."))
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while building many objects that survive and form no cycle.
+
+    Each of 100,000 row lists would otherwise trigger collections that rescan the table built so
+    far: a quarter of the reading time. Nested uses leave it as they found it.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def decode_text(data: bytes) -> str:

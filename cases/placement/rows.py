@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
 from cases.placement import values
+from cases.placement.reader import Table, gc_paused
 from cases.placement.values import Invalid
 
 # The widths of the columns the values end in (cases.models, debtors.models).
@@ -26,6 +27,7 @@ MAX_LENGTH = {
     "external_id": 64,
     "description": 255,
 }
+_NARROWEST = min(limit for key, limit in MAX_LENGTH.items() if key != "postcode")
 
 REASONS: dict[str, LazyString] = {
     "missing": _l("This value is required."),
@@ -102,10 +104,15 @@ class _Row:
         self.cells = {key: cells[i].strip() for key, i in mapping.items() if i < width}
         self.line, self.mapping, self.headers = line, mapping, headers
         self.rejections: list[Rejection] = []
-        for key, text in self.cells.items():
-            limit = MAX_LENGTH.get(key)
-            if limit is not None and len(text) > limit:
-                self.reject(key, "too_long", text, limit)
+        # Most rows have no cell wider than the narrowest limit but the postcode's: one C-level test.
+        if (
+            len(self.cells.get("postcode", "")) > MAX_LENGTH["postcode"]
+            or max(map(len, self.cells.values()), default=0) > _NARROWEST
+        ):
+            for key, text in self.cells.items():
+                limit = MAX_LENGTH.get(key)
+                if limit is not None and len(text) > limit:
+                    self.reject(key, "too_long", text, limit)
 
     def get(self, key: str) -> str:
         return self.cells.get(key, "")
@@ -178,6 +185,28 @@ def parse_row(
         emails=emails,
     )
     return record, []
+
+
+def parse_table(
+    table: Table,
+    mapping: dict[str, int],
+    progress: Callable[[int, int], None] | None = None,
+    every: int = 2000,
+) -> list[tuple[Record | None, list[Rejection]]]:
+    """Parse every row of a table, in order, calling `progress(done, total)` every `every` rows.
+
+    The cyclic garbage collector is held meanwhile: each surviving record would otherwise trigger
+    collections that rescan the whole table and the records built so far (a third of the time on
+    100,000 rows), while parsing makes no reference cycle for it to find.
+    """
+    results = []
+    total = len(table.rows)
+    with gc_paused():
+        for done, (cells, line) in enumerate(zip(table.rows, table.lines, strict=True)):
+            if progress is not None and done % every == 0:
+                progress(done, total)
+            results.append(parse_row(cells, line, mapping, table.headers))
+    return results
 
 
 def _dates(row: _Row) -> tuple[date, date]:

@@ -41,7 +41,8 @@ _IDENTIFIER_NOISE = str.maketrans("", "", " .-\u00a0\u202f")
 # Fast paths for what most rows hold (a French number, a plain ASCII address); both accept only what
 # phonenumbers and email_validator accept, and tests hold them to it. Anything else takes the library.
 _FRENCH_NUMBER = re.compile(r"(?:0|\+33|0033)([1-9]\d{8})")
-_PLAIN_AMOUNT = re.compile(r"(\d+)(?:[.,](\d{1,2}))?", re.ASCII)
+# "1234", "1234,5", "1234.56", or "1.234,56" with dotted thousands and a decimal comma.
+_PLAIN_AMOUNT = re.compile(r"(\d+)(?:[.,](\d{1,2}))?|(\d{1,3}(?:\.\d{3})+),(\d{1,2})", re.ASCII)
 _AMOUNT_NOISE = str.maketrans("", "", " €\u00a0\u202f\t")
 _PLAIN_EMAIL = re.compile(
     r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})",
@@ -108,12 +109,13 @@ def parse_date(text: str) -> date:
         raise Invalid("impossible_date") from None
 
 
-@lru_cache(maxsize=16384)
 def parse_cents(text: str) -> int:
     """Read an amount as written in France or elsewhere into signed cents."""
+    # Not cached: amounts seldom repeat, and a cache entry per row only feeds the garbage collector.
     # parse_amount drops spaces and "€" anywhere; what is left is often a plain "1234,56".
     if match := _PLAIN_AMOUNT.fullmatch(text.translate(_AMOUNT_NOISE)):
-        return int(match[1]) * 100 + int((match[2] or "").ljust(2, "0"))
+        units, cents = (match[1], match[2]) if match[1] else (match[3].replace(".", ""), match[4])
+        return int(units) * 100 + int((cents or "0").ljust(2, "0"))
     try:
         return parse_amount(text)
     except AmountError:
