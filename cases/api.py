@@ -19,7 +19,11 @@ from cases.openapi import openapi_document
 from cases.placement.fields import FIELDS
 from cases.placement.models import PlacementSource, PlacementStatus
 from cases.placement.placements import (
-    PlacementError, check_placement, confirm_placement, import_placement, receive_file,
+    PlacementError,
+    check_placement,
+    confirm_placement,
+    import_placement,
+    receive_file,
 )
 from cases.placement.report import report_data
 

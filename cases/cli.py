@@ -11,7 +11,13 @@ from flask.cli import AppGroup
 from agency.db import db
 from agency.models import Client
 from cases.placement.models import PlacementSource, PlacementStatus
-from cases.placement.placements import PlacementError, check_placement, confirm_placement, import_placement, receive_file
+from cases.placement.placements import (
+    PlacementError,
+    check_placement,
+    confirm_placement,
+    import_placement,
+    receive_file,
+)
 from cases.placement.report import report_text
 
 cases_cli = AppGroup("cases", help="Cases: placements from files.")

@@ -15,8 +15,8 @@ from flask_babel import gettext as _
 from agency.db import db
 from cases.models import Case, CaseStatus, Claim
 from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
-from cases.placement.reader import Table
-from cases.placement.rows import Record, Rejection, parse_row
+from cases.placement.reader import Table, gc_paused
+from cases.placement.rows import Record, Rejection, parse_table
 
 PROGRESS_EVERY = 2_000  # rows between two progress reports
 MAX_LISTED = 10_000  # rejections kept in the stored report; the counts stay exact beyond it
@@ -110,19 +110,17 @@ def build_plan(
     plan = Plan(rows_total=len(table.rows))
     accepted: list[Record] = []
     first_line: dict[str, int] = {}
-    for done, (cells, line) in enumerate(zip(table.rows, table.lines, strict=True)):
-        if progress and done % PROGRESS_EVERY == 0:
-            progress(done, plan.rows_total)
-        record, rejections = parse_row(cells, line, mapping, table.headers)
+    for record, rejections in parse_table(table, mapping, progress, every=PROGRESS_EVERY):
         if record is not None and record.invoice_number in first_line:
             rejections = [_duplicate(record, table, mapping, first_line[record.invoice_number])]
             record = None
         plan.rejections.extend(rejections)
         if record is not None:
-            first_line[record.invoice_number] = line
+            first_line[record.invoice_number] = record.line
             accepted.append(record)
     accepted = _drop_already_placed(plan, accepted, client_id)
-    plan.groups = group_records(accepted)
+    with gc_paused():
+        plan.groups = group_records(accepted)
     match_known_debtors(plan.groups, client_id)
     plan.groups = merge_same_debtor(plan.groups)
     plan.open_cases = _open_cases(client_id, {g.debtor_id for g in plan.groups if g.debtor_id})

@@ -71,7 +71,13 @@ def test_headers_are_compared_without_case_accents_punctuation_or_currency():
 
 
 def test_a_header_containing_a_synonym_is_matched_by_its_specific_word():
-    headers = ["Réf. pièce", "Montant HT facture", "Date d'échéance facture", "Ville client", "Customer e-mail"]
+    headers = [
+        "Réf. pièce",
+        "Montant HT facture",
+        "Date d'échéance facture",
+        "Ville client",
+        "Customer e-mail",
+    ]
     mapping = guess_mapping(headers)
     assert mapping["amount"] == 1  # "montant", the head noun, not the qualifier "facture"
     assert mapping["due_date"] == 2

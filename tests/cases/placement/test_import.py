@@ -10,9 +10,13 @@ from cases import ledger
 from cases.models import Case, Claim, LedgerEntry
 from cases.placement.models import Placement
 from cases.placement.placements import (
-    PlacementError, cancel_placement, check_placement, confirm_placement, import_placement,
+    PlacementError,
+    cancel_placement,
+    check_placement,
+    confirm_placement,
+    import_placement,
 )
-from debtors.models import ContactPoint, Debtor, DebtorReference
+from debtors.models import Debtor, DebtorReference
 from tests import factories
 
 HEADER = "N° facture;Date facture;Échéance;Montant TTC;Raison sociale;SIREN;Email;Téléphone;Code client;Adresse;Code postal;Ville\n"

@@ -31,7 +31,10 @@ def _write(tmp_path, name: str, data: bytes) -> tuple[bytes, str]:
 
 def _records(table):
     mapping = guess_mapping(table.headers)
-    results = [parse_row(cells, line, mapping, table.headers) for cells, line in zip(table.rows, table.lines)]
+    results = [
+        parse_row(cells, line, mapping, table.headers)
+        for cells, line in zip(table.rows, table.lines, strict=True)
+    ]
     assert [rejections for _record, rejections in results] == [[]] * len(results)
     return [record for record, _rejections in results]
 
@@ -41,12 +44,20 @@ def test_semicolon_utf8_with_decimal_commas_and_french_dates(tmp_path):
         f"{HEADER}\n"
         "F-001;01/12/2025;31/12/2025;1 234,56;Société Générale SA;01 23 45 67 89;Paris\n"
         "F-002;2025-11-02;2025-12-31;1.234,56 €;Boulangerie Noël SARL;+33 6 12 34 56 78;Lyon\n"
-        "F-003;02/11/2025;02/12/2025;1234.56;Crème & Cie;0033612345678;Nîmes\n"
+        "F-003;02/11/2025;31.12.2025;1234.56;Crème & Cie;0033612345678;Nîmes\n"
     )
     table = read_table(*_write(tmp_path, "placement.csv", text.encode("utf-8")))
     assert table.headers == HEADER.split(";")
     assert table.lines == [2, 3, 4]
-    assert table.rows[0] == ["F-001", "01/12/2025", "31/12/2025", "1 234,56", "Société Générale SA", "01 23 45 67 89", "Paris"]
+    assert table.rows[0] == [
+        "F-001",
+        "01/12/2025",
+        "31/12/2025",
+        "1 234,56",
+        "Société Générale SA",
+        "01 23 45 67 89",
+        "Paris",
+    ]
     records = _records(table)
     assert [r.amount_cents for r in records] == [123456, 123456, 123456]
     assert [r.due_date for r in records] == [date(2025, 12, 31)] * 3
@@ -67,7 +78,9 @@ def test_windows_1252_accents_and_euro_sign(tmp_path):
     data = text.encode("cp1252")
     assert b"\x80" in data and b"\xe9" in data  # "€" and "é" as Windows writes them
     table = read_table(*_write(tmp_path, "export.csv", data))
-    assert table.rows == [["F-1", "01/12/2025", "31/12/2025", "1 234,56 €", "Société Générale", "06 12 34 56 78", "Besançon"]]
+    assert table.rows == [
+        ["F-1", "01/12/2025", "31/12/2025", "1 234,56 €", "Société Générale", "06 12 34 56 78", "Besançon"]
+    ]
     assert _records(table)[0].amount_cents == 123456
 
 
@@ -160,7 +173,16 @@ def test_xlsx_dates_numbers_and_blank_rows(tmp_path):
     table = read_table(*_xlsx(tmp_path, rows))
     assert table.headers == rows[0]
     assert table.lines == [2, 4, 5]
-    assert table.rows[0] == ["1001", "2025-12-01", "2025-12-31", "1234.56", "Société Générale SA", "612345678", "1000", "55210055400013"]
+    assert table.rows[0] == [
+        "1001",
+        "2025-12-01",
+        "2025-12-31",
+        "1234.56",
+        "Société Générale SA",
+        "612345678",
+        "1000",
+        "55210055400013",
+    ]
     assert table.rows[1][3] == "0.3"  # not 0.30000000000000004
     assert table.rows[2][:4] == ["F-3", "", "2026-01-31", "1234"]
     records = _records(table)
