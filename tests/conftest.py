@@ -130,3 +130,22 @@ def login_as(client, db_session):
         return user
 
     return _login_as
+
+
+@pytest.fixture
+def run_jobs(app):
+    """Run the jobs waiting in Redis now (real mode); in embedded mode they already ran inline."""
+
+    def _run() -> None:
+        from rq import SimpleWorker
+
+        from agency.jobs import get_queue
+
+        from agency.db import db
+
+        queue = get_queue()
+        if queue.is_async:
+            db.session.expire_all()  # the worker shares the test's session: let it see what requests wrote
+            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+
+    return _run

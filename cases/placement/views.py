@@ -96,10 +96,14 @@ def _after_receive(placement: Placement):
 
 
 def _start_check(placement: Placement) -> None:
-    queued = enqueue(check_placement_job, placement.id)
-    db.session.refresh(placement)
-    placement.job_id = queued.id
-    db.session.commit()
+    _enqueue_for(placement, "check", check_placement_job, placement.id)
+
+
+def _enqueue_for(placement: Placement, step: str, job, *args) -> None:
+    """Commit, then enqueue the step's job under an id the progress bar can find."""
+    placement.job_id = f"placement-{placement.id}-{step}"
+    db.session.commit()  # a worker on another machine must find the placement as it is now
+    enqueue(job, *args, job_id=placement.job_id)
 
 
 @bp.route("/<int:placement_id>/mapping", methods=["GET", "POST"])
@@ -165,11 +169,7 @@ def confirm(placement_id: int):
     except PlacementError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("placements.show", placement_id=placement.id))
-    db.session.commit()
-    queued = enqueue(import_placement_job, placement.id, current_user.id)
-    db.session.refresh(placement)
-    placement.job_id = queued.id
-    db.session.commit()
+    _enqueue_for(placement, "import", import_placement_job, placement.id, current_user.id)
     return redirect(url_for("placements.show", placement_id=placement.id))
 
 

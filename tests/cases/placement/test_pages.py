@@ -34,11 +34,16 @@ def claims(client_row) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Claim).where(Claim.client_id == client_row.id))
 
 
-def test_client_user_uploads_previews_and_confirms(client, db_session, login_as):
+def test_client_user_uploads_previews_and_confirms(client, db_session, login_as, run_jobs):
     creditor = factories.client()
     login_as("client", client_row=creditor)
     response = upload(client, GOOD)
     assert response.status_code == 302
+    placement_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    progress = client.get(f"/placements/{placement_id}/progress").json
+    # Real mode: the check waits for a worker; embedded mode: it ran inline during the upload.
+    assert (progress["status"], progress["job"]["status"]) in (("validating", "queued"), ("validated", "finished"))
+    run_jobs()
     placement = db_session.scalar(sa.select(Placement).where(Placement.client_id == creditor.id))
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert placement.status == "validated" and claims(creditor) == 0
@@ -48,6 +53,7 @@ def test_client_user_uploads_previews_and_confirms(client, db_session, login_as)
 
     confirm = client.post(f"/placements/{placement.id}/confirm", data={"csrf_token": csrf_token(client, "/placements/")})
     assert confirm.status_code == 302
+    run_jobs()
     db_session.refresh(placement)
     assert placement.status == "imported" and claims(creditor) == 2
     listing = client.get(f"/cases/?placement={placement.id}").get_data(as_text=True)
@@ -57,7 +63,7 @@ def test_client_user_uploads_previews_and_confirms(client, db_session, login_as)
     assert "factures.csv" in history and "1 279,56" in history.replace("\u202f", " ").replace("\xa0", " ")
 
 
-def test_first_upload_asks_for_the_mapping_and_saves_it(client, db_session, login_as):
+def test_first_upload_asks_for_the_mapping_and_saves_it(client, db_session, login_as, run_jobs):
     creditor = factories.client()
     login_as("manager")
     response = upload(client, ODD_HEADERS, client_id=str(creditor.id))
@@ -67,6 +73,7 @@ def test_first_upload_asks_for_the_mapping_and_saves_it(client, db_session, logi
     data = {"csrf_token": csrf_token(client, "/placements/"), "field_invoice_number": "0", "field_due_date": "1",
             "field_amount": "2", "field_debtor_name": "3"}
     assert client.post(f"/placements/{placement.id}/mapping", data=data).status_code == 302
+    run_jobs()
     db_session.refresh(placement)
     assert placement.status == "validated" and placement.rows_valid == 1
     assert db_session.get(ColumnMapping, creditor.id) is not None
@@ -75,10 +82,11 @@ def test_first_upload_asks_for_the_mapping_and_saves_it(client, db_session, logi
     assert not again.headers["Location"].endswith("/mapping")  # the saved mapping is reused
 
 
-def test_cancel_from_the_page_writes_nothing(client, db_session, login_as):
+def test_cancel_from_the_page_writes_nothing(client, db_session, login_as, run_jobs):
     creditor = factories.client()
     login_as("client", client_row=creditor)
     upload(client, GOOD)
+    run_jobs()
     placement = db_session.scalar(sa.select(Placement).where(Placement.client_id == creditor.id))
     client.post(f"/placements/{placement.id}/cancel", data={"csrf_token": csrf_token(client, "/placements/")})
     db_session.refresh(placement)
