@@ -215,4 +215,5 @@ def job_progress(job_id: str) -> dict | None:
         found = Job.fetch(job_id, connection=get_queue().connection)
     except NoSuchJobError:
         return None
-    return {"status": str(found.get_status()), **found.meta.get("progress", {})}
+    status = found.get_status()
+    return {"status": getattr(status, "value", status), **found.meta.get("progress", {})}
