@@ -57,6 +57,15 @@ ENTRY = {
     "write_off": _l("Write-off"),
     "reversal": _l("Reversal"),
 }
+PLACEMENT = {
+    "mapping": _l("columns to map"),
+    "validating": _l("checking"),
+    "validated": _l("to confirm"),
+    "importing": _l("importing"),
+    "imported": _l("imported"),
+    "failed": _l("failed"),
+    "cancelled": _l("cancelled"),
+}
 PROMISE = {
     "pending": _l("Pending"),
     "kept": _l("Kept"),
@@ -77,5 +86,6 @@ def as_context() -> dict:
             "outcome": OUTCOME,
             "entry": ENTRY,
             "promise": PROMISE,
+            "placement": PLACEMENT,
         }
     }

@@ -16,6 +16,7 @@ from agency import audit
 from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import ApiToken, Client, User
+from cases.labels import PLACEMENT as PLACEMENT_LABELS
 from cases.placement.fields import FIELDS, guess_mapping, missing_required, normalize_header
 from cases.placement.models import ColumnMapping, Placement, PlacementFile, PlacementStatus
 from cases.placement.plan import Plan, build_plan
@@ -196,7 +197,10 @@ def _store_plan(placement: Placement, plan: Plan) -> None:
 def _require(placement: Placement, *allowed: PlacementStatus) -> None:
     if placement.status not in {s.value for s in allowed}:
         raise PlacementError(
-            _("This placement is %(status)s: this step is not possible now.", status=placement.status)
+            _(
+                "This placement is %(status)s: this step is not possible now.",
+                status=PLACEMENT_LABELS[placement.status],
+            )
         )
 
 

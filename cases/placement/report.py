@@ -32,30 +32,25 @@ def report_data(placement: Placement, references: list[str] | None = None) -> di
 def report_text(placement: Placement, limit: int = 50) -> str:
     """Return the report as lines for a terminal."""
     data = report_data(placement)
-    lines = [
-        _(
-            "%(rows)d rows: %(valid)d valid, %(rejected)d rejected, %(placed)d already placed",
-            rows=data["rows_total"],
-            valid=data["rows_valid"],
-            rejected=data["rows_rejected"],
-            placed=data["rows_already_placed"],
-        ),
-        _(
-            "cases to open: %(new)d, cases receiving invoices: %(updated)d; new debtors: %(debtors)d, "
-            "known debtors: %(matched)d",
-            new=data["cases_to_create"],
-            updated=data["cases_to_update"],
-            debtors=data["debtors_to_create"],
-            matched=data["debtors_matched"],
-        ),
-        _("total placed: %(total)s", total=format_money(data["total_cents"])),
+    figures = [
+        (_("Rows in the file"), data["rows_total"]),
+        (_("Valid rows"), data["rows_valid"]),
+        (_("Rejected rows"), data["rows_rejected"]),
+        (_("Already placed"), data["rows_already_placed"]),
+        (_("Cases to open"), data["cases_to_create"]),
+        (_("Cases receiving invoices"), data["cases_to_update"]),
+        (_("New debtors"), data["debtors_to_create"]),
+        (_("Known debtors"), data["debtors_matched"]),
+        (_("Amount"), format_money(data["total_cents"])),
     ]
+    # "Label: value" lines read right in every language, whatever the number (no plural to get wrong).
+    lines = [f"{label} : {value}" for label, value in figures]
     for r in data["rejections"][:limit]:
         lines.append(
             _("line %(line)d, %(column)s: %(reason)s", line=r["line"], column=r["column"], reason=r["reason"])
         )
     if len(data["rejections"]) > limit:
-        lines.append(_("… and %(more)d more rejections", more=len(data["rejections"]) - limit))
+        lines.append(_("Rejected rows not listed here: %(more)d", more=len(data["rejections"]) - limit))
     for a in data["already_placed"][:limit]:
         note = (
             _(" (amount differs: %(placed)s before)", placed=format_money(a["placed_amount_cents"]))

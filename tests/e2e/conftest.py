@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -160,16 +161,19 @@ def _seed() -> dict:
     }
 
 
-@pytest.fixture(scope="session")
-def live_server(tmp_path_factory) -> Iterator[World]:
-    """Serve a freshly migrated and seeded app on 127.0.0.1 from a daemon thread."""
+@contextmanager
+def serve(tmp_dir: Path, seed: Callable[[], dict]) -> Iterator[tuple[str, dict]]:
+    """Serve a freshly migrated app on 127.0.0.1 from a daemon thread, its SQLite file in `tmp_dir`.
+
+    `seed` runs once in an app context before the server starts; yield the server's URL and what
+    `seed` returned. Modules whose tests write a lot (placements) get a server of their own this way.
+    """
     # The tests read the French UI: without a compiled, current catalog every page is in English.
     if (
         not (FRENCH_PO.exists() and FRENCH_MO.exists())
         or FRENCH_MO.stat().st_mtime < FRENCH_PO.stat().st_mtime
     ):
         pytest.fail(f"{FRENCH_MO} is missing or older than its .po: run `make translations` first")
-    tmp_dir = tmp_path_factory.mktemp("e2e-instance")
     saved_instance = os.environ.get("AMIABLE_INSTANCE")
     os.environ["AMIABLE_INSTANCE"] = str(tmp_dir)
     from flask_migrate import upgrade
@@ -185,12 +189,12 @@ def live_server(tmp_path_factory) -> Iterator[World]:
     )
     with app.app_context():
         upgrade()
-        seed = _seed()
+        seeded = seed()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="e2e-live-server", daemon=True)
     thread.start()
     try:
-        yield World(url=f"http://127.0.0.1:{server.server_port}", **seed)
+        yield f"http://127.0.0.1:{server.server_port}", seeded
     finally:
         server.shutdown()
         thread.join(timeout=5)
@@ -202,6 +206,30 @@ def live_server(tmp_path_factory) -> Iterator[World]:
             os.environ.pop("AMIABLE_INSTANCE", None)
         else:
             os.environ["AMIABLE_INSTANCE"] = saved_instance
+
+
+@contextmanager
+def open_page(browser: Browser, base_url: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies), French locale, relative URLs on `base_url`."""
+    context = browser.new_context(
+        locale="fr-FR",
+        timezone_id="Europe/Paris",
+        base_url=base_url,
+        viewport={"width": 1366, "height": 900},
+    )
+    context.set_default_timeout(10_000)
+    tab = context.new_page()
+    try:
+        yield tab
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory) -> Iterator[World]:
+    """Serve a freshly migrated and seeded app on 127.0.0.1 from a daemon thread."""
+    with serve(tmp_path_factory.mktemp("e2e-instance"), _seed) as (url, seed):
+        yield World(url=url, **seed)
 
 
 @pytest.fixture(scope="session")
@@ -218,15 +246,5 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, live_server: World) -> Iterator[Page]:
     """A fresh browser context (no cookies) per test, French locale, relative URLs on the live server."""
-    context = browser.new_context(
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        base_url=live_server.url,
-        viewport={"width": 1366, "height": 900},
-    )
-    context.set_default_timeout(10_000)
-    tab = context.new_page()
-    try:
+    with open_page(browser, live_server.url) as tab:
         yield tab
-    finally:
-        context.close()

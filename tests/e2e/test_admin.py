@@ -18,7 +18,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     sign_in(page, live_server.admin)
     nav = page.get_by_test_id("main-nav")
     expect(nav.locator(".nav-link")).to_have_text(
-        ["Dossiers", "Clients", re.compile("^SMS"), "Administration"]
+        ["Dossiers", "Remises", "Clients", re.compile("^SMS"), "Administration"]
     )
     menu = nav.locator(".dropdown-menu")
     expect(menu).to_be_hidden()

@@ -25,7 +25,7 @@ def test_client_user_sees_only_its_own_cases(page: Page, live_server):
     expect(page.locator("#client")).to_have_count(0)  # no client filter
 
     nav = page.get_by_test_id("main-nav")
-    expect(nav.locator("a")).to_have_text(["Mes dossiers"])  # the case list, nothing else
+    expect(nav.locator("a")).to_have_text(["Mes dossiers", "Remises"])  # its cases and its placements
     expect(nav).not_to_contain_text("Clients")
     expect(nav).not_to_contain_text("Administration")
     expect(page.locator("a[href='/clients'], a[href^='/admin']")).to_have_count(0)

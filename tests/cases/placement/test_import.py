@@ -16,7 +16,7 @@ from cases.placement.placements import (
     confirm_placement,
     import_placement,
 )
-from debtors.models import Debtor, DebtorReference
+from debtors.models import ContactPoint, Debtor, DebtorReference
 from tests import factories
 
 HEADER = "N° facture;Date facture;Échéance;Montant TTC;Raison sociale;SIREN;Email;Téléphone;Code client;Adresse;Code postal;Ville\n"
@@ -145,3 +145,41 @@ def test_rejected_rows_are_reported_and_only_valid_rows_import(db_session):
     confirm_placement(placement, None)
     written = import_placement(placement, None)
     assert written.claims == 1
+
+
+def _fail_on_ledger_insert(session) -> None:
+    """Make the database refuse the import's last writes (a real failure, raised by the database)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(sa.text(
+            "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            "IF NEW.description = 'Facture F-003' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$"))
+        session.execute(sa.text("CREATE TRIGGER boom BEFORE INSERT ON ledger_entry FOR EACH ROW EXECUTE FUNCTION boom()"))
+    else:
+        session.execute(sa.text(
+            "CREATE TEMP TRIGGER boom BEFORE INSERT ON ledger_entry WHEN NEW.description = 'Facture F-003' "
+            "BEGIN SELECT RAISE(ABORT, 'disk full'); END"))
+
+
+def test_a_failing_import_writes_nothing_and_says_why(app, db_session):
+    from agency.jobs import JobFailed, enqueue
+    from cases.placement.jobs import import_placement_job
+
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    confirm_placement(placement, None)
+    db_session.commit()
+    before = {m: count(m) for m in (Case, Claim, Debtor, LedgerEntry, ContactPoint, DebtorReference)}
+    _fail_on_ledger_insert(db_session)
+    db_session.commit()
+    with pytest.raises(Exception, match="disk full"):
+        if app.config["REDIS_URL"]:
+            import_placement_job(placement.id, None)
+        else:
+            try:
+                enqueue(import_placement_job, placement.id, None)
+            except JobFailed as exc:
+                raise RuntimeError(str(exc)) from exc
+    db_session.expire_all()
+    failed = db_session.get(Placement, placement.id)
+    assert failed.status == "failed" and "disk full" in failed.error
+    assert {m: count(m) for m in before} == before

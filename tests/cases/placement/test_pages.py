@@ -120,7 +120,8 @@ def test_shell_import_dry_run_then_real(app, db_session, tmp_path):
     runner = app.test_cli_runner()
     dry = runner.invoke(args=["cases", "import", str(path), "--client", "BOULANGE", "--dry-run"])
     assert dry.exit_code == 0, dry.output
-    assert "3 " in dry.output and "4" in dry.output and claims(creditor) == 0  # the report names line 4
+    assert "Lignes valides : 2" in dry.output and "ligne 4, Échéance" in dry.output  # row, column, reason
+    assert claims(creditor) == 0
     real = runner.invoke(args=["cases", "import", str(path), "--client", "BOULANGE"])
     assert real.exit_code == 0, real.output
     assert claims(creditor) == 2

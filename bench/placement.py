@@ -1,0 +1,580 @@
+"""Import a 100,000-row French placement file end to end and compare it with a bare COPY of the file.
+
+    python -m bench.placement [--rows N] [--database-url URL] [--sqlite]
+
+The database (BENCH_DATABASE_URL, else amiable_bench on the local PostgreSQL) is dropped and
+recreated, then migrated. The file is generated (fixed seed, not timed): invoices of about 60 %
+as many distinct debtors as rows, companies with a SIRET and people with a first and last name,
+";" separated, decimal commas, DD/MM/YYYY dates.
+
+Three measures:
+- the baseline: a bare `COPY … FROM STDIN (FORMAT csv)` of the same bytes into an unindexed table of
+  text columns (best of three); on SQLite, one executemany of the parsed rows;
+- the import, in a fresh child process: receive_file, check_placement, confirm_placement,
+  import_placement and the commit, from the file's bytes in memory to committed rows; its peak RSS
+  (ru_maxrss) is the `peak_mb` figure;
+- the same import again, into a fresh database, in a second child under tracemalloc (Python
+  allocations only; slower, so not timed), rolled back.
+
+The last line reads `placement rows=… import_s=… copy_s=… ratio=… peak_mb=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import functools
+import json
+import logging
+import os
+import random
+import re
+import resource
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from stdnum import luhn
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/amiable_bench"
+TARGET_SECONDS = 10.0
+TARGET_MB = 400
+SEED = 20260101
+
+HEADERS = [
+    "N° facture", "Date facture", "Échéance", "Montant TTC", "Raison sociale", "Prénom", "Nom", "SIRET",
+    "Email", "Téléphone", "Adresse", "Code postal", "Ville", "Code client",
+]  # fmt: skip
+FIRST = [
+    "Jean", "Marie", "Pierre", "Sophie", "Luc", "Camille", "Hélène", "François", "Élodie", "Noël",
+    "Anaïs", "Jérôme", "Inès", "Loïc", "Chloé", "Thierry", "Nathalie", "Stéphane", "Zoé", "Benoît",
+    "Céline", "Grégoire", "Maëlle", "Rémi", "Agnès", "Joël", "Léa", "Mathis", "Océane", "Hugo",
+]  # fmt: skip
+LAST = [
+    "DUPONT", "MARTIN", "BERNARD", "PETIT", "DURAND", "LEFÈVRE", "GARÇON", "MOREAU", "FAURE", "ROUSSEL",
+    "GIRARD", "BONNET", "MERCIER", "LAMBERT", "FONTAINE", "CHEVALIER", "ROBIN", "MASSON", "SANCHEZ",
+    "MULLER", "HENRY", "ROUX", "NICOLAS", "PERRIN", "MOREL", "GAUTHIER", "LEROY", "DA SILVA", "LE GALL",
+    "N'DIAYE", "BOUCHER", "RENAUD", "BRUN", "BLANC", "GUÉRIN", "MEUNIER", "COLIN", "VIDAL", "CARON",
+]  # fmt: skip
+TRADES = [
+    "Boulangerie", "Garage", "Transports", "Menuiserie", "Pharmacie", "Plomberie", "Conseil", "Boucherie",
+    "Électricité", "Maçonnerie", "Restaurant", "Coiffure", "Imprimerie", "Fleurs", "Informatique",
+]  # fmt: skip
+FORMS = ["SARL", "SAS", "SA", "EURL", "SCI", "SASU", "SNC"]
+STREETS = [
+    "rue de la République", "avenue Jean Jaurès", "boulevard Victor Hugo", "rue Pasteur", "place du Marché",
+    "chemin des Vignes", "allée des Tilleuls", "rue de l'Église", "impasse des Lilas", "route de Lyon",
+    "quai Saint-Antoine", "rue du Général de Gaulle",
+]  # fmt: skip
+# (postcode, town, the landline area digit)
+TOWNS = [
+    ("75011", "Paris", "1"), ("75015", "Paris", "1"), ("92100", "Boulogne-Billancourt", "1"),
+    ("69003", "Lyon", "4"), ("13001", "Marseille", "4"), ("01000", "Bourg-en-Bresse", "4"),
+    ("06000", "Nice", "4"), ("59000", "Lille", "3"), ("67000", "Strasbourg", "3"), ("44000", "Nantes", "2"),
+    ("35000", "Rennes", "2"), ("33000", "Bordeaux", "5"), ("31000", "Toulouse", "5"),
+    ("34000", "Montpellier", "4"), ("21000", "Dijon", "3"), ("29200", "Brest", "2"),
+]  # fmt: skip
+# Second digits of French landline and mobile numbers that phonenumbers holds valid (FR metadata).
+LANDLINE_SECOND = {"1": "0123456789", "2": "01234578", "3": "0123456789", "4": "123456789", "5": "012345678"}
+MOBILE_PREFIXES = ["60", "61", "62", "64", "65", "66", "67", "68", "73", "74", "75", "76", "77", "78"]
+PERSON_MAILS = ["mail-demo.fr", "courriel-demo.fr", "boite-demo.fr", "messagerie-demo.fr"]
+COMPANY_MAIL_USERS = ["compta", "contact", "facturation", "direction", "admin"]
+
+
+# --- the file -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GeneratedFile:
+    path: str
+    rows: int
+    debtors: int
+    companies: int
+    total_cents: int
+    size: int
+
+
+def _slug(text: str) -> str:
+    from cases.placement.values import fold
+
+    return "-".join(fold(text).split())
+
+
+def _siren(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        siren = str(rng.randrange(100_000_00, 999_999_99))
+        siren += luhn.calc_check_digit(siren)
+        if siren not in taken:
+            taken.add(siren)
+            return siren
+
+
+def _siret_cell(rng: random.Random, siren: str) -> str:
+    nic = f"{rng.randrange(1, 300):04d}"
+    nic += luhn.calc_check_digit(siren + nic)
+    siret = siren + nic
+    style = rng.random()
+    if style < 0.6:
+        return f"{siret[:3]} {siret[3:6]} {siret[6:9]} {siret[9:]}"
+    if style < 0.9:
+        return siret
+    return siren  # some exports give the SIREN only
+
+
+def _phone(rng: random.Random, area: str, mobile: bool, taken: set[str]) -> str:
+    while True:
+        if mobile:
+            digits = rng.choice(MOBILE_PREFIXES) + f"{rng.randrange(0, 10_000_000):07d}"
+        else:
+            digits = area + rng.choice(LANDLINE_SECOND[area]) + f"{rng.randrange(0, 10_000_000):07d}"
+        if digits not in taken:
+            taken.add(digits)
+            break
+    pairs = " ".join(digits[i : i + 2] for i in range(1, 9, 2))
+    style = rng.random()
+    if style < 0.55:
+        return f"0{digits[0]} {pairs}"
+    if style < 0.8:
+        return f"0{digits}"
+    if style < 0.9:
+        return f"0{digits[0]}.{pairs.replace(' ', '.')}"
+    return f"+33 {digits[0]} {pairs}"
+
+
+def _debtor(rng: random.Random, number: int, sirens: set[str], phones: set[str]) -> tuple[bool, list[str]]:
+    """Return (is a company, the debtor's cells from "Raison sociale" to "Code client")."""
+    postcode, town, area = rng.choice(TOWNS)
+    first, last = rng.choice(FIRST), rng.choice(LAST)
+    street = f"{rng.randrange(1, 250)}{rng.choice(['', '', '', ' bis'])} {rng.choice(STREETS)}"
+    code = f"C{number:06d}"
+    if rng.random() < 0.45:
+        trade, form = rng.choice(TRADES), rng.choice(FORMS)
+        name = f"{trade} {last.title()} {form}" if rng.random() < 0.7 else f"{form} {last} {trade.upper()}"
+        siret = _siret_cell(rng, _siren(rng, sirens))
+        mail = (
+            f"{rng.choice(COMPANY_MAIL_USERS)}@{_slug(trade)}-{_slug(last)}-{number}.demo-pro.fr"
+            if rng.random() < 0.85
+            else ""
+        )
+        phone = _phone(rng, area, rng.random() < 0.3, phones) if rng.random() < 0.9 else ""
+        return True, [name, "", "", siret, mail, phone, street, postcode, town, code]
+    mail = f"{_slug(first)}.{_slug(last)}.{number}@{rng.choice(PERSON_MAILS)}" if rng.random() < 0.8 else ""
+    phone = _phone(rng, area, rng.random() < 0.8, phones) if rng.random() < 0.9 else ""
+    return False, ["", first, last, "", mail, phone, street, postcode, town, code]
+
+
+def _amount_cell(rng: random.Random) -> tuple[int, str]:
+    cents = max(500, min(5_000_000, int(rng.lognormvariate(11.0, 1.1))))  # median about 600 €
+    euros = f"{cents // 100:,}".replace(",", rng.choice([" ", " ", ".", ""]))
+    return cents, f"{euros},{cents % 100:02d}" + rng.choice(["", "", " €"])
+
+
+def make_file(rows: int, directory: str, seed: int = SEED) -> GeneratedFile:
+    """Write a placement CSV of `rows` invoices of about 0.6 × rows distinct debtors (1 to 4 each)."""
+    rng = random.Random(seed)
+    count = max(1, round(rows * 0.6))
+    sirens: set[str] = set()
+    phones: set[str] = set()
+    debtors = [_debtor(rng, n + 1, sirens, phones) for n in range(count)]
+    invoices = [1] * count
+    extra = rows - count
+    while extra > 0:
+        pick = rng.randrange(count)
+        if invoices[pick] < 4:
+            invoices[pick] += 1
+            extra -= 1
+    start = date(2024, 1, 1)
+    lines = []
+    for index, n in enumerate(invoices):
+        for _ in range(n):
+            lines.append((start + timedelta(days=rng.randrange(0, 640)), index))
+    lines.sort()  # an accounting export lists invoices by date, the debtors' invoices far apart
+    path = os.path.join(directory, "placement-factures.csv")
+    total = 0
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+        writer.writerow(HEADERS)
+        for seq, (issued, index) in enumerate(lines, start=1):
+            due = issued + timedelta(days=rng.choice([0, 30, 30, 45, 60]))
+            cents, amount = _amount_cell(rng)
+            total += cents
+            number = f"FA{issued.year}-{seq:06d}"
+            writer.writerow([number, f"{issued:%d/%m/%Y}", f"{due:%d/%m/%Y}", amount, *debtors[index][1]])
+    companies = sum(1 for is_company, _ in debtors if is_company)
+    return GeneratedFile(path, rows, count, companies, total, os.path.getsize(path))
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def recreate_database(url: str) -> None:
+    """Drop and create the benchmark database (PostgreSQL) or delete its file (SQLite)."""
+    parsed = sa.engine.make_url(url)
+    name = parsed.database or ""
+    if "bench" not in os.path.basename(name):
+        raise SystemExit(f"refusing to drop {name!r}: a benchmark database name must contain 'bench'")
+    if parsed.get_backend_name() == "sqlite":
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(name + suffix).unlink(missing_ok=True)
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_]+", name):
+        raise SystemExit(f"unexpected database name {name!r}")
+    admin = sa.create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+
+
+def make_app(url: str):
+    from app import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "", "TESTING": False})
+
+
+def set_up(url: str) -> int:
+    """Migrate the fresh database and create a client with a mandate in force; return its id."""
+    from flask_migrate import upgrade
+
+    from agency.clock import today
+    from agency.db import db
+    from agency.models import Client, Mandate
+
+    app = make_app(url)
+    logging.disable(logging.INFO)  # Alembic's "Running upgrade" lines would bury the figures
+    with app.app_context():
+        upgrade()
+        client = Client(
+            code="BENCH",
+            name="Créancier Bench SAS",
+            address_line1="1 rue de la Paix",
+            postcode="75002",
+            city="Paris",
+        )
+        db.session.add(client)
+        a_year_ago = today() - timedelta(days=365)
+        db.session.add(
+            Mandate(
+                client=client,
+                reference="MAN-BENCH",
+                signed_on=a_year_ago,
+                starts_on=a_year_ago,
+                commission_bp=1500,
+            )
+        )
+        db.session.commit()
+        client_id = client.id
+        db.engine.dispose()
+    return client_id
+
+
+def copy_baseline(url: str, file: GeneratedFile, runs: int = 3) -> float:
+    """Return the best time of a bare load of the file into an unindexed table of text columns."""
+    columns = ", ".join(f"c{i} text" for i in range(len(HEADERS)))
+    best = float("inf")
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        marks = ", ".join("?" * len(HEADERS))
+        for _ in range(runs):
+            connection = sqlite3.connect(parsed.database)
+            connection.execute(f"CREATE TABLE bench_raw ({columns})")
+            connection.commit()
+            started = time.perf_counter()
+            with open(file.path, encoding="utf-8", newline="") as text:
+                reader = csv.reader(text, delimiter=";")
+                next(reader)
+                connection.executemany(f"INSERT INTO bench_raw VALUES ({marks})", reader)  # noqa: S608
+            connection.commit()
+            best = min(best, time.perf_counter() - started)
+            _check_raw_count(connection.execute("SELECT count(*) FROM bench_raw").fetchone()[0], file)
+            connection.execute("DROP TABLE bench_raw")
+            connection.commit()
+            connection.close()
+        return best
+    import psycopg
+
+    conninfo = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(conninfo) as connection:
+        for _ in range(runs):
+            connection.execute(f"CREATE TABLE bench_raw ({columns})")
+            connection.commit()
+            started = time.perf_counter()
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(
+                    "COPY bench_raw FROM STDIN (FORMAT csv, DELIMITER ';', HEADER true, ENCODING 'UTF8')"
+                ) as copy,
+                open(file.path, "rb") as data,
+            ):
+                while chunk := data.read(1 << 20):
+                    copy.write(chunk)
+            connection.commit()
+            best = min(best, time.perf_counter() - started)
+            _check_raw_count(connection.execute("SELECT count(*) FROM bench_raw").fetchone()[0], file)
+            connection.execute("DROP TABLE bench_raw")
+            connection.commit()
+    return best
+
+
+def _check_raw_count(count: int, file: GeneratedFile) -> None:
+    if count != file.rows:
+        raise SystemExit(f"baseline loaded {count} rows instead of {file.rows}")
+
+
+# --- the import, in a child process -------------------------------------------------------------
+
+
+def _rss_mb() -> float:
+    """Return the current resident set size in MB (Linux), 0 when unknown."""
+    try:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _max_rss_mb() -> float:
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB on Linux
+
+
+# The import's inner steps, timed by wrapping them where they are looked up (module attributes).
+INNER_STEPS = [
+    ("placements", "read_table", "read_table (CSV to cells)"),
+    ("placements", "build_plan", "build_plan"),
+    ("plan", "parse_table", "  parse_table (check every row)"),
+    ("plan", "_drop_already_placed", "  _drop_already_placed (SELECT)"),
+    ("plan", "group_records", "  group_records (union-find)"),
+    ("plan", "match_known_debtors", "  match_known_debtors (SELECT)"),
+    ("plan", "merge_same_debtor", "  merge_same_debtor"),
+    ("plan", "_open_cases", "  _open_cases (SELECT)"),
+    ("placements", "_store_plan", "_store_plan (counts + report)"),
+    ("placements", "write_plan", "write_plan"),
+    ("writer", "_write_debtors", "  _write_debtors"),
+    ("writer", "_write_contacts", "  _write_contacts"),
+    ("writer", "_write_references", "  _write_references"),
+    ("writer", "_write_cases", "  _write_cases"),
+    ("writer", "_write_claims", "  _write_claims (+ ledger)"),
+    ("writer", "_write_audit", "  _write_audit"),
+    ("writer", "allocate_ids", "  all allocate_ids (nextval)"),
+    ("writer", "insert_rows", "  all insert_rows (dicts + COPY)"),
+]
+INNER_LABELS = [label for _module, _name, label in INNER_STEPS]
+
+
+def _instrument(timings: dict[str, dict[str, float]], phase: list[str]) -> None:
+    """Wrap INNER_STEPS to add up their seconds in `timings[phase[0]]`."""
+    from cases.placement import placements, plan, writer
+
+    modules = {"placements": placements, "plan": plan, "writer": writer}
+    for module, name, label in INNER_STEPS:
+        target = modules[module]
+        setattr(target, name, _timed(getattr(target, name), label, timings, phase))
+
+
+def _timed(
+    function: Callable, label: str, timings: dict[str, dict[str, float]], phase: list[str]
+) -> Callable:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            spent = timings.setdefault(phase[0], {})
+            spent[label] = spent.get(label, 0.0) + time.perf_counter() - started
+
+    return wrapper
+
+
+def child(path: str, client_id: int, url: str, trace: bool) -> dict[str, Any]:
+    """Import the file for the client: what one worker does, from the bytes to the committed rows."""
+    from agency.db import db
+    from agency.models import Client
+    from cases.placement import placements
+    from cases.placement.models import PlacementSource
+
+    app = make_app(url)
+    with app.app_context():
+        data = Path(path).read_bytes()
+        client = db.session.get(Client, client_id)  # opens the connection before the clock starts
+        inner: dict[str, dict[str, float]] = {}
+        phase = [""]
+        _instrument(inner, phase)
+        found: dict[str, Any] = {}
+        steps = [
+            ("receive_file", lambda: found.update(placement=placements.receive_file(
+                client, data, os.path.basename(path), actor=None, source=PlacementSource.SHELL.value
+            ))),
+            ("check_placement", lambda: placements.check_placement(found["placement"])),
+            ("confirm_placement", lambda: placements.confirm_placement(found["placement"], None)),
+            ("import_placement", lambda: found.update(written=placements.import_placement(found["placement"], None))),
+            ("commit", db.session.rollback if trace else db.session.commit),
+        ]  # fmt: skip
+        rss_start = _rss_mb()
+        if trace:
+            tracemalloc.start()
+        phases = {}
+        started = time.perf_counter()
+        for name, step in steps:
+            if name == "commit":  # read before the commit expires them
+                placement, written = found["placement"], found["written"]
+                placement_id, rejected = placement.id, placement.rows_rejected
+            if trace and name == "commit":
+                traced_peak = tracemalloc.get_traced_memory()[1]
+                tracemalloc.stop()
+            phase[0] = name
+            mark = time.perf_counter()
+            step()
+            phases[name] = time.perf_counter() - mark
+        total = time.perf_counter() - started
+    return {
+        "placement_id": placement_id,
+        "rows_rejected": rejected,
+        "written": {"debtors": written.debtors, "cases": written.cases_created, "claims": written.claims},
+        "phases": phases,
+        "inner": inner,
+        "import_s": total,
+        "rss_start_mb": rss_start,
+        "max_rss_mb": _max_rss_mb(),
+        "traced_peak_mb": traced_peak / 2**20 if trace else 0.0,
+    }
+
+
+def run_child(path: str, client_id: int, url: str, trace: bool = False) -> dict[str, Any]:
+    command = [sys.executable, "-m", "bench.placement", "--child", path, "--client-id", str(client_id)]
+    command += ["--database-url", url] + (["--trace"] if trace else [])
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        raise SystemExit(f"the import child failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# --- checking and reporting ---------------------------------------------------------------------
+
+
+def verify(url: str, placement_id: int, file: GeneratedFile) -> list[tuple[str, int, int]]:
+    """Return (what, found, expected) for the written rows."""
+    from agency.db import db
+    from cases.models import Case, Claim, LedgerEntry
+    from cases.placement.models import Placement
+    from debtors.models import Debtor, DebtorReference
+
+    def count(model, *where) -> int:
+        return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+    app = make_app(url)
+    with app.app_context():
+        placement = db.session.get(Placement, placement_id)
+        checks = [
+            ("claims", count(Claim, Claim.placement_id == placement_id), file.rows),
+            ("ledger entries", count(LedgerEntry), file.rows),
+            (
+                "claims total (cents)",
+                db.session.scalar(
+                    sa.select(sa.func.coalesce(sa.func.sum(Claim.amount_cents), 0)).where(
+                        Claim.placement_id == placement_id
+                    )
+                ),
+                file.total_cents,
+            ),
+            ("debtors created", count(Debtor), file.debtors),
+            ("cases opened", count(Case, Case.placement_id == placement_id), file.debtors),
+            ("customer codes kept", count(DebtorReference), file.debtors),
+            ("rows rejected", placement.rows_rejected, 0),
+            ("placement imported", int(placement.status == "imported"), 1),
+        ]
+        db.engine.dispose()
+    return checks
+
+
+def _ratio(seconds: float, baseline: float) -> str:
+    return f"{seconds / baseline:.1f}×" if baseline > 0 else "-"
+
+
+def report(
+    file: GeneratedFile, backend: str, baseline: float, timed: dict, traced: dict, checks: list
+) -> bool:
+    rows = file.rows
+    print(
+        f"placement file: {rows:,} rows, {file.debtors:,} debtors ({file.companies:,} companies), "
+        f"{file.size / 1e6:.1f} MB, {backend}"
+    )
+    line = f"{'step':<44}{'seconds':>9}{'rows/s':>11}{'× bare':>9}"
+    print(line)
+    print("-" * len(line))
+    base = "bare COPY (best of 3)" if backend == "postgresql" else "bare executemany (best of 3)"
+    print(f"{base:<44}{baseline:>9.3f}{rows / baseline:>11,.0f}{_ratio(baseline, baseline):>9}")
+    for step, seconds in timed["phases"].items():
+        print(f"{step:<44}{seconds:>9.3f}{rows / seconds:>11,.0f}{_ratio(seconds, baseline):>9}")
+        inner = timed["inner"].get(step, {})
+        for label in sorted(inner, key=INNER_LABELS.index):
+            print(f"  {label:<42}{inner[label]:>9.3f}{'':>11}{_ratio(inner[label], baseline):>9}")
+    total = timed["import_s"]
+    print(f"{'full import':<44}{total:>9.3f}{rows / total:>11,.0f}{_ratio(total, baseline):>9}")
+    print()
+    peak, start = timed["max_rss_mb"], timed["rss_start_mb"]
+    print(f"memory: peak RSS {peak:.0f} MB (app loaded: {start:.0f} MB, growth {peak - start:.0f} MB)")
+    print(
+        f"        tracemalloc peak {traced['traced_peak_mb']:.0f} MB of Python allocations "
+        f"(separate run, rolled back; {traced['import_s']:.1f} s under tracemalloc)"
+    )
+    ok = True
+    print()
+    for what, found, expected in checks:
+        good = found == expected
+        ok &= good
+        print(f"check {what:<24}{found:>16,} {'OK' if good else f'MISMATCH (expected {expected:,})'}")
+    meets = total <= TARGET_SECONDS and peak <= TARGET_MB
+    print(
+        f"target {rows:,} rows in {TARGET_SECONDS:.0f} s and {TARGET_MB} MB: "
+        f"{'met' if meets else 'MISSED'} ({rows / total:,.0f} rows/s, {peak:.0f} MB)"
+    )
+    print(
+        f"placement rows={rows} import_s={total:.2f} copy_s={baseline:.2f} ratio={total / baseline:.1f} "
+        f"peak_mb={peak:.0f}"
+    )
+    return ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.placement", description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL") or DEFAULT_URL)
+    parser.add_argument("--sqlite", action="store_true", help="run on a temporary SQLite file instead")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--client-id", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--trace", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        print(json.dumps(child(args.child, args.client_id, args.database_url, args.trace)))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="amiable-bench-") as tmp:
+        os.environ["AMIABLE_INSTANCE"] = tmp
+        url = f"sqlite:///{tmp}/amiable_bench.db" if args.sqlite else args.database_url
+        backend = sa.engine.make_url(url).get_backend_name()
+        file = make_file(args.rows, tmp)
+        recreate_database(url)
+        client_id = set_up(url)
+        baseline = copy_baseline(url, file)
+        timed = run_child(file.path, client_id, url)
+        checks = verify(url, timed["placement_id"], file)
+        recreate_database(url)  # the traced run imports the same file again, into a fresh database
+        traced = run_child(file.path, set_up(url), url, trace=True)
+        ok = report(file, backend, baseline, timed, traced, checks)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
