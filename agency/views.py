@@ -156,7 +156,7 @@ def issue_api_token(client_id: int):
     # Shown once, on the next page only; only its hash is kept.
     flash(_("New API token for %(client)s — copy it now, it will not be shown again: %(token)s",
             client=client.name, token=token), "success")
-    return redirect(url_for("agency.clients") + f"#client-{client.id}")
+    return redirect(url_for("agency.clients"))  # no anchor: the token, shown once, is at the top
 
 
 @bp.post("/clients/<int:client_id>/api-tokens/<int:token_id>/revoke")

@@ -76,14 +76,14 @@ def create_placement():
         db.session.rollback()
         return _error(422, "refused", str(exc))
     if placement.rows_rejected or dry_run or placement.rows_valid == 0:
-        body = report_data(placement)
+        body = report_data(placement, staff=False)
         db.session.rollback()  # a rejected or dry-run placement leaves the database as it was
         status = 422 if placement.rows_rejected else 200
         return jsonify(body | {"written": False}), status
     confirm_placement(placement, None)
     written = import_placement(placement, None)
     db.session.commit()
-    return jsonify(report_data(placement, written.references) | {"written": True}), 201
+    return jsonify(report_data(placement, written.references, staff=False) | {"written": True}), 201
 
 
 def _payload() -> tuple[str, bytes]:

@@ -12,7 +12,7 @@ _REPORT = {
         "written": {"type": "boolean", "description": "false for a dry run or a refused placement"},
         **{name: {"type": "integer"} for name in (
             "rows_total", "rows_valid", "rows_rejected", "rows_already_placed", "cases_to_create",
-            "cases_to_update", "debtors_to_create", "debtors_matched", "total_cents")},
+            "cases_to_update", "total_cents")},
         "rejections": {"type": "array", "items": {"type": "object", "properties": {
             "line": {"type": "integer"}, "field": {"type": "string"}, "column": {"type": "string"},
             "value": {"type": "string"}, "reason": {"type": "string"}, "code": {"type": "string"}}}},

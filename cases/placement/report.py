@@ -8,10 +8,14 @@ from agency.money import format_money
 from cases.placement.models import Placement
 
 
-def report_data(placement: Placement, references: list[str] | None = None) -> dict:
-    """Return the placement's figures and report as JSON-ready data."""
+def report_data(placement: Placement, references: list[str] | None = None, *, staff: bool = True) -> dict:
+    """Return the placement's figures and report as JSON-ready data.
+
+    Clients (`staff=False`) are not told whether the agency already knew a debtor: that would reveal
+    that another client pursues it.
+    """
     report = placement.report or {}
-    return {
+    data = {
         "placement_id": placement.id,
         "status": placement.status,
         "rows_total": placement.rows_total,
@@ -27,6 +31,9 @@ def report_data(placement: Placement, references: list[str] | None = None) -> di
         "already_placed": report.get("already_placed", []),
         "case_references": references or [],
     }
+    if not staff:
+        del data["debtors_to_create"], data["debtors_matched"]
+    return data
 
 
 def report_text(placement: Placement, limit: int = 50) -> str:

@@ -7,6 +7,7 @@ import io
 
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
@@ -84,7 +85,7 @@ def _after_receive(placement: Placement):
             _(
                 "This file was already uploaded on %(date)s (placement %(id)d): invoices placed then will not "
                 "be placed again.",
-                date=earlier.created_at.strftime("%d/%m/%Y"),
+                date=format_datetime(earlier.created_at, "short"),
                 id=earlier.id,
             ),
             "warning",

@@ -57,6 +57,7 @@ def _write_debtors(groups: list[DebtorGroup]) -> None:
                 "kind": first.debtor_kind,
                 "company_name": first.company_name,
                 "first_name": first.first_name,
+                "title": first.title,
                 "last_name": first.last_name,
                 "siren": first.siren,
             }

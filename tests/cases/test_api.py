@@ -117,3 +117,16 @@ def test_tokens_are_stored_hashed_and_openapi_is_published(app, db_session):
     assert token not in (row.token_hash, row.prefix) and len(row.token_hash) == 64
     spec = app.test_client().get("/api/v1/openapi.json").json
     assert spec["openapi"].startswith("3.") and {"/placements", "/cases/{reference}"} <= set(spec["paths"])
+
+
+def test_clients_are_not_told_whether_the_agency_knew_a_debtor(app, db_session):
+    """Matching runs across clients; telling a client 'known debtor' would leak another client's case."""
+    other = factories.client()
+    factories.case(client_row=other, debtor_row=factories.debtor("company", siren="732829320"))
+    client = factories.client()
+    _row, token = issue_token(client, name="", actor=None)
+    db_session.commit()
+    body = app.test_client().post("/api/v1/placements?dry_run=1", json={"invoices": INVOICES},
+                                  headers=bearer(token)).json
+    assert "debtors_matched" not in body and "debtors_to_create" not in body
+    assert body["cases_to_create"] == 1
