@@ -9,7 +9,8 @@ from flask.cli import AppGroup
 
 from agency import audit
 from agency.db import db
-from agency.models import Client, Role
+from agency.models import ApiToken, Client, Role
+from agency.tokens import issue_token, revoke_token
 from agency.users import UserError, create_user
 
 agency_cli = AppGroup("agency", help="Agency administration: users, demo data, background worker.")

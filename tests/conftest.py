@@ -139,9 +139,8 @@ def run_jobs(app):
     def _run() -> None:
         from rq import SimpleWorker
 
-        from agency.jobs import get_queue
-
         from agency.db import db
+        from agency.jobs import get_queue
 
         queue = get_queue()
         if queue.is_async:

@@ -112,3 +112,23 @@ def test_create_user_from_the_shell(app, db_session):
         ]
     )
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
+
+
+def test_api_tokens_from_the_shell(app, db_session):
+    from agency.models import ApiToken
+    from agency.tokens import authenticate_token
+
+    factories.client(code="ERPCLI")
+    db_session.commit()
+    runner = app.test_cli_runner()
+    issued = runner.invoke(args=["agency", "api-token", "ERPCLI", "--name", "Sage"])
+    assert issued.exit_code == 0, issued.output
+    token = issued.output.strip().splitlines()[-1]
+    row = authenticate_token(token)
+    assert row is not None and row.name == "Sage" and row.token_hash != token
+    revoked = runner.invoke(args=["agency", "api-token", "ERPCLI", "--revoke", row.prefix])
+    assert revoked.exit_code == 0, revoked.output
+    db_session.expire_all()
+    assert authenticate_token(token) is None
+    assert db_session.get(ApiToken, row.id).revoked_at is not None
+    assert runner.invoke(args=["agency", "api-token", "NOPE"]).exit_code != 0
