@@ -112,7 +112,7 @@ def _slug(text: str) -> str:
 
 def _siren(rng: random.Random, taken: set[str]) -> str:
     while True:
-        siren = str(rng.randrange(100_000_00, 999_999_99))
+        siren = str(rng.randrange(10_000_000, 100_000_000))
         siren += luhn.calc_check_digit(siren)
         if siren not in taken:
             taken.add(siren)
