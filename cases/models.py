@@ -103,7 +103,8 @@ class Claim(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(index=True)
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"))
+    # No FK to client of its own: (case_id, client_id) -> collection_case already ties it to a client.
+    client_id: Mapped[int]
     invoice_number: Mapped[str] = mapped_column(sa.String(64))
     issue_date: Mapped[date]
     due_date: Mapped[date]
@@ -164,7 +165,7 @@ class LedgerEntry(db.Model):
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int]
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    client_id: Mapped[int] = mapped_column(index=True)  # tied to a client through (case_id, client_id)
     claim_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
     amount_cents: Mapped[int] = mapped_column(Cents)

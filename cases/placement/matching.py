@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 
-from agency.db import db
+from agency.bulk import select_in
 from cases.placement.rows import Record
 from debtors.models import ContactPoint, Debtor, DebtorReference
 
@@ -24,7 +24,6 @@ _NOISE = frozenset(
     "m mme mlle mr mrs ms monsieur madame mademoiselle sarl sas sasu sa eurl snc sci selarl ei eirl sca scop "
     "scs gie et cie ste societe".split()
 )
-_CHUNK = 5000  # values per IN list: well under SQLite's variable limit
 
 
 @lru_cache(maxsize=200_000)
@@ -107,54 +106,42 @@ def group_records(records: Iterable[Record]) -> list[DebtorGroup]:
 
 def match_known_debtors(groups: list[DebtorGroup], client_id: int) -> None:
     """Set `debtor_id` on every group whose debtor the agency already knows."""
-    by_external = _lookup_external_ids(groups, client_id)
-    by_siren = _lookup(
-        sa.select(Debtor.siren, Debtor.id),
-        Debtor.siren,
-        {k[1] for g in groups for k in g.keys() if k[0] == "siren"},
+    keys = {id(g): list(g.keys()) for g in groups}  # computed once: they are read three times
+    # A name alone (with a postcode) groups rows in the file but never matches a known debtor.
+    values: dict[str, set] = {"ext": set(), "siren": set(), "contact": set(), "name": set()}
+    for group_keys in keys.values():
+        for key in group_keys:
+            values["contact" if key[0] in ("email", "phone") else key[0]].add(key[1])
+    by_external = _first_by_value(
+        sa.select(DebtorReference.external_id, DebtorReference.debtor_id).where(
+            DebtorReference.client_id == client_id
+        ),
+        DebtorReference.external_id,
+        values["ext"],
     )
-    by_contact = _lookup_contacts(groups)
+    by_siren = _first_by_value(sa.select(Debtor.siren, Debtor.id), Debtor.siren, values["siren"])
+    by_contact = _lookup_contacts(values["contact"])
+    lookups = {"ext": by_external, "siren": by_siren}
     for group in groups:
-        for key in group.keys():
-            found = (
-                by_external.get(key[1])
-                if key[0] == "ext"
-                else by_siren.get(key[1])
-                if key[0] == "siren"
-                else by_contact.get(key)
-                if key[0] in ("email", "phone")
-                else None
-            )
+        for key in keys[id(group)]:
+            if key[0] in ("email", "phone"):
+                found = by_contact.get(key)
+            else:
+                found = lookups.get(key[0], {}).get(key[1])
             if found is not None:
                 group.debtor_id, group.matched_by = found, key[0]
                 break
 
 
-def _chunks(values: Iterable, size: int = _CHUNK) -> Iterator[list]:
-    values = list(values)
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def _lookup(select: sa.Select, column, values: set) -> dict:
+def _first_by_value(select: sa.Select, column, values: set) -> dict:
     found: dict = {}
-    for chunk in _chunks(values):
-        for value, debtor_id in db.session.execute(select.where(column.in_(chunk))):
-            found.setdefault(value, debtor_id)
+    for value, debtor_id in select_in(select, column, values):
+        found.setdefault(value, debtor_id)
     return found
 
 
-def _lookup_external_ids(groups: list[DebtorGroup], client_id: int) -> dict[str, int]:
-    values = {k[1] for g in groups for k in g.keys() if k[0] == "ext"}
-    select = sa.select(DebtorReference.external_id, DebtorReference.debtor_id).where(
-        DebtorReference.client_id == client_id
-    )
-    return _lookup(select, DebtorReference.external_id, values)
-
-
-def _lookup_contacts(groups: list[DebtorGroup]) -> dict[tuple, int]:
-    """Map (kind, value, name key) of known usable contact points to their debtor."""
-    values = {k[1] for g in groups for k in g.keys() if k[0] in ("email", "phone")}
+def _lookup_contacts(values: set[str]) -> dict[tuple, int]:
+    """Map (kind, value, name key) of known e-mails and phones to their debtor."""
     select = (
         sa.select(
             ContactPoint.kind,
@@ -169,11 +156,10 @@ def _lookup_contacts(groups: list[DebtorGroup]) -> dict[tuple, int]:
         .where(ContactPoint.kind.in_(("email", "phone")))
     )
     found: dict[tuple, int] = {}
-    for chunk in _chunks(values):
-        for kind, value, debtor_id, debtor_kind, company, first, last in db.session.execute(
-            select.where(ContactPoint.value.in_(chunk))
-        ):
-            found.setdefault((kind, value, debtor_name_key(debtor_kind, company, first, last)), debtor_id)
+    for kind, value, debtor_id, debtor_kind, company, first, last in select_in(
+        select, ContactPoint.value, values
+    ):
+        found.setdefault((kind, value, debtor_name_key(debtor_kind, company, first, last)), debtor_id)
     return found
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from agency.db import db
+from agency.bulk import select_in
 from cases.models import Case, CaseStatus, Claim
 from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
 from cases.placement.reader import Table, gc_paused
@@ -139,15 +139,17 @@ def _duplicate(record: Record, table: Table, mapping: dict[str, int], first: int
 
 def _drop_already_placed(plan: Plan, records: list[Record], client_id: int) -> list[Record]:
     """Set aside invoices this client placed before: reported, never imported twice."""
-    placed: dict[str, tuple[int, str]] = {}
-    numbers = [r.invoice_number for r in records]
-    for start in range(0, len(numbers), 5000):
-        rows = db.session.execute(
-            sa.select(Claim.invoice_number, Claim.amount_cents, Case.reference)
-            .join(Case, Claim.case_id == Case.id)
-            .where(Claim.client_id == client_id, Claim.invoice_number.in_(numbers[start : start + 5000]))
+    select = (
+        sa.select(Claim.invoice_number, Claim.amount_cents, Case.reference)
+        .join(Case, Claim.case_id == Case.id)
+        .where(Claim.client_id == client_id)
+    )
+    placed = {
+        number: (amount, reference)
+        for number, amount, reference in select_in(
+            select, Claim.invoice_number, (r.invoice_number for r in records)
         )
-        placed.update({number: (amount, reference) for number, amount, reference in rows})
+    }
     kept = []
     for record in records:
         if record.invoice_number in placed:
@@ -162,18 +164,14 @@ def _drop_already_placed(plan: Plan, records: list[Record], client_id: int) -> l
 
 def _open_cases(client_id: int, debtor_ids: set[int]) -> dict[tuple[int, str], tuple[int, str]]:
     """Return the client's open case for each (debtor, currency): new invoices join it."""
+    select = (
+        sa.select(Case.debtor_id, Case.currency, Case.id, Case.reference)
+        .where(Case.client_id == client_id, Case.status.in_(_OPEN))
+        .order_by(Case.id)
+    )
     found: dict[tuple[int, str], tuple[int, str]] = {}
-    ids = sorted(debtor_ids)
-    for start in range(0, len(ids), 5000):
-        rows = db.session.execute(
-            sa.select(Case.debtor_id, Case.currency, Case.id, Case.reference)
-            .where(
-                Case.client_id == client_id,
-                Case.debtor_id.in_(ids[start : start + 5000]),
-                Case.status.in_(_OPEN),
-            )
-            .order_by(Case.id)
-        )
-        for debtor_id, currency, case_id, reference in rows:
-            found.setdefault((debtor_id, currency), (case_id, reference))
+    for debtor_id, currency, case_id, reference in select_in(
+        select, Case.debtor_id, sorted(debtor_ids), sa.Integer
+    ):
+        found.setdefault((debtor_id, currency), (case_id, reference))
     return found
