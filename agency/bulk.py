@@ -5,6 +5,7 @@ ORM object per row. Column defaults are applied here, since COPY does not know t
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 
@@ -60,14 +61,22 @@ def select_in(
 
 
 def insert_rows(table: sa.Table, rows: Iterable[dict]) -> int:
-    """Insert `rows` (dicts by column name; missing columns take their default) and return the count."""
-    columns = list(table.columns)
+    """Insert `rows` (dicts by column name; missing columns take their default) and return the count.
+
+    Rows without an "id" get one from the database (its sequence): cheaper than `allocate_ids` when
+    nothing written later needs to point at them.
+    """
+    rows = iter(rows)
+    first = next(rows, None)
+    if first is None:
+        return 0
+    rows = itertools.chain((first,), rows)
+    columns = [c for c in table.columns if c.name in first or not (c.primary_key and c.autoincrement)]
     defaults = {c.name: _default(c) for c in columns}
     if _is_postgresql():
         return _copy(table, columns, defaults, rows)
     complete = [defaults | row for row in rows]
-    if complete:
-        db.session.connection().execute(table.insert(), complete)
+    db.session.connection().execute(table.insert(), complete)
     return len(complete)
 
 

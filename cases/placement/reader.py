@@ -109,13 +109,26 @@ def detect_delimiter(header_line: str) -> str:
     return best if counts[best] else ";"
 
 
+def _lines(text: str) -> Iterator[str]:
+    """Yield the lines of `text` with their endings, one slice at a time.
+
+    io.StringIO would copy the whole text again, at four bytes a character once it holds an accent.
+    """
+    start, size = 0, len(text)
+    while start < size:
+        end = text.find("\n", start)
+        end = size if end < 0 else end + 1
+        yield text[start:end]
+        start = end
+
+
 def _read_csv(text: str) -> Table:
     """Parse CSV text, keeping each record's first line number and skipping blank records."""
-    first_line = next((line for line in io.StringIO(text, newline="") if line.strip()), None)
+    first_line = next((line for line in _lines(text) if line.strip()), None)
     if first_line is None:
         raise ReadError(_l("The file is empty."))
     # strict: an unclosed quote must fail, not swallow the rest of the file into one cell.
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=detect_delimiter(first_line), strict=True)
+    reader = csv.reader(_lines(text), delimiter=detect_delimiter(first_line), strict=True)
     table: Table | None = None
     start = 1
     try:

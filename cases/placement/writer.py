@@ -85,17 +85,17 @@ def _write_contacts(groups: list[DebtorGroup], known_debtors: set[int]) -> None:
         tuple(row)
         for row in select_in(sa.select(*columns), ContactPoint.debtor_id, known_debtors, sa.Integer)
     }
-    rows = []
-    for group in groups:
-        for record in group.records:
-            for row in _contact_rows(group.debtor_id, record):
-                key = (row["debtor_id"], row["kind"], row["value"], row["postcode"], row["address_line1"])
-                if key not in seen:
-                    seen.add(key)
-                    rows.append(row)
-    for row, contact_id in zip(rows, allocate_ids(ContactPoint.__table__, len(rows)), strict=True):
-        row["id"] = contact_id
-    insert_rows(ContactPoint.__table__, rows)
+
+    def rows() -> Iterator[dict]:
+        for group in groups:
+            for record in group.records:
+                for row in _contact_rows(group.debtor_id, record):
+                    key = (row["debtor_id"], row["kind"], row["value"], row["postcode"], row["address_line1"])
+                    if key not in seen:
+                        seen.add(key)
+                        yield row
+
+    insert_rows(ContactPoint.__table__, rows())
 
 
 def _contact_rows(debtor_id: int, record: Record) -> list[dict]:
@@ -135,12 +135,11 @@ def _write_references(groups: list[DebtorGroup], client_id: int, known_debtors: 
     known_numbers = [n for n, debtor_id in wanted.items() if debtor_id in known_debtors]
     for (number,) in select_in(select, DebtorReference.external_id, known_numbers):
         wanted.pop(number, None)
-    ids = allocate_ids(DebtorReference.__table__, len(wanted))
     insert_rows(
         DebtorReference.__table__,
         (
-            {"id": i, "debtor_id": debtor_id, "client_id": client_id, "external_id": number}
-            for i, (number, debtor_id) in zip(ids, wanted.items(), strict=True)
+            {"debtor_id": debtor_id, "client_id": client_id, "external_id": number}
+            for number, debtor_id in wanted.items()
         ),
     )
 
@@ -194,12 +193,10 @@ def _write_claims(groups: list[DebtorGroup], case_ids: dict[int, int], placement
             for (case_id, r), claim_id in zip(records, claim_ids, strict=True)
         ),
     )
-    entry_ids = allocate_ids(LedgerEntry.__table__, len(records))
     insert_rows(
         LedgerEntry.__table__,
         (
             {
-                "id": entry_id,
                 "case_id": case_id,
                 "client_id": client_id,
                 "currency": r.currency,
@@ -210,7 +207,7 @@ def _write_claims(groups: list[DebtorGroup], case_ids: dict[int, int], placement
                 "description": f"Facture {r.invoice_number}",
                 "created_by_id": actor_id,
             }
-            for (case_id, r), claim_id, entry_id in zip(records, claim_ids, entry_ids, strict=True)
+            for (case_id, r), claim_id in zip(records, claim_ids, strict=True)
         ),
     )
     return len(records)
@@ -228,12 +225,10 @@ def _write_audit(
         actor.email if actor else (f"api:{placement.api_token.prefix}" if placement.api_token else "system")
     )
     now, actor_id = utcnow(), actor.id if actor else None
-    ids = allocate_ids(AuditEvent.__table__, len(opened))
     insert_rows(
         AuditEvent.__table__,
         (
             {
-                "id": event_id,
                 "created_at": now,
                 "actor_id": actor_id,
                 "actor_label": label,
@@ -243,6 +238,6 @@ def _write_audit(
                 "client_id": placement.client_id,
                 "after": {"reference": ref, "claims": len(g.records), "placement_id": placement.id},
             }
-            for event_id, g, ref in zip(ids, opened, references, strict=True)
+            for g, ref in zip(opened, references, strict=True)
         ),
     )
