@@ -88,7 +88,7 @@ def decode_text(data: bytes) -> str:
     try:
         return data.decode("utf-8-sig" if data.startswith(BOM_UTF8) else "utf-8")
     except UnicodeDecodeError:
-        pass
+        pass  # not UTF-8: Windows-1252 below
     try:
         # Windows-1252 rather than Latin-1: French exports from Windows put "€" at 0x80 and "œ" at 0x9C.
         return data.decode("cp1252")
