@@ -111,7 +111,8 @@ class Claim(db.Model):
     amount_cents: Mapped[int] = mapped_column(Cents)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     description: Mapped[str] = mapped_column(sa.String(255), default="")
-    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"), index=True)
+    # Not indexed: claims are found through their case; the case carries the placement too.
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     case: Mapped[Case] = relationship(back_populates="claims")
@@ -159,26 +160,40 @@ class LedgerEntry(db.Model):
             ["collection_case.id", "collection_case.client_id"],
             name="fk_ledger_entry_case_client",
         ),
-        sa.ForeignKeyConstraint(["claim_id", "case_id"], ["claim.id", "claim.case_id"], name="fk_ledger_entry_claim_case"),
+        sa.ForeignKeyConstraint(
+            ["claim_id", "case_id"], ["claim.id", "claim.case_id"], name="fk_ledger_entry_claim_case"
+        ),
         sa.Index("ix_ledger_entry_case_effective", "case_id", "effective_on"),
+        # An entry is reversed at most once; partial, so the many entries that reverse nothing cost nothing.
+        sa.Index(
+            "uq_ledger_entry_reverses_id",
+            "reverses_id",
+            unique=True,
+            postgresql_where=sa.text("reverses_id IS NOT NULL"),
+            sqlite_where=sa.text("reverses_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     case_id: Mapped[int]
-    client_id: Mapped[int] = mapped_column(index=True)  # tied to a client through (case_id, client_id)
+    # Not indexed: figures per client go through the case (ix_case_client_status); every index is paid
+    # for at each bulk import.
+    client_id: Mapped[int]  # tied to a client through (case_id, client_id)
     claim_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
     amount_cents: Mapped[int] = mapped_column(Cents)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     effective_on: Mapped[date]
     description: Mapped[str] = mapped_column(sa.String(255), default="")
-    reverses_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("ledger_entry.id"), unique=True)
+    reverses_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("ledger_entry.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship(back_populates="ledger_entries")
     # Only claim_id is written through this relationship; case_id comes from `case`.
-    claim: Mapped[Claim | None] = relationship(foreign_keys=[claim_id], primaryjoin="Claim.id == LedgerEntry.claim_id")
+    claim: Mapped[Claim | None] = relationship(
+        foreign_keys=[claim_id], primaryjoin="Claim.id == LedgerEntry.claim_id"
+    )
 
 
 class ActionKind(StrEnum):

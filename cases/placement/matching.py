@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -51,6 +51,7 @@ class DebtorGroup:
     """The rows of one debtor in the file, and the known debtor they match, if any."""
 
     records: list[Record] = field(default_factory=list)
+    keys: list[tuple] = field(default_factory=list)  # the identifying keys of the rows (repeats harmless)
     debtor_id: int | None = None
     matched_by: str = ""
 
@@ -58,24 +59,24 @@ class DebtorGroup:
     def first(self) -> Record:
         return self.records[0]
 
-    def keys(self) -> Iterator[tuple]:
-        """Yield every identifying key of the group's rows."""
-        for record in self.records:
-            yield from _record_keys(record)
+    def add(self, record: Record, keys: list[tuple]) -> None:
+        self.records.append(record)
+        self.keys.extend(keys)
 
 
-def _record_keys(record: Record) -> Iterator[tuple]:
+def _record_keys(record: Record) -> list[tuple]:
     name = record_name_key(record)
+    keys: list[tuple] = []
     if record.external_id:
-        yield ("ext", record.external_id)
+        keys.append(("ext", record.external_id))
     if record.siren:
-        yield ("siren", record.siren)
+        keys.append(("siren", record.siren))
     if record.email:
-        yield ("email", record.email, name)
-    for phone in record.phones:
-        yield ("phone", phone, name)
-    if not (record.external_id or record.siren or record.email or record.phones):
-        yield ("name", name, record.postcode)
+        keys.append(("email", record.email, name))
+    keys.extend(("phone", phone, name) for phone in record.phones)
+    if not keys:
+        keys.append(("name", name, record.postcode))
+    return keys
 
 
 def group_records(records: Iterable[Record]) -> list[DebtorGroup]:
@@ -90,27 +91,25 @@ def group_records(records: Iterable[Record]) -> list[DebtorGroup]:
             parent[key], key = root, parent[key]
         return root
 
-    rows = list(records)
-    for record in rows:
-        keys = list(_record_keys(record))
+    rows = [(record, _record_keys(record)) for record in records]  # computed once per row
+    for _record, keys in rows:
         for key in keys:
             parent.setdefault(key, key)
         for key in keys[1:]:
             parent[find(key)] = find(keys[0])
     groups: dict[tuple, DebtorGroup] = {}
-    for record in rows:
-        root = (find(next(_record_keys(record))), record.currency)
-        groups.setdefault(root, DebtorGroup()).records.append(record)
+    for record, keys in rows:
+        root = (find(keys[0]), record.currency)
+        groups.setdefault(root, DebtorGroup()).add(record, keys)
     return list(groups.values())
 
 
 def match_known_debtors(groups: list[DebtorGroup], client_id: int) -> None:
     """Set `debtor_id` on every group whose debtor the agency already knows."""
-    keys = {id(g): list(g.keys()) for g in groups}  # computed once: they are read three times
     # A name alone (with a postcode) groups rows in the file but never matches a known debtor.
     values: dict[str, set] = {"ext": set(), "siren": set(), "contact": set(), "name": set()}
-    for group_keys in keys.values():
-        for key in group_keys:
+    for group in groups:
+        for key in group.keys:
             values["contact" if key[0] in ("email", "phone") else key[0]].add(key[1])
     by_external = _first_by_value(
         sa.select(DebtorReference.external_id, DebtorReference.debtor_id).where(
@@ -123,7 +122,7 @@ def match_known_debtors(groups: list[DebtorGroup], client_id: int) -> None:
     by_contact = _lookup_contacts(values["contact"])
     lookups = {"ext": by_external, "siren": by_siren}
     for group in groups:
-        for key in keys[id(group)]:
+        for key in group.keys:
             if key[0] in ("email", "phone"):
                 found = by_contact.get(key)
             else:
@@ -174,6 +173,7 @@ def merge_same_debtor(groups: list[DebtorGroup]) -> list[DebtorGroup]:
         key = (group.debtor_id, group.first.currency)
         if key in merged:
             merged[key].records.extend(group.records)
+            merged[key].keys.extend(group.keys)
         else:
             merged[key] = group
             result.append(group)

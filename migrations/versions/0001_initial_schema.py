@@ -277,8 +277,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_event'))
     )
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_audit_event_action'), ['action'], unique=False)
-        batch_op.create_index(batch_op.f('ix_audit_event_actor_id'), ['actor_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_client_id'), ['client_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_audit_event_created_at'), ['created_at'], unique=False)
         batch_op.create_index('ix_audit_event_subject', ['subject_type', 'subject_id'], unique=False)
@@ -422,7 +420,6 @@ def upgrade():
     )
     with op.batch_alter_table('claim', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_claim_case_id'), ['case_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_claim_placement_id'), ['placement_id'], unique=False)
 
     op.create_table('hold',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -466,13 +463,12 @@ def upgrade():
     sa.ForeignKeyConstraint(['claim_id', 'case_id'], ['claim.id', 'claim.case_id'], name='fk_ledger_entry_claim_case'),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_ledger_entry_created_by_id_user_account')),
     sa.ForeignKeyConstraint(['reverses_id'], ['ledger_entry.id'], name=op.f('fk_ledger_entry_reverses_id_ledger_entry')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry')),
-    sa.UniqueConstraint('reverses_id', name=op.f('uq_ledger_entry_reverses_id'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_entry'))
     )
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
         batch_op.create_index('ix_ledger_entry_case_effective', ['case_id', 'effective_on'], unique=False)
         batch_op.create_index(batch_op.f('ix_ledger_entry_claim_id'), ['claim_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_ledger_entry_client_id'), ['client_id'], unique=False)
+        batch_op.create_index('uq_ledger_entry_reverses_id', ['reverses_id'], unique=True, postgresql_where=sa.text('reverses_id IS NOT NULL'), sqlite_where=sa.text('reverses_id IS NOT NULL'))
 
     op.create_table('promise',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -511,7 +507,7 @@ def downgrade():
 
     op.drop_table('promise')
     with op.batch_alter_table('ledger_entry', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_ledger_entry_client_id'))
+        batch_op.drop_index('uq_ledger_entry_reverses_id', postgresql_where=sa.text('reverses_id IS NOT NULL'), sqlite_where=sa.text('reverses_id IS NOT NULL'))
         batch_op.drop_index(batch_op.f('ix_ledger_entry_claim_id'))
         batch_op.drop_index('ix_ledger_entry_case_effective')
 
@@ -522,7 +518,6 @@ def downgrade():
 
     op.drop_table('hold')
     with op.batch_alter_table('claim', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_claim_placement_id'))
         batch_op.drop_index(batch_op.f('ix_claim_case_id'))
 
     op.drop_table('claim')
@@ -549,8 +544,6 @@ def downgrade():
         batch_op.drop_index('ix_audit_event_subject')
         batch_op.drop_index(batch_op.f('ix_audit_event_created_at'))
         batch_op.drop_index(batch_op.f('ix_audit_event_client_id'))
-        batch_op.drop_index(batch_op.f('ix_audit_event_actor_id'))
-        batch_op.drop_index(batch_op.f('ix_audit_event_action'))
 
     op.drop_table('audit_event')
     with op.batch_alter_table('api_token', schema=None) as batch_op:

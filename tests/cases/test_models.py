@@ -202,3 +202,31 @@ def test_opening_a_case_needs_a_mandate_in_force(db_session):
         db.session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.client_id == client.id))
         == 0
     )
+
+
+def test_an_entry_is_reversed_at_most_once(db_session):
+    case = factories.case(amounts=(10_000,))
+    payment = ledger.post_entry(case, EntryKind.PAYMENT, -4_000, date(2026, 3, 10))
+    db_session.flush()
+    db_session.add(
+        LedgerEntry(
+            case=case,
+            client_id=case.client_id,
+            kind="reversal",
+            amount_cents=4_000,
+            effective_on=date(2026, 3, 12),
+            reverses_id=payment.id,
+        )
+    )
+    db_session.flush()
+    refused(
+        db_session,
+        LedgerEntry(
+            case_id=case.id,
+            client_id=case.client_id,
+            kind="reversal",
+            amount_cents=4_000,
+            effective_on=date(2026, 3, 13),
+            reverses_id=payment.id,
+        ),
+    )
