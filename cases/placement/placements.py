@@ -185,7 +185,9 @@ def import_placement(
 
 def load_table(placement: Placement) -> Table:
     """Read the stored file again."""
-    return read_table(placement.file.content, placement.filename)
+    table = read_table(placement.file.content, placement.filename)
+    db.session.expire(placement, ["file"])  # let the file's bytes go: the table holds what is needed
+    return table
 
 
 def _store_plan(placement: Placement, plan: Plan) -> None:
