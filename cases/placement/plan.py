@@ -16,7 +16,7 @@ from agency.bulk import select_in
 from cases.models import Case, CaseStatus, Claim
 from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
 from cases.placement.reader import Table, gc_paused
-from cases.placement.rows import Record, Rejection, iter_parsed
+from cases.placement.rows import Record, Rejection, parse_table
 
 PROGRESS_EVERY = 2_000  # rows between two progress reports
 MAX_LISTED = 10_000  # rejections kept in the stored report; the counts stay exact beyond it
@@ -111,7 +111,7 @@ def build_plan(
     accepted: list[Record] = []
     first_line: dict[str, int] = {}
     # The table is only read here: its cells are released as the rows become records.
-    for record, rejections in iter_parsed(table, mapping, progress, every=PROGRESS_EVERY, release=True):
+    for record, rejections in parse_table(table, mapping, progress, every=PROGRESS_EVERY, release=True):
         if record is not None and record.invoice_number in first_line:
             rejections = [_duplicate(record, table, mapping, first_line[record.invoice_number])]
             record = None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -192,30 +192,19 @@ def parse_table(
     mapping: dict[str, int],
     progress: Callable[[int, int], None] | None = None,
     every: int = 2000,
+    *,
+    release: bool = False,
 ) -> list[tuple[Record | None, list[Rejection]]]:
     """Parse every row of a table, in order, calling `progress(done, total)` every `every` rows.
 
     The cyclic garbage collector is held meanwhile: each surviving record would otherwise trigger
     collections that rescan the whole table and the records built so far (a third of the time on
-    100,000 rows), while parsing makes no reference cycle for it to find.
-    """
-    return list(iter_parsed(table, mapping, progress, every))
-
-
-def iter_parsed(
-    table: Table,
-    mapping: dict[str, int],
-    progress: Callable[[int, int], None] | None = None,
-    every: int = 2000,
-    *,
-    release: bool = False,
-) -> Iterator[tuple[Record | None, list[Rejection]]]:
-    """Yield each row's parse, in order; with `release`, drop each row's cells from the table once read.
-
-    Releasing keeps a big file from being held twice, as cells and as records (the table is unusable
-    afterwards). The garbage collector is held while the rows are parsed, as in `parse_table`.
+    100,000 rows), while parsing makes no reference cycle for it to find. With `release`, each row's
+    cells are dropped from the table once parsed, so that a big file is not held twice, as cells and
+    as records (the table is unusable afterwards).
     """
     rows, total = table.rows, len(table.rows)
+    results = []
     with gc_paused():
         for done, line in enumerate(table.lines):
             if progress is not None and done % every == 0:
@@ -223,7 +212,8 @@ def iter_parsed(
             cells = rows[done]
             if release:
                 rows[done] = None
-            yield parse_row(cells, line, mapping, table.headers)
+            results.append(parse_row(cells, line, mapping, table.headers))
+    return results
 
 
 def _dates(row: _Row) -> tuple[date, date]:
