@@ -46,7 +46,9 @@ def write_plan(plan: Plan, placement: Placement, actor: User | None, today: date
         if existing := plan.case_of(group):
             case_ids[id(group)] = existing[0]
     claims = _write_claims(plan.groups, case_ids, placement, actor)
-    _write_audit(opened, case_ids, references, placement, actor)
+    changes = [(g, reference, "case.opened") for g, reference in zip(opened, references, strict=True)]
+    changes += [(g, case[1], "case.claims_added") for g in plan.groups if (case := plan.case_of(g))]
+    _write_audit(changes, case_ids, placement, actor)
     return Written(len(new_groups), len(opened), len(plan.groups) - len(opened), claims, references)
 
 
@@ -214,13 +216,12 @@ def _write_claims(groups: list[DebtorGroup], case_ids: dict[int, int], placement
 
 
 def _write_audit(
-    opened: list[DebtorGroup],
+    changes: list[tuple[DebtorGroup, str, str]],
     case_ids: dict[int, int],
-    references: list[str],
     placement: Placement,
     actor: User | None,
 ) -> None:
-    """One `case.opened` event per new case, like cases opened one by one."""
+    """One event per case, as if each had been opened or given its new invoices one by one."""
     label = (
         actor.email if actor else (f"api:{placement.api_token.prefix}" if placement.api_token else "system")
     )
@@ -232,12 +233,12 @@ def _write_audit(
                 "created_at": now,
                 "actor_id": actor_id,
                 "actor_label": label,
-                "action": "case.opened",
+                "action": action,
                 "subject_type": Case.__tablename__,
                 "subject_id": case_ids[id(g)],
                 "client_id": placement.client_id,
-                "after": {"reference": ref, "claims": len(g.records), "placement_id": placement.id},
+                "after": {"reference": reference, "claims": len(g.records), "placement_id": placement.id},
             }
-            for g, ref in zip(opened, references, strict=True)
+            for g, reference, action in changes
         ),
     )

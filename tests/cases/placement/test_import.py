@@ -117,6 +117,9 @@ def test_known_debtors_are_matched_and_new_invoices_join_their_open_case(db_sess
     assert count(Debtor) == debtors_before + 1
     martin_case = db_session.scalar(sa.select(Case).join(Claim).where(Claim.invoice_number == "F-001"))
     assert {c.invoice_number for c in martin_case.claims} == {"F-001", "F-002", "F-010", "F-011"}
+    added = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.claims_added",
+                                                          AuditEvent.subject_id == martin_case.id))
+    assert added.after["claims"] == 2 and added.after["placement_id"] == second.id
 
 
 def test_refused_without_a_mandate_in_force(db_session):
