@@ -13,7 +13,8 @@
     if (job.total) {
       const percent = Math.max(2, Math.round((100 * job.done) / job.total));
       bar.style.width = percent + "%";
-      text.textContent = job.done.toLocaleString() + " / " + job.total.toLocaleString();
+      const lang = document.documentElement.lang || undefined;
+      text.textContent = job.done.toLocaleString(lang) + " / " + job.total.toLocaleString(lang);
     }
     setTimeout(poll, 1000);
   }
