@@ -1,1 +1,1 @@
-"""The life of a case: claims, ledger, actions, promises."""
+"""The life of a case: placement (how invoices arrive), claims, ledger, actions, promises, the client API."""
