@@ -9,6 +9,7 @@ import itertools
 import json
 from collections.abc import Iterable, Iterator
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
@@ -93,13 +94,19 @@ def _copy(table: sa.Table, columns: list[sa.Column], defaults: dict, rows: Itera
     json_at = [i for i, c in enumerate(columns) if isinstance(c.type, sa.JSON)]
     raw = db.session.connection().connection.driver_connection  # the psycopg connection, in this transaction
     quoted = ", ".join(f'"{n}"' for n in names)
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
     count = 0
-    with raw.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:
-        for row in rows:
-            values = [row[n] if n in row else defaults[n] for n in names]
-            for i in json_at:
-                if values[i] is not None:
-                    values[i] = json.dumps(values[i])
-            copy.write_row(values)
-            count += 1
+    try:
+        with raw.cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                values = [row[n] if n in row else defaults[n] for n in names]
+                for i in json_at:
+                    if values[i] is not None:
+                        values[i] = json.dumps(values[i])
+                copy.write_row(values)
+                count += 1
+    except psycopg.Error as exc:
+        # The raw cursor bypasses SQLAlchemy: wrap the error as SQLAlchemy would (IntegrityError…),
+        # so that callers handle a refused COPY like a refused INSERT.
+        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
     return count

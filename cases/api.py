@@ -10,6 +10,7 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, g, jsonify, request
+from sqlalchemy.exc import IntegrityError
 
 from agency.db import db
 from agency.tokens import authenticate_token
@@ -71,7 +72,7 @@ def create_placement():
             db.session.rollback()
             return _error(422, "unmapped_columns", "these required columns were not recognised",
                           headers=placement.headers)
-        check_placement(placement)
+        plan = check_placement(placement)
     except PlacementError as exc:
         db.session.rollback()
         return _error(422, "refused", str(exc))
@@ -80,9 +81,14 @@ def create_placement():
         db.session.rollback()  # a rejected or dry-run placement leaves the database as it was
         status = 422 if placement.rows_rejected else 200
         return jsonify(body | {"written": False}), status
-    confirm_placement(placement, None)
-    written = import_placement(placement, None)
-    db.session.commit()
+    try:
+        confirm_placement(placement, None)
+        written = import_placement(placement, None, checked=plan)
+        db.session.commit()
+    except IntegrityError:
+        # Another placement wrote some of these invoices between the check and the import.
+        db.session.rollback()
+        return _error(409, "conflict", "some invoices were placed meanwhile; send the request again")
     return jsonify(report_data(placement, written.references, staff=False) | {"written": True}), 201
 
 

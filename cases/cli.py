@@ -36,14 +36,14 @@ def import_command(path: Path, client_code: str, dry_run: bool) -> None:
         placement = receive_file(client, path.read_bytes(), path.name, actor=None, source=PlacementSource.SHELL.value)
         if placement.status == PlacementStatus.MAPPING:
             raise PlacementError("the columns could not be recognised; map them once in the web page")
-        check_placement(placement)
+        plan = check_placement(placement)
         click.echo(report_text(placement))
         if dry_run:
             db.session.rollback()
             click.echo("dry run: nothing written")
             return
         confirm_placement(placement, None)
-        written = import_placement(placement, None)
+        written = import_placement(placement, None, checked=plan)
     except PlacementError as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc

@@ -158,12 +158,21 @@ def cancel_placement(placement: Placement, actor: User | None) -> None:
 
 
 def import_placement(
-    placement: Placement, actor: User | None, progress: Callable[[int, int], None] | None = None
+    placement: Placement,
+    actor: User | None,
+    progress: Callable[[int, int], None] | None = None,
+    checked: Plan | None = None,
 ) -> Written:
-    """Write the placement's cases in the caller's transaction, from a plan rebuilt now."""
+    """Write the placement's cases in the caller's transaction.
+
+    `checked` is the plan `check_placement` returned in this same transaction (the API and the shell
+    check and import in one go); otherwise the plan is rebuilt now, since the preview may be old.
+    """
     _require(placement, PlacementStatus.IMPORTING)
-    plan = build_plan(load_table(placement), placement.mapping, placement.client_id, progress=progress)
-    _store_plan(placement, plan)
+    if checked is None:
+        checked = build_plan(load_table(placement), placement.mapping, placement.client_id, progress=progress)
+        _store_plan(placement, checked)
+    plan = checked
     written = write_plan(plan, placement, actor, today())
     placement.status = PlacementStatus.IMPORTED.value
     placement.imported_at = utcnow()

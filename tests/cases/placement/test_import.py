@@ -186,3 +186,21 @@ def test_a_failing_import_writes_nothing_and_says_why(app, db_session):
     failed = db_session.get(Placement, placement.id)
     assert failed.status == "failed" and "disk full" in failed.error
     assert {m: count(m) for m in before} == before
+
+
+def test_an_invoice_placed_between_check_and_import_is_never_doubled(db_session):
+    """The API and the shell import the plan of their check: the database still refuses a double."""
+    from sqlalchemy.exc import IntegrityError
+
+    client = factories.client()
+    placement = factories.placement(client, csv_file(*ROWS))
+    plan = check_placement(placement)
+    confirm_placement(placement, None)
+    other = factories.case(client_row=client)
+    db_session.add(Claim(case=other, client_id=client.id, invoice_number="F-001", issue_date=other.opened_on,
+                         due_date=other.opened_on, amount_cents=1))
+    db_session.flush()
+    with pytest.raises(IntegrityError), db_session.begin_nested():
+        import_placement(placement, None, checked=plan)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Claim).where(
+        Claim.client_id == client.id, Claim.invoice_number == "F-001")) == 1
