@@ -37,7 +37,12 @@ TOKEN_AUTHENTICATED = ("cases.api:bp",)
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = ("agency.models", "debtors.models", "cases.models", "cases.placement.models")
 BLUEPRINTS = (
-    "agency.views:bp", "cases.views:bp", "cases.placement.views:bp", "cases.api:bp", "debtors.views:bp",
+    "agency.views:bp",
+    "agency.client_views:bp",
+    "cases.views:bp",
+    "cases.placement.views:bp",
+    "cases.api:bp",
+    "debtors.views:bp",
 )
 
 migrate = Migrate()

@@ -39,6 +39,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "debtors.view": STAFF,
     "sms.outbox": STAFF,
     "clients.view": MANAGERS,
+    "clients.manage": MANAGERS,  # create and change clients, record their mandates
     "agency.audit": MANAGERS,
     "agency.users": frozenset({Role.ADMIN}),
     "agency.profile": frozenset({Role.ADMIN}),

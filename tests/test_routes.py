@@ -53,6 +53,8 @@ def build_url(rule, world, own: bool = True) -> str:
             values[arg] = world["case_a" if own else "case_b"].id
         elif arg == "placement_id":
             values[arg] = world["placement_a" if own else "placement_b"].id
+        elif arg == "client_id":
+            values[arg] = world["case_a"].client_id
         elif arg == "debtor_id":
             values[arg] = world["debtor"].id
         else:

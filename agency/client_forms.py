@@ -1,0 +1,150 @@
+"""Forms of clients, mandates and the agency profile (WTForms only; no database here)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+    ValidationError,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from agency.models import Jurisdiction, RemittanceFrequency
+from agency.money import AmountError, parse_amount
+
+
+def valid_iban(_form, field) -> None:
+    """Check an IBAN's country format and key (schwifty); store it compact."""
+    if field.data:
+        try:
+            field.data = IBAN(field.data).compact
+        except SchwiftyException as exc:
+            raise ValidationError(_l("This IBAN is not valid.")) from exc
+
+
+PERCENT = [NumberRange(min=Decimal(0), max=Decimal(100), message=_l("Between %(min)s and %(max)s."))]
+
+
+class PercentField(DecimalField):
+    """A percentage typed the French way ("12,5") or the English way ("12.5")."""
+
+    def process_formdata(self, valuelist) -> None:
+        super().process_formdata([v.replace(",", ".").replace("%", "").strip() for v in valuelist])
+
+
+def percent_to_bp(value: Decimal | None) -> int | None:
+    """Turn a percentage typed by a person (12.5) into basis points (1250)."""
+    return None if value is None else int(value * 100)
+
+
+def bp_to_percent(value: int | None) -> Decimal | None:
+    """Turn basis points back into a percentage for a form."""
+    return None if value is None else Decimal(value) / 100
+
+
+class _AddressFields:
+    address_line1 = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    address_line2 = StringField(_l("Address (continued)"), validators=[Optional(), Length(max=200)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=16)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    country = StringField(_l("Country (ISO code)"), default="FR", validators=[DataRequired(), Regexp(r"^[A-Z]{2}$")])
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(check_deliverability=False), Length(max=254)])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+
+
+class ClientForm(_AddressFields, FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{2,32}$",
+                       message=_l("2 to 32 letters, digits, - or _."))])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    siren = StringField("SIREN", validators=[Optional(), Length(max=11)])
+    vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=20)])
+    remittance_iban = StringField(_l("IBAN for remittances"), validators=[Optional(), valid_iban])
+    is_private_individual = BooleanField(_l("The creditor is a private individual (legal interest rate)"))
+
+    FIELDS = ("code", "name", "siren", "vat_number", "address_line1", "address_line2", "postcode", "city",
+              "country", "email", "phone", "remittance_iban", "is_private_individual")
+
+    def values(self) -> dict:
+        return {name: getattr(self, name).data or ("" if name != "is_private_individual" else False)
+                for name in self.FIELDS}
+
+
+class MandateForm(FlaskForm):
+    reference = StringField(_l("Mandate reference"), validators=[DataRequired(), Length(max=40)])
+    signed_on = DateField(_l("Signed on"), validators=[DataRequired()])
+    starts_on = DateField(_l("In force from"), validators=[DataRequired()])
+    ends_on = DateField(_l("Until (empty: open-ended)"), validators=[Optional()])
+    commission = PercentField(_l("Commission (percentage of amounts collected, excl. VAT)"), places=2, validators=[DataRequired(), *PERCENT])
+    fixed_fee = StringField(_l("Fixed fee per case (€, excl. VAT)"), default="0")
+    vat = PercentField(_l("VAT rate on the commission (percentage)"), places=2, default=Decimal(20), validators=[Optional(), *PERCENT])
+    remittance_frequency = SelectField(_l("Remittances"), default=RemittanceFrequency.MONTHLY.value, choices=[
+        SelectChoice(RemittanceFrequency.WEEKLY.value, _l("weekly")),
+        SelectChoice(RemittanceFrequency.FORTNIGHTLY.value, _l("fortnightly")),
+        SelectChoice(RemittanceFrequency.MONTHLY.value, _l("monthly"))])
+    remittance_delay_days = IntegerField(_l("Funds remitted within (days, R124-6: at most one month)"), default=30,
+                                         validators=[DataRequired(), NumberRange(min=0, max=31)])
+    claims_penalties = BooleanField(_l("Claim late-payment interest and the €40 indemnity (businesses)"), default=True)
+    contractual_rate = PercentField(_l("Contractual interest rate (percentage; empty: legal rate)"), places=2,
+                                    validators=[Optional(), *PERCENT])
+    max_discount = PercentField(_l("Largest settlement discount without asking the client (percentage)"), places=2,
+                                default=Decimal(0), validators=[Optional(), *PERCENT])
+    jurisdiction = SelectField(_l("Contact rules"), default=Jurisdiction.FR.value,
+                               choices=[SelectChoice(Jurisdiction.FR.value, _l("France")),
+                                        SelectChoice(Jurisdiction.US.value, _l("United States"))])
+    notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+
+    def validate_fixed_fee(self, field) -> None:
+        try:
+            cents = parse_amount(field.data or "0")
+        except AmountError as exc:
+            raise ValidationError(_l("Not an amount.")) from exc
+        if cents < 0:
+            raise ValidationError(_l("The fee cannot be negative."))
+        field.cents = cents
+
+    def values(self) -> dict:
+        return {
+            "reference": self.reference.data.strip(), "signed_on": self.signed_on.data,
+            "starts_on": self.starts_on.data, "ends_on": self.ends_on.data,
+            "commission_bp": percent_to_bp(self.commission.data), "fixed_fee_cents": self.fixed_fee.cents,
+            "vat_bp": percent_to_bp(self.vat.data) or 0, "remittance_frequency": self.remittance_frequency.data,
+            "remittance_delay_days": self.remittance_delay_days.data, "claims_penalties": self.claims_penalties.data,
+            "contractual_rate_bp": percent_to_bp(self.contractual_rate.data),
+            "max_discount_bp": percent_to_bp(self.max_discount.data) or 0, "jurisdiction": self.jurisdiction.data,
+            "notes": self.notes.data or "",
+        }
+
+
+class ProfileForm(_AddressFields, FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    legal_form = StringField(_l("Legal form"), validators=[Optional(), Length(max=60)])
+    siren = StringField("SIREN", validators=[Optional(), Length(max=9)])
+    registration = StringField(_l("Registration (RCS)"), validators=[Optional(), Length(max=120)])
+    vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=20)])
+    website = StringField(_l("Website"), validators=[Optional(), Length(max=200)])
+    trust_bank_name = StringField(_l("Trust account bank"), validators=[Optional(), Length(max=120)])
+    trust_iban = StringField(_l("Trust account IBAN"), validators=[Optional(), valid_iban])
+    trust_bic = StringField(_l("Trust account BIC"), validators=[Optional(), Length(max=11)])
+    insurer_name = StringField(_l("Liability insurer"), validators=[Optional(), Length(max=120)])
+    insurance_policy = StringField(_l("Policy number"), validators=[Optional(), Length(max=60)])
+    prosecutor_declaration = StringField(_l("Declaration to the prosecutor"), validators=[Optional(), Length(max=200)])
+
+    FIELDS = ("name", "legal_form", "siren", "registration", "vat_number", "address_line1", "address_line2",
+              "postcode", "city", "country", "phone", "email", "website", "trust_bank_name", "trust_iban",
+              "trust_bic", "insurer_name", "insurance_policy", "prosecutor_declaration")
+
+    def values(self) -> dict:
+        return {name: (getattr(self, name).data or "").strip() for name in self.FIELDS}

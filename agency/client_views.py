@@ -1,0 +1,73 @@
+"""Pages that change clients, their mandates and the agency profile (managers; the profile: admins)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from agency.auth import permission_required
+from agency.client_forms import ClientForm, MandateForm, ProfileForm
+from agency.clients import ClientError, add_mandate, save_client, save_profile
+from agency.db import db
+from agency.models import AgencyProfile, Client
+
+bp = Blueprint("clients", __name__)
+
+
+@bp.route("/clients/new", methods=["GET", "POST"])
+@permission_required("clients.manage")
+def new():
+    return _client_page(None)
+
+
+@bp.route("/clients/<int:client_id>/edit", methods=["GET", "POST"])
+@permission_required("clients.manage")
+def edit(client_id: int):
+    # Clients are the agency's own records: staff with this permission see them all, no tenant scope.
+    return _client_page(db.session.get(Client, client_id) or abort(404))
+
+
+def _client_page(client: Client | None):
+    form = ClientForm(obj=client)
+    if form.validate_on_submit():
+        try:
+            client = save_client(client, form.values(), actor=current_user)
+        except ClientError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Client %(name)s saved.", name=client.name), "success")
+            return redirect(url_for("agency.clients") + f"#client-{client.id}")
+    status = 400 if form.errors else 200
+    return render_template("agency/client_form.html", form=form, client=client), status
+
+
+@bp.route("/clients/<int:client_id>/mandates/new", methods=["GET", "POST"])
+@permission_required("clients.manage")
+def new_mandate(client_id: int):
+    client = db.session.get(Client, client_id) or abort(404)
+    form = MandateForm()
+    if form.validate_on_submit():
+        try:
+            add_mandate(client, form.values(), actor=current_user)
+        except ClientError as exc:
+            getattr(form, exc.field).errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Mandate recorded for %(name)s.", name=client.name), "success")
+            return redirect(url_for("agency.clients") + f"#client-{client.id}")
+    status = 400 if form.errors else 200
+    return render_template("agency/mandate_form.html", form=form, client=client), status
+
+
+@bp.route("/admin/agency/edit", methods=["GET", "POST"])
+@permission_required("agency.profile")
+def edit_profile():
+    form = ProfileForm(obj=db.session.get(AgencyProfile, 1))
+    if form.validate_on_submit():
+        save_profile(form.values(), actor=current_user)
+        db.session.commit()
+        flash(_("Agency profile saved."), "success")
+        return redirect(url_for("agency.profile"))
+    return render_template("agency/profile_form.html", form=form), 400 if form.errors else 200

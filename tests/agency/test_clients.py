@@ -1,0 +1,79 @@
+"""Managers create clients and record their mandates; admins fill in the agency profile."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from agency.models import AgencyProfile, AuditEvent, Client, Mandate
+from tests import factories
+from tests.conftest import csrf_token
+
+CLIENT = {"code": "fibre", "name": "Fibréa Télécom SAS", "siren": "732 829 320", "country": "FR",
+          "address_line1": "12 quai Perrache", "postcode": "69002", "city": "Lyon", "email": "compta@fibrea.fr",
+          "remittance_iban": "FR76 3000 6000 0112 3456 7890 189"}
+MANDATE = {"reference": "MAN-2026-07", "signed_on": "2026-06-20", "starts_on": "2026-07-01", "ends_on": "",
+           "commission": "12,5", "fixed_fee": "15,00", "vat": "20", "remittance_frequency": "monthly",
+           "remittance_delay_days": "30", "claims_penalties": "y", "max_discount": "10", "jurisdiction": "FR"}
+
+
+def post(client, url, data):
+    return client.post(url, data={**data, "csrf_token": csrf_token(client, "/clients")})
+
+
+def test_manager_creates_a_client_and_its_mandate_then_it_can_place(client, db_session, login_as):
+    from datetime import date
+
+    manager = login_as("manager")
+    assert post(client, "/clients/new", CLIENT).status_code == 302
+    created = db_session.scalar(sa.select(Client).where(Client.code == "FIBRE"))
+    assert created.siren == "732829320" and created.remittance_iban == "FR7630006000011234567890189"
+    assert created.active_mandate(date(2026, 7, 2)) is None
+
+    assert post(client, f"/clients/{created.id}/mandates/new", MANDATE).status_code == 302
+    mandate = db_session.scalar(sa.select(Mandate).where(Mandate.client_id == created.id))
+    assert (mandate.commission_bp, mandate.fixed_fee_cents, mandate.vat_bp, mandate.max_discount_bp) == (1250, 1500, 2000, 1000)
+    assert mandate.contractual_rate_bp is None and mandate.claims_penalties and mandate.ends_on is None
+    db_session.expire(created)
+    assert created.active_mandate(date(2026, 7, 2)) == mandate
+    actions = set(db_session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_id == manager.id)))
+    assert {"client.created", "mandate.created"} <= actions
+    assert "Fibréa Télécom SAS" in client.get("/clients").get_data(as_text=True)
+
+
+def test_bad_client_and_mandate_input_names_the_field_and_saves_nothing(client, db_session, login_as):
+    login_as("manager")
+    existing = factories.client(code="TAKEN")
+    db_session.commit()
+    for overrides, field in [({"siren": "123456789"}, "siren"), ({"code": "taken"}, "code"),
+                             ({"remittance_iban": "FR76 0000"}, "remittance_iban")]:
+        response = post(client, "/clients/new", {**CLIENT, **overrides})
+        assert response.status_code == 400, field
+        assert f'id="{field}"' in response.get_data(as_text=True) and "is-invalid" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Client).where(Client.code == "FIBRE")) == 0
+
+    before = db_session.scalar(sa.select(sa.func.count()).select_from(Mandate))
+    for overrides in [{"commission": "140"}, {"fixed_fee": "quinze"}, {"ends_on": "2026-01-01"},
+                      {"starts_on": "2025-06-01"}, {"remittance_delay_days": "45"}]:
+        response = post(client, f"/clients/{existing.id}/mandates/new", {**MANDATE, **overrides})
+        assert response.status_code == 400, overrides
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Mandate)) == before
+
+
+def test_collectors_and_client_users_cannot_manage_clients(client, db_session, login_as):
+    creditor = factories.client()
+    db_session.commit()
+    login_as("collector")
+    assert post(client, "/clients/new", CLIENT).status_code == 403
+    assert client.get(f"/clients/{creditor.id}/mandates/new").status_code == 403
+
+
+def test_admin_fills_in_the_agency_profile(client, db_session, login_as):
+    login_as("admin")
+    data = {"name": "Recouvrement Rhône SAS", "legal_form": "SAS", "siren": "732829320", "country": "FR",
+            "address_line1": "4 rue de la République", "postcode": "69001", "city": "Lyon",
+            "trust_iban": "FR7630006000011234567890189", "insurer_name": "MMA", "insurance_policy": "RC-778"}
+    assert post(client, "/admin/agency/edit", data).status_code == 302
+    profile = db_session.get(AgencyProfile, 1)
+    assert profile.name == "Recouvrement Rhône SAS" and profile.insurance_policy == "RC-778"
+    assert "Recouvrement Rhône SAS" in client.get("/admin/agency").get_data(as_text=True)
+    assert post(client, "/admin/agency/edit", {**data, "trust_iban": "FR00"}).status_code == 400
