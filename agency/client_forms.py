@@ -128,6 +128,10 @@ class MandateForm(FlaskForm):
         }
 
 
+class EndMandateForm(FlaskForm):
+    ends_on = DateField(_l("Last day"), validators=[DataRequired()])
+
+
 class ProfileForm(_AddressFields, FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     legal_form = StringField(_l("Legal form"), validators=[Optional(), Length(max=60)])

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth import permission_required
-from agency.client_forms import ClientForm, MandateForm, ProfileForm
-from agency.clients import ClientError, add_mandate, save_client, save_profile
+from agency.client_forms import ClientForm, EndMandateForm, MandateForm, ProfileForm
+from agency.clients import ClientError, add_mandate, end_mandate, save_client, save_profile
 from agency.db import db
-from agency.models import AgencyProfile, Client
+from agency.models import AgencyProfile, Client, Mandate
 
 bp = Blueprint("clients", __name__)
 
@@ -71,3 +72,24 @@ def edit_profile():
         flash(_("Agency profile saved."), "success")
         return redirect(url_for("agency.profile"))
     return render_template("agency/profile_form.html", form=form), 400 if form.errors else 200
+
+
+@bp.post("/clients/<int:client_id>/mandates/<int:mandate_id>/end")
+@permission_required("clients.manage")
+def end_mandate_view(client_id: int, mandate_id: int):
+    mandate = db.session.get(Mandate, mandate_id)
+    if mandate is None or mandate.client_id != client_id:
+        abort(404)
+    form = EndMandateForm()
+    if form.validate_on_submit():
+        try:
+            end_mandate(mandate, form.ends_on.data, actor=current_user)
+        except ClientError as exc:
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Mandate %(reference)s ends on %(date)s.", reference=mandate.reference,
+                    date=format_date(mandate.ends_on, "short")), "success")
+    else:
+        flash(_("Give the last day of the mandate."), "danger")
+    return redirect(url_for("agency.clients") + f"#client-{client_id}")

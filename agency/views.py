@@ -12,6 +12,7 @@ from wtforms import SelectChoice
 
 from agency import audit, sessions
 from agency.auth import permission_required
+from agency.client_forms import EndMandateForm
 from agency.clock import today
 from agency.db import db
 from agency.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
@@ -114,7 +115,9 @@ def _user_form() -> UserForm:
 @permission_required("clients.view")
 def clients():
     rows = db.session.scalars(sa.select(Client).order_by(Client.name)).all()
-    return render_template("agency/clients.html", clients=rows, today=today(), token_form=TokenForm())
+    return render_template(
+        "agency/clients.html", clients=rows, today=today(), token_form=TokenForm(), end_form=EndMandateForm()
+    )
 
 
 @bp.get("/admin/agency")

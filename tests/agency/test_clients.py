@@ -77,3 +77,24 @@ def test_admin_fills_in_the_agency_profile(client, db_session, login_as):
     assert profile.name == "Recouvrement Rhône SAS" and profile.insurance_policy == "RC-778"
     assert "Recouvrement Rhône SAS" in client.get("/admin/agency").get_data(as_text=True)
     assert post(client, "/admin/agency/edit", {**data, "trust_iban": "FR00"}).status_code == 400
+
+
+def test_ending_a_mandate_allows_the_next_one_and_stops_placements_after_it(client, db_session, login_as):
+    from datetime import date
+
+    login_as("manager")
+    creditor = factories.client()  # its mandate starts on 1 January 2025, open-ended
+    db_session.commit()
+    mandate = creditor.mandates[0]
+    assert post(client, f"/clients/{creditor.id}/mandates/new", MANDATE).status_code == 400  # overlaps
+    response = post(client, f"/clients/{creditor.id}/mandates/{mandate.id}/end", {"ends_on": "2026-06-30"})
+    assert response.status_code == 302
+    db_session.expire_all()
+    assert db_session.get(Mandate, mandate.id).ends_on == date(2026, 6, 30)
+    assert post(client, f"/clients/{creditor.id}/mandates/new", MANDATE).status_code == 302
+    db_session.expire_all()
+    assert creditor.active_mandate(date(2026, 6, 30)).id == mandate.id
+    assert creditor.active_mandate(date(2026, 7, 1)).reference == "MAN-2026-07"
+    assert db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "mandate.ended")).subject_id == mandate.id
+    bad = post(client, f"/clients/{creditor.id}/mandates/{mandate.id}/end", {"ends_on": "2020-01-01"})
+    assert bad.status_code == 302 and db_session.get(Mandate, mandate.id).ends_on == date(2026, 6, 30)
