@@ -50,11 +50,6 @@ def percent_to_bp(value: Decimal | None) -> int | None:
     return None if value is None else int(value * 100)
 
 
-def bp_to_percent(value: int | None) -> Decimal | None:
-    """Turn basis points back into a percentage for a form."""
-    return None if value is None else Decimal(value) / 100
-
-
 class _AddressFields:
     address_line1 = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
     address_line2 = StringField(_l("Address (continued)"), validators=[Optional(), Length(max=200)])

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
@@ -29,17 +32,25 @@ def edit(client_id: int):
     return _client_page(db.session.get(Client, client_id) or abort(404))
 
 
+def _save(form, operation: Callable[[], Any]) -> Any:
+    """Validate `form`, run `operation` and commit; return its result, or None with the errors on the form."""
+    if not form.validate_on_submit():
+        return None
+    try:
+        result = operation()
+    except ClientError as exc:
+        getattr(form, exc.field).errors.append(str(exc))
+        return None
+    db.session.commit()
+    return result
+
+
 def _client_page(client: Client | None):
     form = ClientForm(obj=client)
-    if form.validate_on_submit():
-        try:
-            client = save_client(client, form.values(), actor=current_user)
-        except ClientError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Client %(name)s saved.", name=client.name), "success")
-            return redirect(url_for("agency.clients") + f"#client-{client.id}")
+    saved = _save(form, lambda: save_client(client, form.values(), actor=current_user))
+    if saved is not None:
+        flash(_("Client %(name)s saved.", name=saved.name), "success")
+        return redirect(url_for("agency.clients") + f"#client-{saved.id}")
     status = 400 if form.errors else 200
     return render_template("agency/client_form.html", form=form, client=client), status
 
@@ -49,15 +60,9 @@ def _client_page(client: Client | None):
 def new_mandate(client_id: int):
     client = db.session.get(Client, client_id) or abort(404)
     form = MandateForm()
-    if form.validate_on_submit():
-        try:
-            add_mandate(client, form.values(), actor=current_user)
-        except ClientError as exc:
-            getattr(form, exc.field).errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Mandate recorded for %(name)s.", name=client.name), "success")
-            return redirect(url_for("agency.clients") + f"#client-{client.id}")
+    if _save(form, lambda: add_mandate(client, form.values(), actor=current_user)) is not None:
+        flash(_("Mandate recorded for %(name)s.", name=client.name), "success")
+        return redirect(url_for("agency.clients") + f"#client-{client.id}")
     status = 400 if form.errors else 200
     return render_template("agency/mandate_form.html", form=form, client=client), status
 

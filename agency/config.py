@@ -40,7 +40,6 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or f"sqlite:///{instance / 'amiable.db'}"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env.get("REDIS_URL", "")
-        self.RQ_QUEUES = ["default"]
         # Embedded mode runs periodic work on a thread of the web process; tests and CLI switch it off.
         self.SCHEDULER_THREAD = env.get("AMIABLE_SCHEDULER_THREAD", "1") == "1"
         self.DOCUMENTS_DIR = env.get("DOCUMENTS_DIR", str(instance / "documents"))
@@ -74,7 +73,3 @@ class Config:
         self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
         self.CASES_PER_PAGE = 50
 
-    @property
-    def embedded(self) -> bool:
-        """True when jobs run inline because no Redis is configured."""
-        return not self.REDIS_URL

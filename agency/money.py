@@ -6,7 +6,7 @@ No float ever holds an amount: text goes to `Decimal`, then to `int` cents.
 from __future__ import annotations
 
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 
 from babel.numbers import format_currency
 
@@ -60,11 +60,6 @@ def _normalize_separators(raw: str, original: str) -> str:
 def cents_to_decimal(cents: int) -> Decimal:
     """Return `cents` as a Decimal amount of currency units."""
     return (Decimal(cents) / 100).quantize(Decimal("0.01"))
-
-
-def decimal_to_cents(amount: Decimal) -> int:
-    """Round a Decimal amount half-up to whole cents."""
-    return int(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP) * 100)
 
 
 def format_money(cents: int | None, currency: str = "EUR", locale: str = "fr_FR") -> str:

@@ -64,7 +64,8 @@ def create_placement():
         filename, data = _payload()
     except ValueError as exc:
         return _error(400, "bad_request", str(exc))
-    dry_run = request.args.get("dry_run") == "1" or (request.is_json and bool(request.get_json().get("dry_run")))
+    body = request.get_json(silent=True) if request.is_json else None
+    dry_run = request.args.get("dry_run") == "1" or (isinstance(body, dict) and bool(body.get("dry_run")))
     try:
         placement = receive_file(token.client, data, filename, actor=None, source=PlacementSource.API.value,
                                  api_token=token)
@@ -98,7 +99,9 @@ def _payload() -> tuple[str, bytes]:
         upload = request.files["file"]
         return upload.filename or "placement.csv", upload.read()
     if request.is_json:
-        body = request.get_json(silent=True) or {}
+        body = request.get_json(silent=True)
+        if not isinstance(body, dict):
+            raise ValueError("the JSON body must be an object")
         if "content_base64" in body:
             try:
                 return body.get("filename", "placement.csv"), base64.b64decode(body["content_base64"], validate=True)

@@ -76,10 +76,6 @@ class Case(db.Model):
     actions: Mapped[list[Action]] = relationship(back_populates="case", order_by="Action.id.desc()")
     promises: Mapped[list[Promise]] = relationship(back_populates="case", order_by="Promise.due_on")
 
-    @property
-    def status_enum(self) -> CaseStatus:
-        return CaseStatus(self.status)
-
     def __repr__(self) -> str:
         return f"<Case {self.reference}>"
 

@@ -71,10 +71,6 @@ class Placement(db.Model):
     api_token: Mapped[ApiToken | None] = relationship()
     file: Mapped[PlacementFile] = relationship(back_populates="placement", uselist=False)
 
-    @property
-    def status_enum(self) -> PlacementStatus:
-        return PlacementStatus(self.status)
-
 
 class PlacementFile(db.Model):
     """The file as received, kept in the database so that any worker machine can read it."""

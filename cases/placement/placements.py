@@ -109,7 +109,7 @@ def set_mapping(placement: Placement, mapping: dict[str, int], actor: User | Non
     """Record which column is which, and save it for the client's next files."""
     _require(placement, PlacementStatus.MAPPING, PlacementStatus.VALIDATED)
     known = {f.key for f in FIELDS}
-    columns = [i for i in mapping.values()]
+    columns = list(mapping.values())
     if set(mapping) - known or any(not 0 <= i < len(placement.headers) for i in columns):
         raise PlacementError(_("Unknown field or column in the mapping."))
     if len(columns) != len(set(columns)):
@@ -123,6 +123,7 @@ def set_mapping(placement: Placement, mapping: dict[str, int], actor: User | Non
     row.by_header = {normalize_header(placement.headers[i]): key for key, i in mapping.items()}
     row.updated_by_id = actor.id if actor else None
     db.session.add(row)
+    audit.record("placement.mapped", actor=actor, subject=placement, after={"mapping": str(row.by_header)})
 
 
 def check_placement(placement: Placement, progress: Callable[[int, int], None] | None = None) -> Plan:

@@ -85,15 +85,13 @@ def decode_text(data: bytes) -> str:
             return data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise ReadError(_l("The file is not valid text.")) from exc
-    try:
-        return data.decode("utf-8-sig" if data.startswith(BOM_UTF8) else "utf-8")
-    except UnicodeDecodeError:
-        pass  # not UTF-8: Windows-1252 below
-    try:
-        # Windows-1252 rather than Latin-1: French exports from Windows put "€" at 0x80 and "œ" at 0x9C.
-        return data.decode("cp1252")
-    except UnicodeDecodeError as exc:
-        raise ReadError(_l("The file is not text in UTF-8 or Windows-1252.")) from exc
+    # Windows-1252 rather than Latin-1: French exports from Windows put "€" at 0x80 and "œ" at 0x9C.
+    for encoding in ("utf-8-sig" if data.startswith(BOM_UTF8) else "utf-8", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ReadError(_l("The file is not text in UTF-8 or Windows-1252."))
 
 
 def detect_delimiter(header_line: str) -> str:

@@ -130,3 +130,14 @@ def test_clients_are_not_told_whether_the_agency_knew_a_debtor(app, db_session):
                                   headers=bearer(token)).json
     assert "debtors_matched" not in body and "debtors_to_create" not in body
     assert body["cases_to_create"] == 1
+
+
+def test_a_malformed_body_is_refused_with_a_message(app, db_session):
+    client = factories.client()
+    _row, token = issue_token(client, name="", actor=None)
+    db_session.commit()
+    web = app.test_client()
+    for body in ([1, 2], {"invoices": ["not an object"]}, {"content_base64": "%%%"}, {"nothing": True}):
+        response = web.post("/api/v1/placements", json=body, headers=bearer(token))
+        assert response.status_code == 400 and response.json["message"], body
+    assert claims_of(client) == 0

@@ -77,6 +77,7 @@ def test_first_upload_asks_for_the_mapping_and_saves_it(client, db_session, logi
     db_session.refresh(placement)
     assert placement.status == "validated" and placement.rows_valid == 1
     assert db_session.get(ColumnMapping, creditor.id) is not None
+    assert db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "placement.mapped")).subject_id == placement.id
 
     again = upload(client, ODD_HEADERS.replace("Q-1", "Q-2"), client_id=str(creditor.id))
     assert not again.headers["Location"].endswith("/mapping")  # the saved mapping is reused
