@@ -33,7 +33,8 @@ from cases.labels import as_context as case_labels
 from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
 
-TOKEN_AUTHENTICATED = ("cases.api:bp",)
+# Called by other systems, never by a browser session: no CSRF token (they authenticate otherwise).
+TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = ("agency.models", "debtors.models", "cases.models", "cases.placement.models")
 BLUEPRINTS = (
@@ -42,6 +43,11 @@ BLUEPRINTS = (
     "cases.views:bp",
     "cases.placement.views:bp",
     "cases.api:bp",
+    "cases.queue.views:bp",
+    "cases.work.views:bp",
+    "cases.messaging.views:bp",
+    "cases.messaging.webhooks:bp",
+    "cases.letters.views:bp",
     "debtors.views:bp",
 )
 

@@ -38,6 +38,15 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "clients.api_tokens": frozenset({Role.ADMIN}),
     "debtors.view": STAFF,
     "sms.outbox": STAFF,
+    "queue.work": STAFF,  # take the next case, work it
+    "queue.manage": MANAGERS,  # queue sizes, reassign cases, move them between pools, teams
+    "actions.record": STAFF,  # calls, SMS, e-mails, promises, callbacks, disputes opened
+    "letters.view": EVERYONE,  # the letters of a case (client users: their own cases)
+    "letters.create": STAFF,
+    "letters.approve": MANAGERS,  # a formal notice needs a manager (DESIGN.md §4)
+    "disputes.resolve": MANAGERS,
+    "holds.manage": MANAGERS,  # insolvency, over-indebtedness, deceased, cease-communication
+    "contact_rules.manage": frozenset({Role.ADMIN}),
     "clients.view": MANAGERS,
     "clients.manage": MANAGERS,  # create and change clients, record their mandates
     "agency.audit": MANAGERS,

@@ -49,7 +49,14 @@ class PeriodicJob:
 PERIODIC: list[PeriodicJob] = []
 # Modules that declare jobs, imported by the app and by `rq cron` so every @periodic is registered.
 # Named as strings: agency must not import the domain packages.
-JOB_MODULES = ("agency.jobs", "cases.placement.jobs")
+JOB_MODULES = (
+    "agency.jobs",
+    "cases.placement.jobs",
+    "cases.queue.jobs",
+    "cases.work.jobs",
+    "cases.messaging.jobs",
+    "cases.letters.jobs",
+)
 
 
 def import_job_modules() -> None:

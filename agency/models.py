@@ -38,12 +38,15 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    # A collector works the cases assigned to them and those in their team's pool.
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client | None] = relationship(back_populates="users")
+    team: Mapped[Team | None] = relationship(back_populates="members")
 
     def set_password(self, password: str) -> None:
         """Store a slow salted hash (scrypt) of `password`."""
@@ -67,6 +70,18 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class Team(db.Model):
+    """A group of collectors sharing a pool of cases."""
+
+    __tablename__ = "team"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.name")
 
 
 class AgencyProfile(db.Model):
@@ -264,6 +279,36 @@ class SmsMessage(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     status: Mapped[str] = mapped_column(sa.String(12))
     provider_sid: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    error: Mapped[str] = mapped_column(sa.String(255), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class EmailStatus(StrEnum):
+    OUTBOX = "outbox"  # no SMTP server configured: kept locally, never sent
+    SENT = "sent"
+    FAILED = "failed"
+    BOUNCED = "bounced"
+    RECEIVED = "received"
+
+
+class EmailMessage(db.Model):
+    """One e-mail, sent through SMTP or kept in the local outbox."""
+
+    __tablename__ = "email_message"
+    __table_args__ = (
+        enum_check("direction", ["outbound", "inbound"]),
+        enum_check("status", [s.value for s in EmailStatus]),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    direction: Mapped[str] = mapped_column(sa.String(8), default="outbound")
+    to_address: Mapped[str] = mapped_column(sa.String(254), index=True)
+    from_address: Mapped[str] = mapped_column(sa.String(254), default="")
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(12))
+    message_id: Mapped[str | None] = mapped_column(sa.String(255), unique=True)  # the Message-ID header
     error: Mapped[str] = mapped_column(sa.String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

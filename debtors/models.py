@@ -104,7 +104,14 @@ class ContactPoint(db.Model):
         enum_check("status", [s.value for s in ContactStatus]),
         sa.CheckConstraint("kind <> 'address' OR (city <> '' AND postcode <> '')", name="address_complete"),
         sa.CheckConstraint("kind = 'address' OR value <> ''", name="value_present"),
-        sa.Index("ix_contact_point_kind_value", "kind", "value"),
+        # Finds a known debtor by phone or e-mail (placement matching, inbound SMS). Addresses have no
+        # value: leaving them out keeps the index a third smaller and bulk imports faster.
+        sa.Index(
+            "ix_contact_point_value",
+            "value",
+            postgresql_where=sa.text("kind IN ('phone', 'email')"),
+            sqlite_where=sa.text("kind IN ('phone', 'email')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -159,5 +166,34 @@ class Hold(db.Model):
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    ended_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    resolution: Mapped[str] = mapped_column(sa.Text, default="")  # how a dispute or hold was settled
 
     debtor: Mapped[Debtor] = relationship(back_populates="holds")
+
+
+class ContactProfile(db.Model):
+    """The contact rules of one jurisdiction, as data the agency can change (DESIGN.md §4).
+
+    `windows` maps ISO weekdays ("1" = Monday … "7" = Sunday) to lists of ["HH:MM", "HH:MM"] ranges
+    in the debtor's local time; a day absent from it allows no contact. `hours_channels` lists the
+    channels the windows apply to (calls always; the US rule covers every communication).
+    """
+
+    __tablename__ = "contact_profile"
+    __table_args__ = (
+        sa.CheckConstraint("call_cap IS NULL OR (call_cap > 0 AND call_cap_days > 0)", name="cap_positive"),
+        sa.CheckConstraint("conversation_wait_days >= 0", name="wait_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(8), unique=True)  # the mandate's jurisdiction: FR, US
+    name: Mapped[str] = mapped_column(sa.String(100))
+    windows: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    hours_channels: Mapped[list] = mapped_column(sa.JSON, default=list)
+    no_contact_on_holidays: Mapped[bool] = mapped_column(default=True)
+    holiday_country: Mapped[str] = mapped_column(sa.String(2), default="FR")  # for the holidays library
+    call_cap: Mapped[int | None]  # at most this many call attempts …
+    call_cap_days: Mapped[int] = mapped_column(default=7)  # … in this many days (per case)
+    conversation_wait_days: Mapped[int] = mapped_column(default=0)  # no call this long after a conversation
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

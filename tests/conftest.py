@@ -55,7 +55,7 @@ def app(tmp_path_factory):
     with application.app_context():
         from flask_migrate import upgrade
 
-        upgrade()
+        upgrade(revision="heads")
     return application
 
 

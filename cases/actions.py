@@ -1,0 +1,59 @@
+"""Recording an action in a case's history, with its audit event: the one way every channel does it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from agency import audit
+from agency.db import utcnow
+from agency.models import User
+from cases.models import Action, ActionStatus, Case
+
+
+def record_action(
+    case: Case,
+    kind: str,
+    channel: str,
+    *,
+    actor: User | None,
+    status: str = ActionStatus.DONE.value,
+    outcome: str = "",
+    note: str = "",
+    reason: str = "",
+    direction: str = "outbound",
+    contact_point_id: int | None = None,
+    scheduled_at: datetime | None = None,
+    done_at: datetime | None = None,
+    actor_label: str | None = None,
+    **links: int | None,
+) -> Action:
+    """Add an action (done, planned, blocked…) to `case` and audit it; the caller commits.
+
+    `links` are the action's optional references: `sms_message_id`, `email_message_id`, `letter_id`,
+    `strategy_step`.
+    """
+    if status == ActionStatus.DONE.value and done_at is None:
+        done_at = utcnow()
+    action = Action(
+        case=case,
+        kind=kind,
+        channel=channel,
+        direction=direction,
+        status=status,
+        outcome=outcome,
+        note=note,
+        reason=reason,
+        contact_point_id=contact_point_id,
+        scheduled_at=scheduled_at,
+        done_at=done_at,
+        user=actor,
+        **links,
+    )
+    audit.record(
+        f"action.{kind}",
+        actor=actor,
+        subject=case,
+        actor_label=actor_label,
+        after={"kind": kind, "channel": channel, "status": status, "outcome": outcome, "reason": reason},
+    )
+    return action

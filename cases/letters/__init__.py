@@ -1,0 +1,1 @@
+"""Letters to debtors rendered to PDF: first notice, reminder, formal notice."""

@@ -1,0 +1,5 @@
+"""Pages of cases.messaging."""
+
+from flask import Blueprint
+
+bp = Blueprint("messaging", __name__)

@@ -1,0 +1,36 @@
+"""The models of the cases package, one module per subject; import them from here."""
+
+from cases.models.actions import (
+    Action,
+    ActionChannel,
+    ActionKind,
+    ActionStatus,
+    CallOutcome,
+    Promise,
+    PromiseStatus,
+)
+from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
+from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, EntryKind, LedgerEntry
+from cases.models.letters import Letter, LetterKind, LetterStatus
+
+__all__ = [
+    "CREDIT_KINDS",
+    "DEBIT_KINDS",
+    "Action",
+    "ActionChannel",
+    "ActionKind",
+    "ActionStatus",
+    "CallOutcome",
+    "Case",
+    "CaseKind",
+    "CaseStatus",
+    "Claim",
+    "EntryKind",
+    "LedgerEntry",
+    "Letter",
+    "LetterKind",
+    "LetterStatus",
+    "Promise",
+    "PromiseStatus",
+    "ReferenceCounter",
+]

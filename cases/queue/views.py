@@ -1,0 +1,5 @@
+"""Pages of cases.queue."""
+
+from flask import Blueprint
+
+bp = Blueprint("queue", __name__)

@@ -1,0 +1,1 @@
+"""Collector actions on a case: calls, promises, callbacks, disputes; the default strategy."""

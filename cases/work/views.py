@@ -1,0 +1,5 @@
+"""Pages of cases.work."""
+
+from flask import Blueprint
+
+bp = Blueprint("work", __name__)
