@@ -1,13 +1,17 @@
 """Reading and writing many rows fast: ids handed out in one statement, rows written with COPY on
-PostgreSQL and one executemany on SQLite, lookups of many values with one array parameter. Never one
-ORM object per row. Column defaults are applied here, since COPY does not know them.
+PostgreSQL (from a second thread, see `RowStream`) and one executemany on SQLite, lookups of many
+values with one array parameter. Never one ORM object per row. Column defaults are applied here,
+since COPY does not know them.
 """
 
 from __future__ import annotations
 
 import itertools
 import json
+import queue
+import threading
 from collections.abc import Iterable, Iterator
+from datetime import date, datetime
 
 import psycopg
 import sqlalchemy as sa
@@ -67,18 +71,14 @@ def insert_rows(table: sa.Table, rows: Iterable[dict]) -> int:
     Rows without an "id" get one from the database (its sequence): cheaper than `allocate_ids` when
     nothing written later needs to point at them.
     """
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return 0
-    rows = itertools.chain((first,), rows)
+    with RowStream() as stream:
+        return stream.write(table, rows)
+
+
+def _columns(table: sa.Table, first: dict) -> tuple[list[str], dict]:
+    """Return the columns a bulk write fills and their defaults (COPY does not know them)."""
     columns = [c for c in table.columns if c.name in first or not (c.primary_key and c.autoincrement)]
-    defaults = {c.name: _default(c) for c in columns}
-    if _is_postgresql():
-        return _copy(table, columns, defaults, rows)
-    complete = [defaults | row for row in rows]
-    db.session.connection().execute(table.insert(), complete)
-    return len(complete)
+    return [c.name for c in columns], {c.name: _default(c) for c in columns}
 
 
 def _default(column: sa.Column):
@@ -89,24 +89,120 @@ def _default(column: sa.Column):
     return default.arg(None) if default.is_callable else default.arg
 
 
-def _copy(table: sa.Table, columns: list[sa.Column], defaults: dict, rows: Iterable[dict]) -> int:
-    names = [c.name for c in columns]
-    json_at = [i for i, c in enumerate(columns) if isinstance(c.type, sa.JSON)]
-    raw = db.session.connection().connection.driver_connection  # the psycopg connection, in this transaction
-    quoted = ", ".join(f'"{n}"' for n in names)
-    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
-    count = 0
-    try:
-        with raw.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                values = [row[n] if n in row else defaults[n] for n in names]
-                for i in json_at:
-                    if values[i] is not None:
-                        values[i] = json.dumps(values[i])
-                copy.write_row(values)
-                count += 1
-    except psycopg.Error as exc:
-        # The raw cursor bypasses SQLAlchemy: wrap the error as SQLAlchemy would (IntegrityError…),
-        # so that callers handle a refused COPY like a refused INSERT.
-        raise sa.exc.DBAPIError.instance(statement, None, exc, psycopg.Error) from exc
-    return count
+# --- several tables in a row, the next one built while the server takes the last -----------------
+
+_CHUNK_BYTES = 1 << 16
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+
+
+class RowStream:
+    """Write several tables, one after the other, in the session's transaction.
+
+    On PostgreSQL a second thread runs the COPYs while this one formats the rows of the next table:
+    the server checks foreign keys and fills indexes on one core while Python builds rows on the
+    other, instead of each waiting for the other. The session must not be used until the stream is
+    closed (the connection is busy); read and reserve everything first. On SQLite each `write` is
+    one executemany.
+    """
+
+    def __init__(self) -> None:
+        self._postgresql = _is_postgresql()
+        self._queue: queue.Queue = queue.Queue(maxsize=64)
+        self._error: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._statement = ""
+
+    def __enter__(self) -> RowStream:
+        if self._postgresql:
+            raw = db.session.connection().connection.driver_connection
+            self._thread = threading.Thread(target=self._copy_all, args=(raw,), daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if self._thread is None:
+            return
+        self._queue.put(None)
+        self._thread.join()
+        if self._error is not None and exc is None:
+            raise self._wrapped(self._error)
+
+    def write(self, table: sa.Table, rows: Iterable[dict]) -> int:
+        """Queue `rows` (dicts by column name; missing columns take their default); return their count."""
+        rows = iter(rows)
+        first = next(rows, None)
+        if first is None:
+            return 0
+        names, defaults = _columns(table, first)
+        if not self._postgresql:
+            complete = [defaults | row for row in itertools.chain((first,), rows)]
+            db.session.connection().execute(table.insert(), complete)
+            return len(complete)
+        quoted = ", ".join(f'"{n}"' for n in names)
+        self._put(("start", f'COPY "{table.name}" ({quoted}) FROM STDIN'))
+        count, lines, size = 0, [], 0
+        for row in itertools.chain((first,), rows):
+            line = "\t".join([_copy_text(row[n] if n in row else defaults[n]) for n in names]) + "\n"
+            lines.append(line)
+            size += len(line)
+            count += 1
+            if size >= _CHUNK_BYTES:
+                self._put(("data", "".join(lines).encode()))
+                lines, size = [], 0
+        if lines:
+            self._put(("data", "".join(lines).encode()))
+        self._put(("end", None))
+        return count
+
+    def _put(self, item: tuple) -> None:
+        if self._error is not None:  # the server refused a row: stop building the others
+            raise self._wrapped(self._error)
+        self._queue.put(item)
+
+    def _copy_all(self, raw) -> None:
+        copy_context = copy = None
+        try:
+            with raw.cursor() as cursor:
+                while (item := self._queue.get()) is not None:
+                    kind, payload = item
+                    if kind == "start":
+                        self._statement = payload
+                        copy_context = cursor.copy(payload)
+                        copy = copy_context.__enter__()
+                    elif kind == "data":
+                        copy.write(payload)
+                    else:
+                        copy_context.__exit__(None, None, None)
+                        copy_context = copy = None
+                if copy_context is not None:  # the caller failed mid-table: end the COPY as failed
+                    stopped = RuntimeError("the rows stopped coming")
+                    copy_context.__exit__(RuntimeError, stopped, None)
+        except BaseException as exc:  # handed to the caller's thread, which raises it
+            self._error = exc
+            while self._queue.get() is not None:  # let the producer finish putting, then stop
+                pass
+
+    def _wrapped(self, error: BaseException) -> BaseException:
+        if isinstance(error, psycopg.Error):
+            return sa.exc.DBAPIError.instance(self._statement, None, error, psycopg.Error)
+        return error
+
+
+def _copy_text(value) -> str:
+    """Return `value` in COPY's text format."""
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        # Most values need no escaping: four C-level scans cost less than translating every one.
+        if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+            return value.translate(_COPY_ESCAPES)
+        return value
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, (date, datetime)):  # an aware datetime keeps its UTC offset
+        return value.isoformat()
+    if isinstance(value, (dict, list)):
+        return _copy_text(json.dumps(value))
+    raise TypeError(f"cannot COPY a {type(value).__name__}")

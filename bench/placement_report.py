@@ -10,8 +10,11 @@ TARGET_MB = 400
 # (module, function, label) of the steps timed inside the import.
 INNER_STEPS = [
     ("placements", "read_table", "read_table (CSV to cells)"),
-    ("placements", "build_plan", "build_plan"),
+    ("placements", "check_rows", "check_rows"),
     ("plan", "parse_table", "  parse_table (check every row)"),
+    ("placements", "_keep_checked_rows", "_keep_checked_rows (store them)"),
+    ("placements", "_checked_rows", "_checked_rows (load them)"),
+    ("placements", "settle", "settle"),
     ("plan", "_drop_already_placed", "  _drop_already_placed (SELECT)"),
     ("plan", "group_records", "  group_records (union-find)"),
     ("plan", "match_known_debtors", "  match_known_debtors (SELECT)"),
@@ -19,14 +22,10 @@ INNER_STEPS = [
     ("plan", "_open_cases", "  _open_cases (SELECT)"),
     ("placements", "_store_plan", "_store_plan (counts + report)"),
     ("placements", "write_plan", "write_plan"),
-    ("writer", "_write_debtors", "  _write_debtors"),
-    ("writer", "_write_contacts", "  _write_contacts"),
-    ("writer", "_write_references", "  _write_references"),
-    ("writer", "_write_cases", "  _write_cases"),
-    ("writer", "_write_claims", "  _write_claims (+ ledger)"),
-    ("writer", "_write_audit", "  _write_audit"),
     ("writer", "allocate_ids", "  all allocate_ids"),
-    ("writer", "insert_rows", "  all insert_rows (complete + COPY)"),
+    ("writer", "_known_contacts", "  _known_contacts (SELECT)"),
+    ("writer", "_new_customer_numbers", "  _new_customer_numbers (SELECT)"),
+    ("writer", "allocate_references", "  allocate_references"),
 ]
 INNER_LABELS = [label for _module, _name, label in INNER_STEPS]
 

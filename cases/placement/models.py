@@ -78,7 +78,10 @@ class PlacementFile(db.Model):
     __tablename__ = "placement_file"
 
     placement_id: Mapped[int] = mapped_column(sa.ForeignKey("placement.id"), primary_key=True)
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # Deferred: megabytes that only the check reads.
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    # What the last check parsed (cases.placement.checked), so that the import need not parse again.
+    checked_rows: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
 
     placement: Mapped[Placement] = relationship(back_populates="file")
 

@@ -1,7 +1,8 @@
 """Placement operations: receive a file, map its columns, check it, confirm, import, cancel.
 
 Nothing reaches the cases before `import_placement`, which writes everything in the caller's one
-transaction; the plan is rebuilt at import time so that invoices placed meanwhile are not doubled.
+transaction; the plan is settled again at import time so that invoices placed meanwhile are not
+doubled.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import ApiToken, Client, User
 from cases.labels import PLACEMENT as PLACEMENT_LABELS
+from cases.placement import checked as checked_store
+from cases.placement.checked import CheckedRows
 from cases.placement.fields import FIELDS, guess_mapping, missing_required, normalize_header
 from cases.placement.models import ColumnMapping, Placement, PlacementFile, PlacementStatus
-from cases.placement.plan import Plan, build_plan
+from cases.placement.plan import Plan, check_rows, settle
 from cases.placement.reader import ReadError, Table, read_table
 from cases.placement.writer import Written, write_plan
 
@@ -129,7 +132,9 @@ def set_mapping(placement: Placement, mapping: dict[str, int], actor: User | Non
 def check_placement(placement: Placement, progress: Callable[[int, int], None] | None = None) -> Plan:
     """Check every row and store the preview: counts and report. Writes no case."""
     _require(placement, PlacementStatus.VALIDATING, PlacementStatus.VALIDATED)
-    plan = build_plan(load_table(placement), placement.mapping, placement.client_id, progress=progress)
+    checked = check_rows(load_table(placement), placement.mapping, progress)
+    _keep_checked_rows(placement, checked)
+    plan = settle(checked, placement.client_id)
     _store_plan(placement, plan)
     placement.status = PlacementStatus.VALIDATED.value
     placement.validated_at = utcnow()
@@ -167,11 +172,13 @@ def import_placement(
     """Write the placement's cases in the caller's transaction.
 
     `checked` is the plan `check_placement` returned in this same transaction (the API and the shell
-    check and import in one go); otherwise the plan is rebuilt now, since the preview may be old.
+    check and import in one go); otherwise the plan is settled again from the rows the check kept,
+    since the preview may be old: invoices placed and debtors known meanwhile are taken into account.
     """
     _require(placement, PlacementStatus.IMPORTING)
     if checked is None:
-        checked = build_plan(load_table(placement), placement.mapping, placement.client_id, progress=progress)
+        rows = _checked_rows(placement) or check_rows(load_table(placement), placement.mapping, progress)
+        checked = settle(rows, placement.client_id)
         _store_plan(placement, checked)
     plan = checked
     written = write_plan(plan, placement, actor, today())
@@ -195,9 +202,26 @@ def import_placement(
 
 def load_table(placement: Placement) -> Table:
     """Read the stored file again."""
-    table = read_table(placement.file.content, placement.filename)
-    db.session.expire(placement, ["file"])  # let the file's bytes go: the table holds what is needed
-    return table
+    content = db.session.scalar(
+        sa.select(PlacementFile.content).where(PlacementFile.placement_id == placement.id)
+    )
+    return read_table(content, placement.filename)
+
+
+def _keep_checked_rows(placement: Placement, checked: CheckedRows) -> None:
+    # A plain UPDATE: loading the file row through the ORM would read its content back.
+    db.session.execute(
+        sa.update(PlacementFile)
+        .where(PlacementFile.placement_id == placement.id)
+        .values(checked_rows=checked_store.dump(checked))
+    )
+
+
+def _checked_rows(placement: Placement) -> CheckedRows | None:
+    stored = db.session.scalar(
+        sa.select(PlacementFile.checked_rows).where(PlacementFile.placement_id == placement.id)
+    )
+    return checked_store.load(stored)
 
 
 def _store_plan(placement: Placement, plan: Plan) -> None:

@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from agency.bulk import select_in
 from cases.models import Case, CaseStatus, Claim
+from cases.placement.checked import CheckedRows
 from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
 from cases.placement.reader import Table, gc_paused
 from cases.placement.rows import Record, Rejection, parse_table
@@ -103,23 +104,30 @@ def _rejection_dict(r: Rejection) -> dict:
     }
 
 
-def build_plan(
-    table: Table, mapping: dict[str, int], client_id: int, progress: Callable[[int, int], None] | None = None
-) -> Plan:
-    """Parse and check every row, then match debtors and cases; write nothing."""
-    plan = Plan(rows_total=len(table.rows))
+def check_rows(
+    table: Table, mapping: dict[str, int], progress: Callable[[int, int], None] | None = None
+) -> CheckedRows:
+    """Parse and check every row on its own and against the rows before it (what the file alone says)."""
     accepted: list[Record] = []
+    rejected: list[Rejection] = []
     first_line: dict[str, int] = {}
+    total = len(table.rows)
     # The table is only read here: its cells are released as the rows become records.
     for record, rejections in parse_table(table, mapping, progress, every=PROGRESS_EVERY, release=True):
         if record is not None and record.invoice_number in first_line:
             rejections = [_duplicate(record, table, mapping, first_line[record.invoice_number])]
             record = None
-        plan.rejections.extend(rejections)
+        rejected.extend(rejections)
         if record is not None:
             first_line[record.invoice_number] = record.line
             accepted.append(record)
-    accepted = _drop_already_placed(plan, accepted, client_id)
+    return CheckedRows(total, accepted, rejected)
+
+
+def settle(checked: CheckedRows, client_id: int) -> Plan:
+    """Set the checked rows against the database: invoices placed before, known debtors, open cases."""
+    plan = Plan(rows_total=checked.rows_total, rejections=list(checked.rejections))
+    accepted = _drop_already_placed(plan, checked.accepted, client_id)
     with gc_paused():
         plan.groups = group_records(accepted)
     match_known_debtors(plan.groups, client_id)

@@ -1,6 +1,6 @@
 """Writing a checked placement plan in bulk: debtors, contact points, cases, claims, ledger, audit.
 
-Rows are built as plain dicts and streamed to `agency.bulk.insert_rows` (COPY on PostgreSQL): at
+Rows are built as plain dicts and streamed to `agency.bulk.RowStream` (COPY on PostgreSQL): at
 100,000 invoices, ORM objects would cost minutes and gigabytes.
 """
 
@@ -12,7 +12,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from agency.bulk import allocate_ids, insert_rows, select_in
+from agency.bulk import RowStream, allocate_ids, select_in
 from agency.db import utcnow
 from agency.models import AuditEvent, User
 from cases.models import Case, CaseKind, CaseStatus, Claim, EntryKind, LedgerEntry
@@ -35,69 +35,95 @@ class Written:
 
 def write_plan(plan: Plan, placement: Placement, actor: User | None, today: date) -> Written:
     """Write every accepted row of `plan` for `placement`'s client; the caller commits (one transaction)."""
-    known = [g for g in plan.groups if g.debtor_id is not None]  # matched before anything is written
+    known = {
+        g.debtor_id for g in plan.groups if g.debtor_id is not None
+    }  # matched before anything is written
     new_groups = [g for g in plan.groups if g.debtor_id is None]
-    _write_debtors(new_groups)
-    _write_contacts(plan.groups, {g.debtor_id for g in known})
-    _write_references(plan.groups, placement.client_id, {g.debtor_id for g in known})
     opened = [g for g in plan.groups if plan.case_of(g) is None]
-    case_ids, references = _write_cases(opened, placement, today)
+    # Everything read or reserved first: while the rows stream, the connection is busy with them.
+    for group, debtor_id in zip(new_groups, allocate_ids(Debtor.__table__, len(new_groups)), strict=True):
+        group.debtor_id = debtor_id
+    seen_contacts = _known_contacts(known)
+    numbers = _new_customer_numbers(plan.groups, placement.client_id, known)
+    references = allocate_references(today.year, len(opened))
+    case_ids = dict(zip(map(id, opened), allocate_ids(Case.__table__, len(opened)), strict=True))
     for group in plan.groups:
         if existing := plan.case_of(group):
             case_ids[id(group)] = existing[0]
-    claims = _write_claims(plan.groups, case_ids, placement, actor)
+    records = [(case_ids[id(g)], r) for g in plan.groups for r in g.records]
+    claim_ids = allocate_ids(Claim.__table__, len(records))
     changes = [(g, reference, "case.opened") for g, reference in zip(opened, references, strict=True)]
     changes += [(g, case[1], "case.claims_added") for g in plan.groups if (case := plan.case_of(g))]
-    _write_audit(changes, case_ids, placement, actor)
-    return Written(len(new_groups), len(opened), len(plan.groups) - len(opened), claims, references)
-
-
-def _write_debtors(groups: list[DebtorGroup]) -> None:
-    ids = allocate_ids(Debtor.__table__, len(groups))
-    for group, debtor_id in zip(groups, ids, strict=True):
-        group.debtor_id = debtor_id
-
-    def rows() -> Iterator[dict]:
-        for group in groups:
-            first = group.first
-            yield {
-                "id": group.debtor_id,
-                "kind": first.debtor_kind,
-                "title": first.title,
-                "company_name": first.company_name,
-                "first_name": first.first_name,
-                "last_name": first.last_name,
-                "siren": first.siren,
-            }
-
-    insert_rows(Debtor.__table__, rows())
-
-
-def _write_contacts(groups: list[DebtorGroup], known_debtors: set[int]) -> None:
-    """Add each phone, e-mail and address of the rows that the debtor does not have yet."""
-    columns = (
-        ContactPoint.debtor_id,
-        ContactPoint.kind,
-        ContactPoint.value,
-        ContactPoint.postcode,
-        ContactPoint.address_line1,
+    context = _Context(
+        placement.id, placement.client_id, actor.id if actor else None, _actor_label(placement, actor)
     )
-    # Only debtors known before this import can already have contact points.
-    seen = {
+    with RowStream() as stream:
+        stream.write(Debtor.__table__, _debtor_rows(new_groups))
+        stream.write(ContactPoint.__table__, _new_contact_rows(plan.groups, seen_contacts))
+        stream.write(DebtorReference.__table__, _reference_rows(numbers, placement.client_id))
+        stream.write(Case.__table__, _case_rows(opened, case_ids, references, context, today))
+        stream.write(Claim.__table__, _claim_rows(records, claim_ids, context))
+        stream.write(LedgerEntry.__table__, _ledger_rows(records, claim_ids, context))
+        stream.write(AuditEvent.__table__, _audit_rows(changes, case_ids, context))
+    return Written(len(new_groups), len(opened), len(plan.groups) - len(opened), len(records), references)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every written row repeats, read before the stream starts (no lazy load while it runs)."""
+
+    placement_id: int
+    client_id: int
+    actor_id: int | None
+    actor_label: str
+
+
+def _actor_label(placement: Placement, actor: User | None) -> str:
+    if actor is not None:
+        return actor.email
+    return f"api:{placement.api_token.prefix}" if placement.api_token else "system"
+
+
+def _debtor_rows(groups: list[DebtorGroup]) -> Iterator[dict]:
+    for group in groups:
+        first = group.first
+        yield {
+            "id": group.debtor_id,
+            "kind": first.debtor_kind,
+            "title": first.title,
+            "company_name": first.company_name,
+            "first_name": first.first_name,
+            "last_name": first.last_name,
+            "siren": first.siren,
+        }
+
+
+_CONTACT_KEY = (
+    ContactPoint.debtor_id,
+    ContactPoint.kind,
+    ContactPoint.value,
+    ContactPoint.postcode,
+    ContactPoint.address_line1,
+)
+
+
+def _known_contacts(known_debtors: set[int]) -> set[tuple]:
+    """Return the contact points of the debtors known before this import (only they can have some)."""
+    return {
         tuple(row)
-        for row in select_in(sa.select(*columns), ContactPoint.debtor_id, known_debtors, sa.Integer)
+        for row in select_in(sa.select(*_CONTACT_KEY), ContactPoint.debtor_id, known_debtors, sa.Integer)
     }
 
-    def rows() -> Iterator[dict]:
-        for group in groups:
-            for record in group.records:
-                for row in _contact_rows(group.debtor_id, record):
-                    key = (row["debtor_id"], row["kind"], row["value"], row["postcode"], row["address_line1"])
-                    if key not in seen:
-                        seen.add(key)
-                        yield row
 
-    insert_rows(ContactPoint.__table__, rows())
+def _new_contact_rows(groups: list[DebtorGroup], seen: set[tuple]) -> Iterator[dict]:
+    """Yield each phone, e-mail and address of the rows that the debtor does not have yet."""
+    for group in groups:
+        for record in group.records:
+            for row in _contact_rows(group.debtor_id, record):
+                key = (row["debtor_id"], row["kind"], row["value"], row["postcode"], row["address_line1"])
+                if key not in seen:
+                    seen.add(key)
+                    yield row
 
 
 def _contact_rows(debtor_id: int, record: Record) -> list[dict]:
@@ -129,116 +155,93 @@ def _contact_rows(debtor_id: int, record: Record) -> list[dict]:
     return rows
 
 
-def _write_references(groups: list[DebtorGroup], client_id: int, known_debtors: set[int]) -> None:
-    """Remember the client's customer number of each debtor, for matching its next placements."""
+def _new_customer_numbers(
+    groups: list[DebtorGroup], client_id: int, known_debtors: set[int]
+) -> dict[str, int]:
+    """Return the client's customer numbers to remember (number -> debtor), for its next placements."""
     wanted = {r.external_id: g.debtor_id for g in groups for r in g.records if r.external_id}
     select = sa.select(DebtorReference.external_id).where(DebtorReference.client_id == client_id)
     # A number already recorded keeps its debtor; only known debtors' numbers can be recorded already.
     known_numbers = [n for n, debtor_id in wanted.items() if debtor_id in known_debtors]
     for (number,) in select_in(select, DebtorReference.external_id, known_numbers):
         wanted.pop(number, None)
-    insert_rows(
-        DebtorReference.__table__,
-        (
-            {"debtor_id": debtor_id, "client_id": client_id, "external_id": number}
-            for number, debtor_id in wanted.items()
-        ),
-    )
+    return wanted
 
 
-def _write_cases(
-    groups: list[DebtorGroup], placement: Placement, today: date
-) -> tuple[dict[int, int], list[str]]:
-    references = allocate_references(today.year, len(groups))
-    ids = allocate_ids(Case.__table__, len(groups))
-    case_ids = {id(group): case_id for group, case_id in zip(groups, ids, strict=True)}
-
-    def rows() -> Iterator[dict]:
-        for group, case_id, reference in zip(groups, ids, references, strict=True):
-            first = group.first
-            yield {
-                "id": case_id,
-                "reference": reference,
-                "client_id": placement.client_id,
-                "debtor_id": group.debtor_id,
-                "client_reference": first.external_id or "",
-                "status": CaseStatus.NEW.value,
-                "kind": (CaseKind.B2B if first.debtor_kind == "company" else CaseKind.B2C).value,
-                "currency": first.currency,
-                "opened_on": today,
-                "placement_id": placement.id,
-            }
-
-    insert_rows(Case.__table__, rows())
-    return case_ids, references
+def _reference_rows(numbers: dict[str, int], client_id: int) -> Iterator[dict]:
+    for number, debtor_id in numbers.items():
+        yield {"debtor_id": debtor_id, "client_id": client_id, "external_id": number}
 
 
-def _write_claims(groups: list[DebtorGroup], case_ids: dict[int, int], placement: Placement, actor) -> int:
-    records = [(case_ids[id(g)], r) for g in groups for r in g.records]
-    claim_ids = allocate_ids(Claim.__table__, len(records))
-    client_id, actor_id = placement.client_id, actor.id if actor else None
-    insert_rows(
-        Claim.__table__,
-        (
-            {
-                "id": claim_id,
-                "case_id": case_id,
-                "client_id": client_id,
-                "currency": r.currency,
-                "invoice_number": r.invoice_number,
-                "issue_date": r.issue_date,
-                "due_date": r.due_date,
-                "amount_cents": r.amount_cents,
-                "description": r.description,
-                "placement_id": placement.id,
-            }
-            for (case_id, r), claim_id in zip(records, claim_ids, strict=True)
-        ),
-    )
-    insert_rows(
-        LedgerEntry.__table__,
-        (
-            {
-                "case_id": case_id,
-                "client_id": client_id,
-                "currency": r.currency,
-                "claim_id": claim_id,
-                "kind": EntryKind.PRINCIPAL.value,
-                "amount_cents": r.amount_cents,
-                "effective_on": r.due_date,
-                "description": f"Facture {r.invoice_number}",
-                "created_by_id": actor_id,
-            }
-            for (case_id, r), claim_id in zip(records, claim_ids, strict=True)
-        ),
-    )
-    return len(records)
+def _case_rows(
+    groups: list[DebtorGroup], case_ids: dict[int, int], references: list[str], context: _Context, today: date
+) -> Iterator[dict]:
+    for group, reference in zip(groups, references, strict=True):
+        first = group.first
+        yield {
+            "id": case_ids[id(group)],
+            "reference": reference,
+            "client_id": context.client_id,
+            "debtor_id": group.debtor_id,
+            "client_reference": first.external_id or "",
+            "status": CaseStatus.NEW.value,
+            "kind": (CaseKind.B2B if first.debtor_kind == "company" else CaseKind.B2C).value,
+            "currency": first.currency,
+            "opened_on": today,
+            "placement_id": context.placement_id,
+        }
 
 
-def _write_audit(
-    changes: list[tuple[DebtorGroup, str, str]],
-    case_ids: dict[int, int],
-    placement: Placement,
-    actor: User | None,
-) -> None:
+def _claim_rows(records: list[tuple[int, Record]], claim_ids: list[int], context: _Context) -> Iterator[dict]:
+    for (case_id, r), claim_id in zip(records, claim_ids, strict=True):
+        yield {
+            "id": claim_id,
+            "case_id": case_id,
+            "client_id": context.client_id,
+            "currency": r.currency,
+            "invoice_number": r.invoice_number,
+            "issue_date": r.issue_date,
+            "due_date": r.due_date,
+            "amount_cents": r.amount_cents,
+            "description": r.description,
+            "placement_id": context.placement_id,
+        }
+
+
+def _ledger_rows(
+    records: list[tuple[int, Record]], claim_ids: list[int], context: _Context
+) -> Iterator[dict]:
+    for (case_id, r), claim_id in zip(records, claim_ids, strict=True):
+        yield {
+            "case_id": case_id,
+            "client_id": context.client_id,
+            "currency": r.currency,
+            "claim_id": claim_id,
+            "kind": EntryKind.PRINCIPAL.value,
+            "amount_cents": r.amount_cents,
+            "effective_on": r.due_date,
+            "description": f"Facture {r.invoice_number}",
+            "created_by_id": context.actor_id,
+        }
+
+
+def _audit_rows(
+    changes: list[tuple[DebtorGroup, str, str]], case_ids: dict[int, int], context: _Context
+) -> Iterator[dict]:
     """One event per case, as if each had been opened or given its new invoices one by one."""
-    label = (
-        actor.email if actor else (f"api:{placement.api_token.prefix}" if placement.api_token else "system")
-    )
-    now, actor_id = utcnow(), actor.id if actor else None
-    insert_rows(
-        AuditEvent.__table__,
-        (
-            {
-                "created_at": now,
-                "actor_id": actor_id,
-                "actor_label": label,
-                "action": action,
-                "subject_type": Case.__tablename__,
-                "subject_id": case_ids[id(g)],
-                "client_id": placement.client_id,
-                "after": {"reference": reference, "claims": len(g.records), "placement_id": placement.id},
-            }
-            for g, reference, action in changes
-        ),
-    )
+    now = utcnow()
+    for group, reference, action in changes:
+        yield {
+            "created_at": now,
+            "actor_id": context.actor_id,
+            "actor_label": context.actor_label,
+            "action": action,
+            "subject_type": Case.__tablename__,
+            "subject_id": case_ids[id(group)],
+            "client_id": context.client_id,
+            "after": {
+                "reference": reference,
+                "claims": len(group.records),
+                "placement_id": context.placement_id,
+            },
+        }

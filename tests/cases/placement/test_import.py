@@ -204,3 +204,43 @@ def test_an_invoice_placed_between_check_and_import_is_never_doubled(db_session)
         import_placement(placement, None, checked=plan)
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Claim).where(
         Claim.client_id == client.id, Claim.invoice_number == "F-001")) == 1
+
+
+def _stored_file(placement, **values) -> None:
+    from agency.db import db
+    from cases.placement.models import PlacementFile
+
+    db.session.execute(sa.update(PlacementFile).where(PlacementFile.placement_id == placement.id).values(**values))
+
+
+def test_the_import_uses_the_rows_the_check_parsed(db_session):
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    # The file cannot be read any more: only the kept rows can give the import its invoices.
+    _stored_file(placement, content=b"\x00 not a placement file")
+    confirm_placement(placement, None)
+    written = import_placement(placement, None)
+    assert (written.cases_created, written.claims) == (2, 3)
+    amounts = db_session.scalars(sa.select(Claim.amount_cents).where(Claim.placement_id == placement.id)).all()
+    assert sorted(amounts) == [4_990, 10_000, 123_456]
+
+
+def test_without_kept_rows_the_import_parses_the_file_again(db_session):
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    _stored_file(placement, checked_rows=None)
+    confirm_placement(placement, None)
+    assert import_placement(placement, None).claims == 3
+
+
+def test_kept_rows_round_trip_every_field(db_session):
+    from cases.placement import checked as checked_store
+    from cases.placement.plan import check_rows
+    from cases.placement.reader import read_table
+
+    table = read_table(csv_file(*ROWS, "F-001;02/01/2026;;x;;;;;;;;").encode(), "f.csv")
+    mapping = factories.placement(factories.client(), csv_file(*ROWS)).mapping
+    rows = check_rows(table, mapping)
+    again = checked_store.load(checked_store.dump(rows))
+    assert again.accepted == rows.accepted and again.rejections == rows.rejections
+    assert again.rows_total == rows.rows_total == 4 and again.accepted[0].phones == ("+33478123456",)
