@@ -4,8 +4,8 @@ Parsing and checking every cell is most of a check's time; what it yields depend
 the mapping only. The import still redoes what depends on the database (invoices placed meanwhile,
 debtors known meanwhile, open cases), since the preview may be old when the user confirms.
 
-Stored as compressed JSON of plain lists (dates as ordinals): portable between workers, and about a
-tenth of the time of parsing the file again.
+Stored as compressed JSON lines of plain lists (dates as ordinals), written and read a piece at a
+time: portable between workers, and much cheaper than parsing the file again.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import dataclasses
 import json
 import operator
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +26,8 @@ _record_values = operator.attrgetter(*_RECORD_FIELDS)
 _DATES = [i for i, name in enumerate(_RECORD_FIELDS) if name in ("issue_date", "due_date")]
 _TUPLES = [i for i, name in enumerate(_RECORD_FIELDS) if name in ("phones", "emails")]
 _REJECTION_FIELDS = [f.name for f in dataclasses.fields(Rejection)]
-VERSION = 1  # bump when Record or Rejection change: older stored checks are then parsed again
+_BATCH = 1000  # records per stored line
+VERSION = 2  # bump when Record or Rejection change: older stored checks are then parsed again
 
 
 @dataclass
@@ -44,20 +46,27 @@ def dump(checked: CheckedRows) -> bytes:
 
 
 def _dump(checked: CheckedRows) -> bytes:
-    records = []
-    for record in checked.accepted:
-        values = list(_record_values(record))
-        for i in _DATES:
-            values[i] = values[i].toordinal()
-        records.append(values)
+    # Line by line (a header, then batches of records), compressed as it goes: the whole text of a
+    # big file is never held at once.
+    compressor = zlib.compressobj(1)
     rejections = [[getattr(r, name) for name in _REJECTION_FIELDS] for r in checked.rejections]
-    document = {
-        "version": VERSION,
-        "rows_total": checked.rows_total,
-        "records": records,
-        "rejections": rejections,
-    }
-    return zlib.compress(json.dumps(document, separators=(",", ":")).encode(), 1)
+    header = {"version": VERSION, "rows_total": checked.rows_total, "rejections": rejections}
+    parts = [compressor.compress(_json_line(header))]
+    accepted = checked.accepted
+    for start in range(0, len(accepted), _BATCH):
+        batch = []
+        for record in accepted[start : start + _BATCH]:
+            values = list(_record_values(record))
+            for i in _DATES:
+                values[i] = values[i].toordinal()
+            batch.append(values)
+        parts.append(compressor.compress(_json_line(batch)))
+    parts.append(compressor.flush())
+    return b"".join(parts)
+
+
+def _json_line(value) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode() + b"\n"
 
 
 def load(data: bytes | None) -> CheckedRows | None:
@@ -69,15 +78,29 @@ def load(data: bytes | None) -> CheckedRows | None:
 
 
 def _load(data: bytes) -> CheckedRows | None:
-    document = json.loads(zlib.decompress(data))
-    if document.get("version") != VERSION:
+    lines = _lines(data)
+    header = json.loads(next(lines))
+    if header.get("version") != VERSION:
         return None
     accepted = []
-    for values in document["records"]:
-        for i in _DATES:
-            values[i] = date.fromordinal(values[i])
-        for i in _TUPLES:
-            values[i] = tuple(values[i])
-        accepted.append(Record(*values))
-    rejections = [Rejection(*values) for values in document["rejections"]]
-    return CheckedRows(document["rows_total"], accepted, rejections)
+    for line in lines:
+        for values in json.loads(line):
+            for i in _DATES:
+                values[i] = date.fromordinal(values[i])
+            for i in _TUPLES:
+                values[i] = tuple(values[i])
+            accepted.append(Record(*values))
+    rejections = [Rejection(*values) for values in header["rejections"]]
+    return CheckedRows(header["rows_total"], accepted, rejections)
+
+
+def _lines(data: bytes) -> Iterator[bytes]:
+    """Yield the stored lines, decompressing a piece at a time."""
+    decompressor = zlib.decompressobj()
+    pending = b""
+    for start in range(0, len(data), 1 << 16):
+        pending += decompressor.decompress(data[start : start + (1 << 16)])
+        *complete, pending = pending.split(b"\n")
+        yield from complete
+    pending += decompressor.flush()
+    yield from (line for line in pending.split(b"\n") if line)

@@ -238,9 +238,11 @@ def test_kept_rows_round_trip_every_field(db_session):
     from cases.placement.plan import check_rows
     from cases.placement.reader import read_table
 
-    table = read_table(csv_file(*ROWS, "F-001;02/01/2026;;x;;;;;;;;").encode(), "f.csv")
+    many = [f"G-{n};02/01/2026;01/02/2026;{n},5;Société n°{n};;;;;;;" for n in range(1, 2_501)]  # several lines
+    table = read_table(csv_file(*ROWS, "F-001;02/01/2026;;x;;;;;;;;", *many).encode(), "f.csv")
     mapping = factories.placement(factories.client(), csv_file(*ROWS)).mapping
     rows = check_rows(table, mapping)
     again = checked_store.load(checked_store.dump(rows))
     assert again.accepted == rows.accepted and again.rejections == rows.rejections
-    assert again.rows_total == rows.rows_total == 4 and again.accepted[0].phones == ("+33478123456",)
+    assert again.rows_total == rows.rows_total == 2_504 and len(again.accepted) == 2_503
+    assert again.accepted[0].phones == ("+33478123456",) and again.accepted[-1].company_name == "Société n°2500"
