@@ -14,6 +14,8 @@ INNER_STEPS = [
     ("plan", "parse_table", "  parse_table (check every row)"),
     ("placements", "_keep_checked_rows", "_keep_checked_rows (store them)"),
     ("placements", "_checked_rows", "_checked_rows (load them)"),
+    ("placements", "database_state", "database_state (counts, SELECT)"),
+    ("placements", "restore", "restore (the check's plan)"),
     ("placements", "settle", "settle"),
     ("plan", "_drop_already_placed", "  _drop_already_placed (SELECT)"),
     ("plan", "group_records", "  group_records (union-find)"),

@@ -1,8 +1,9 @@
 """The rows a check accepted and refused, kept so that the import does not parse the file again.
 
 Parsing and checking every cell is most of a check's time; what it yields depends on the file and
-the mapping only. The import still redoes what depends on the database (invoices placed meanwhile,
-debtors known meanwhile, open cases), since the preview may be old when the user confirms.
+the mapping only. What depends on the database (invoices placed before, known debtors, open cases)
+is kept too, with the state of the database it was settled against: the import reuses it only when
+that state is unchanged, and settles the rows again otherwise, since the preview may be old.
 
 Stored as compressed JSON lines of plain lists (dates as ordinals), written and read a piece at a
 time: portable between workers, and much cheaper than parsing the file again.
@@ -37,6 +38,9 @@ class CheckedRows:
     rows_total: int
     accepted: list[Record]
     rejections: list[Rejection]
+    # What the check settled against the database, for the import to reuse when nothing changed
+    # since (see cases.placement.plan.restore); plain JSON values.
+    settled: dict | None = None
 
 
 def dump(checked: CheckedRows) -> bytes:
@@ -50,7 +54,12 @@ def _dump(checked: CheckedRows) -> bytes:
     # big file is never held at once.
     compressor = zlib.compressobj(1)
     rejections = [[getattr(r, name) for name in _REJECTION_FIELDS] for r in checked.rejections]
-    header = {"version": VERSION, "rows_total": checked.rows_total, "rejections": rejections}
+    header = {
+        "version": VERSION,
+        "rows_total": checked.rows_total,
+        "rejections": rejections,
+        "settled": checked.settled,
+    }
     parts = [compressor.compress(_json_line(header))]
     accepted = checked.accepted
     for start in range(0, len(accepted), _BATCH):
@@ -91,7 +100,7 @@ def _load(data: bytes) -> CheckedRows | None:
                 values[i] = tuple(values[i])
             accepted.append(Record(*values))
     rejections = [Rejection(*values) for values in header["rejections"]]
-    return CheckedRows(header["rows_total"], accepted, rejections)
+    return CheckedRows(header["rows_total"], accepted, rejections, header.get("settled"))
 
 
 def _lines(data: bytes) -> Iterator[bytes]:

@@ -22,7 +22,7 @@ from cases.placement import checked as checked_store
 from cases.placement.checked import CheckedRows
 from cases.placement.fields import FIELDS, guess_mapping, missing_required, normalize_header
 from cases.placement.models import ColumnMapping, Placement, PlacementFile, PlacementStatus
-from cases.placement.plan import Plan, check_rows, settle
+from cases.placement.plan import Plan, check_rows, database_state, restore, settle, settled_parts
 from cases.placement.reader import ReadError, Table, read_table
 from cases.placement.writer import Written, write_plan
 
@@ -133,8 +133,9 @@ def check_placement(placement: Placement, progress: Callable[[int, int], None] |
     """Check every row and store the preview: counts and report. Writes no case."""
     _require(placement, PlacementStatus.VALIDATING, PlacementStatus.VALIDATED)
     checked = check_rows(load_table(placement), placement.mapping, progress)
-    _keep_checked_rows(placement, checked)
     plan = settle(checked, placement.client_id)
+    checked.settled = settled_parts(plan, checked.accepted, database_state(placement.client_id))
+    _keep_checked_rows(placement, checked)
     _store_plan(placement, plan)
     placement.status = PlacementStatus.VALIDATED.value
     placement.validated_at = utcnow()
@@ -172,13 +173,17 @@ def import_placement(
     """Write the placement's cases in the caller's transaction.
 
     `checked` is the plan `check_placement` returned in this same transaction (the API and the shell
-    check and import in one go); otherwise the plan is settled again from the rows the check kept,
-    since the preview may be old: invoices placed and debtors known meanwhile are taken into account.
+    check and import in one go). Otherwise the check's plan is reused if the database is as it was
+    then; if not (the preview may be old) the rows the check kept are settled again, so that
+    invoices placed and debtors known meanwhile are taken into account.
     """
     _require(placement, PlacementStatus.IMPORTING)
     if checked is None:
-        rows = _checked_rows(placement) or check_rows(load_table(placement), placement.mapping, progress)
-        checked = settle(rows, placement.client_id)
+        rows = _checked_rows(placement)
+        checked = restore(rows, placement.client_id) if rows else None
+        if checked is None:
+            rows = rows or check_rows(load_table(placement), placement.mapping, progress)
+            checked = settle(rows, placement.client_id)
         _store_plan(placement, checked)
     plan = checked
     written = write_plan(plan, placement, actor, today())

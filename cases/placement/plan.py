@@ -5,6 +5,7 @@ import writes, so the two can never disagree.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,11 +14,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from agency.bulk import select_in
+from agency.db import db
 from cases.models import Case, CaseStatus, Claim
 from cases.placement.checked import CheckedRows
 from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
 from cases.placement.reader import Table, gc_paused
 from cases.placement.rows import Record, Rejection, parse_table
+from debtors.models import ContactPoint, Debtor, DebtorReference
 
 PROGRESS_EVERY = 2_000  # rows between two progress reports
 MAX_LISTED = 10_000  # rejections kept in the stored report; the counts stay exact beyond it
@@ -184,3 +187,58 @@ def _open_cases(client_id: int, debtor_ids: set[int]) -> dict[tuple[int, str], t
     ):
         found.setdefault((debtor_id, currency), (case_id, reference))
     return found
+
+
+# --- reusing a check's settlement at import time ---------------------------------------------------
+
+# The tables a settlement reads: a row added to any of them may change which invoices are already
+# placed, which debtors are known, or which case an invoice joins.
+_WATCHED = (Claim, Debtor, ContactPoint, DebtorReference, Case)
+
+
+def database_state(client_id: int) -> dict:
+    """Return what a settlement depended on: each watched table's row count and highest id, and the
+    client's open cases."""
+    state = {}
+    for model in _WATCHED:
+        count, top = db.session.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.max(model.id), 0)).select_from(model)
+        ).one()
+        state[model.__tablename__] = [count, top]
+    # The sum of their ids too: a case closed and another reopened leave the count alone.
+    count, ids = db.session.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(Case.id), 0)).where(
+            Case.client_id == client_id, Case.status.in_(_OPEN)
+        )
+    ).one()
+    state["open_cases"] = [count, int(ids)]
+    return state
+
+
+def settled_parts(plan: Plan, accepted: list[Record], state: dict) -> dict:
+    """Return the plan's settlement as JSON values, records named by their index in `accepted`."""
+    index = {id(record): i for i, record in enumerate(accepted)}
+    return {
+        "state": state,
+        "groups": [[[index[id(r)] for r in g.records], g.debtor_id, g.matched_by] for g in plan.groups],
+        "already_placed": [dataclasses.astuple(a) for a in plan.already_placed],
+        "open_cases": [
+            [debtor, currency, case[0], case[1]] for (debtor, currency), case in plan.open_cases.items()
+        ],
+    }
+
+
+def restore(checked: CheckedRows, client_id: int) -> Plan | None:
+    """Return the check's plan if the database is as it was when the check settled it, else None."""
+    parts = checked.settled
+    if not parts or parts["state"] != database_state(client_id):
+        return None
+    plan = Plan(rows_total=checked.rows_total, rejections=list(checked.rejections))
+    plan.already_placed = [AlreadyPlaced(*values) for values in parts["already_placed"]]
+    for indices, debtor_id, matched_by in parts["groups"]:
+        records = [checked.accepted[i] for i in indices]
+        plan.groups.append(DebtorGroup(records=records, debtor_id=debtor_id, matched_by=matched_by))
+    plan.open_cases = {
+        (debtor, currency): (case_id, ref) for debtor, currency, case_id, ref in parts["open_cases"]
+    }
+    return plan

@@ -246,3 +246,54 @@ def test_kept_rows_round_trip_every_field(db_session):
     assert again.accepted == rows.accepted and again.rejections == rows.rejections
     assert again.rows_total == rows.rows_total == 2_504 and len(again.accepted) == 2_503
     assert again.accepted[0].phones == ("+33478123456",) and again.accepted[-1].company_name == "Société n°2500"
+
+
+ALREADY_PLACED_QUERY = "claim.amount_cents, collection_case.reference"  # the settlement's first look
+
+
+class _Statements:
+    """The SQL the database receives while the block runs."""
+
+    def __init__(self, session):
+        self.engine, self.seen = session.get_bind().engine, []
+
+    def _record(self, _conn, _cursor, statement, *_args):
+        self.seen.append(statement)
+
+    def __enter__(self):
+        sa.event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *_exc):
+        sa.event.remove(self.engine, "before_cursor_execute", self._record)
+
+    def ran(self, fragment: str) -> bool:
+        return any(fragment in statement for statement in self.seen)
+
+
+def test_an_unchanged_database_lets_the_import_reuse_the_checks_matching(db_session):
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    confirm_placement(placement, None)
+    with _Statements(db_session) as sql:
+        import_placement(placement, None)
+    assert not sql.ran(ALREADY_PLACED_QUERY)  # nothing settled again
+    assert placement.cases_to_create == 2 and count(Debtor) >= 2
+
+
+def test_a_debtor_known_between_check_and_import_is_matched_not_duplicated(db_session):
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    assert placement.debtors_to_create == 2
+    # Meanwhile another file of the client brings Boulangerie Martin (same SIREN) and is imported.
+    other = run(client, csv_file("F-900;02/01/2026;01/02/2026;10,00;Boulangerie Martin SARL;732829320;;;;;;"))
+    confirm_placement(other, None)
+    import_placement(other, None)
+    confirm_placement(placement, None)
+    with _Statements(db_session) as sql:
+        written = import_placement(placement, None)
+    assert sql.ran(ALREADY_PLACED_QUERY)  # settled again
+    assert (written.debtors, written.cases_created, written.cases_updated) == (1, 1, 1)
+    assert db_session.scalar(sa.select(sa.func.count()).where(Debtor.siren == "732829320")) == 1
+    martin = db_session.scalar(sa.select(Case).join(Claim).where(Claim.invoice_number == "F-900"))
+    assert sorted(c.invoice_number for c in martin.claims) == ["F-001", "F-002", "F-900"]
