@@ -235,9 +235,12 @@ def restore(checked: CheckedRows, client_id: int) -> Plan | None:
         return None
     plan = Plan(rows_total=checked.rows_total, rejections=list(checked.rejections))
     plan.already_placed = [AlreadyPlaced(*values) for values in parts["already_placed"]]
-    for indices, debtor_id, matched_by in parts["groups"]:
-        records = [checked.accepted[i] for i in indices]
-        plan.groups.append(DebtorGroup(records=records, debtor_id=debtor_id, matched_by=matched_by))
+    accepted = checked.accepted
+    with gc_paused():
+        plan.groups = [
+            DebtorGroup(records=[accepted[i] for i in indices], debtor_id=debtor_id, matched_by=matched_by)
+            for indices, debtor_id, matched_by in parts["groups"]
+        ]
     plan.open_cases = {
         (debtor, currency): (case_id, ref) for debtor, currency, case_id, ref in parts["open_cases"]
     }
