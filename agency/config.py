@@ -29,6 +29,17 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+# "" is plain SMTP (a relay on the same machine), "starttls" upgrades the connection, "ssl" is TLS from the start.
+SMTP_DEFAULT_PORTS = {"": 25, "starttls": 587, "ssl": 465}
+
+
+def _smtp_security(value: str) -> str:
+    value = value.strip().lower()
+    if value not in SMTP_DEFAULT_PORTS:
+        raise ValueError(f"SMTP_SECURITY must be empty, 'starttls' or 'ssl', not {value!r}")
+    return value
+
+
 class Config:
     """Settings of one app instance; `create_app` reads them from a subclass or a dict."""
 
@@ -50,11 +61,19 @@ class Config:
         # Only for tests and local fakes: where the twilio library sends its HTTP calls.
         self.TWILIO_API_BASE = env.get("TWILIO_API_BASE", "")
 
+        # E-mail goes through SMTP when SMTP_HOST is set, otherwise it stays in the local outbox.
         self.SMTP_HOST = env.get("SMTP_HOST", "")
-        self.SMTP_PORT = int(env.get("SMTP_PORT", "25"))
+        self.SMTP_SECURITY = _smtp_security(env.get("SMTP_SECURITY", ""))
+        self.SMTP_PORT = int(env.get("SMTP_PORT") or SMTP_DEFAULT_PORTS[self.SMTP_SECURITY])
         self.SMTP_USER = env.get("SMTP_USER", "")
         self.SMTP_PASSWORD = env.get("SMTP_PASSWORD", "")
         self.SMTP_FROM = env.get("SMTP_FROM", "recouvrement@localhost")
+        self.SMTP_TIMEOUT = int(env.get("SMTP_TIMEOUT", "30"))
+        # A private certificate authority to trust, for a relay inside the agency's network.
+        self.SMTP_CA_FILE = env.get("SMTP_CA_FILE", "")
+        # The address the public reaches this platform at (links in messages, Twilio's signatures
+        # behind a proxy), e.g. https://recouvrement.example.fr; empty: taken from the request.
+        self.PUBLIC_URL = env.get("PUBLIC_URL", "").rstrip("/")
 
         self.BABEL_DEFAULT_LOCALE = "fr"
         self.BABEL_DEFAULT_TIMEZONE = "Europe/Paris"

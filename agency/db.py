@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -81,4 +82,12 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that reads, then writes after another connection committed, fails at once
+        # (WAL: its snapshot is stale; waiting cannot help). Transactions that will write (jobs, form
+        # posts) take the write lock up front instead, so they wait their turn; pages being read
+        # (GET) stay concurrent.
+        conn.exec_driver_sql("BEGIN" if _reading_only() else "BEGIN IMMEDIATE")
+
+
+def _reading_only() -> bool:
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")

@@ -1,14 +1,15 @@
 """Run every benchmark, as `make bench` does: python -m bench.
 
 Each prints its table; bench.placement ends with its one-line summary and fails (exit 1) when the
-imported rows do not match the file.
+imported rows do not match the file; bench.queue ends with its own and fails when a case was handed
+out twice.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import placement, placement_parse
+from bench import placement, placement_parse, queue
 
 
 def main() -> int:
@@ -16,7 +17,11 @@ def main() -> int:
     placement_parse.main(100_000)
     print(flush=True)
     print("== bench.placement: full import on the database against a bare COPY ==", flush=True)
-    return placement.main(["--rows", "100000"])
+    placed = placement.main(["--rows", "100000"])
+    print(flush=True)
+    print("== bench.queue: Next with 8 collectors, and the daily job, over 1,000,000 cases ==", flush=True)
+    queued = queue.main([])
+    return placed or queued
 
 
 if __name__ == "__main__":

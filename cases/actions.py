@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from agency import audit
-from agency.db import utcnow
+from agency.db import db, utcnow
 from agency.models import User
 from cases.models import Action, ActionStatus, Case
 
@@ -49,6 +49,7 @@ def record_action(
         user=actor,
         **links,
     )
+    db.session.add(action)  # assigning the case alone does not add it: SQLAlchemy 2 no longer cascades backrefs
     audit.record(
         f"action.{kind}",
         actor=actor,

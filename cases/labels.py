@@ -46,6 +46,9 @@ OUTCOME = {
     "sent": _l("Sent"),
     "delivered": _l("Delivered"),
     "failed": _l("Failed"),
+    "outbox": _l("Not sent (outbox)"),
+    "received": _l("Received"),
+    "opted_out": _l("STOP: opted out"),
 }
 ENTRY = {
     "principal": _l("Principal"),

@@ -10,11 +10,17 @@ from agency.auth import can, get_scoped_or_404, permission_required
 from agency.clock import today
 from agency.db import db
 from agency.models import Client
-from cases import ledger
+from cases import contact_rules, ledger
 from cases.models import ActionKind, Case, CaseStatus
 from cases.search import CaseFilters, search_cases
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
+
+
+@bp.app_context_processor
+def _contact_rules_helpers() -> dict:
+    # The case screen's compliance box asks the contact rules for each channel.
+    return {"contact_summary": contact_rules.contact_summary}
 
 
 @bp.get("/")

@@ -18,6 +18,23 @@ CONTACT_STATUS = {
     "bounced": _l("Bounced"),
     "inactive": _l("Inactive"),
 }
+# Why the contact rules refused a contact (debtors.compliance.Verdict.reason).
+CONTACT_REASON = {
+    "outside_hours": _l("Outside contact hours"),
+    "holiday": _l("Public holiday"),
+    "opted_out": _l("Opted out"),
+    "wrong_contact": _l("Wrong or bounced contact point"),
+    "no_contact_point": _l("No contact point"),
+    "hold_dispute": _l("Dispute in progress"),
+    "hold_insolvency": _l("Insolvency proceedings"),
+    "hold_over_indebtedness": _l("Over-indebtedness"),
+    "hold_deceased": _l("Deceased"),
+    "hold_cease_communication": _l("Cease communication"),
+    "call_cap": _l("Call cap reached"),
+    "conversation_wait": _l("Wait after a conversation"),
+    "not_mobile": _l("Not a mobile number"),
+}
+CHANNEL = {"phone": _l("Call"), "sms": _l("SMS"), "email": _l("E-mail"), "post": _l("Letter")}
 
 
 def as_context() -> dict:
@@ -28,5 +45,7 @@ def as_context() -> dict:
             "hold": HOLD,
             "contact_kind": CONTACT_KIND,
             "contact_status": CONTACT_STATUS,
+            "contact_reason": CONTACT_REASON,
+            "channel": CHANNEL,
         }
     }

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from functools import cache
 
 from agency.db import db
-from agency.models import Client, Mandate, Role, User
+from agency.models import Client, Mandate, Role, Team, User
 from cases.intake import ClaimInput, open_case
 from cases.models import Case, CaseKind
 from debtors.models import ContactPoint, Debtor
@@ -127,3 +127,51 @@ def placement(client_row: Client, content: str | None = None, filename: str = "f
         "contact@martin.example.com;04 78 12 34 56\n"
     )
     return receive_file(client_row, content.encode("utf-8"), filename, actor=None, source=PlacementSource.SHELL.value)
+
+
+def team(name: str | None = None, members: tuple[User, ...] = ()) -> Team:
+    """Create a team (a pool of cases) with `members` in it."""
+    row = Team(name=name or f"Équipe {next(_seq)}")
+    db.session.add(row)
+    db.session.flush()
+    for member in members:
+        member.team_id = row.id
+    db.session.flush()
+    return row
+
+
+def agency_profile(**fields):
+    """Return the agency profile every letter prints, creating it when the test has none."""
+    from agency.models import AgencyProfile
+
+    profile = db.session.get(AgencyProfile, 1)
+    if profile is None:
+        defaults = {
+            "name": "Cabinet Arnaud Recouvrement", "legal_form": "SARL", "siren": "831457296",
+            "registration": "RCS Lyon 831 457 296", "address_line1": "5 quai Saint-Antoine", "postcode": "69002",
+            "city": "Lyon", "phone": "+33472000000", "email": "contact@arnaud-recouvrement.example",
+            "trust_bank_name": "Banque Exemple Lyon", "trust_iban": "FR7630004008050001122334433",
+            "trust_bic": "BNPAFRPP", "insurer_name": "Assureur Exemple SA", "insurance_policy": "RCP 555 123",
+        }
+        profile = AgencyProfile(id=1, **{**defaults, **fields})
+        db.session.add(profile)
+        db.session.flush()
+    return profile
+
+
+def postal_address(debtor_row: Debtor, **fields) -> ContactPoint:
+    """Give the debtor a postal address (letters go there)."""
+    values = {"address_line1": "12 rue des Lilas", "postcode": "69003", "city": "Lyon", "is_primary": True, **fields}
+    return contact(debtor_row, "address", "", **values)
+
+
+def letter(case_row: Case, kind: str = "first_notice", actor: User | None = None):
+    """Issue (or, for a formal notice, propose) a letter through cases.letters, profile and address in place."""
+    from cases.letters.letters import create_letter, first_notice_of
+
+    agency_profile()
+    if not any(cp.kind == "address" for cp in case_row.debtor.contact_points):
+        postal_address(case_row.debtor)
+    if kind != "first_notice" and first_notice_of(case_row) is None:
+        create_letter(case_row, "first_notice", actor=actor)
+    return create_letter(case_row, kind, actor=actor)

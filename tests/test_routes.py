@@ -9,7 +9,9 @@ from agency.models import Role
 from tests import factories
 from tests.conftest import IsolatedClient, login
 
-PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "index", "api.openapi"}
+PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "index", "api.openapi",
+          # signed links and signed Twilio calls, tested in tests/cases/messaging/
+          "messaging.portal", "messaging.unsubscribe_page", "webhooks.twilio_status", "webhooks.twilio_inbound"}
 TOKEN = "api"  # the client API authenticates by token, not by session: tested in tests/cases/test_api.py
 ROLES = [r.value for r in Role]
 
@@ -41,9 +43,13 @@ def world(db_session):
     case_b = factories.case(client_row=client_b)
     users = {role: factories.user(role, client=client_a if role == "client" else None) for role in ROLES}
     placements = {c: factories.placement(c) for c in (client_a, client_b)}
+    # An issued first notice (downloads) and a formal notice awaiting approval (previews) per case.
+    letters = {c: (factories.letter(c), factories.letter(c, "formal_notice")) for c in (case_a, case_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
-            "placement_a": placements[client_a], "placement_b": placements[client_b]}
+            "placement_a": placements[client_a], "placement_b": placements[client_b],
+            "letter_a": letters[case_a][0], "letter_b": letters[case_b][0],
+            "pending_a": letters[case_a][1], "pending_b": letters[case_b][1]}
 
 
 def build_url(rule, world, own: bool = True) -> str:
@@ -57,6 +63,11 @@ def build_url(rule, world, own: bool = True) -> str:
             values[arg] = world["case_a"].client_id
         elif arg == "debtor_id":
             values[arg] = world["debtor"].id
+        elif arg == "letter_id":
+            kind = "pending" if rule.endpoint == "letters.preview" else "letter"
+            values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
+        elif arg == "profile_code":
+            values[arg] = "FR"
         else:
             raise AssertionError(f"the route walk does not know how to fill <{arg}> in {rule.rule}")
     return rule.build(values)[1]
@@ -79,6 +90,6 @@ def test_each_role_reaches_exactly_its_routes_and_only_its_tenant(app, world, ro
         allowed = Role(role) in PERMISSIONS[view.permission]
         response = web.get(build_url(rule, world))
         assert response.status_code == (200 if allowed else 403), f"{role} {endpoint}"
-        if allowed and {"case_id", "placement_id"} & rule.arguments:
+        if allowed and {"case_id", "placement_id", "letter_id"} & rule.arguments:
             other = web.get(build_url(rule, world, own=False))
             assert other.status_code == (404 if role == "client" else 200), f"{role} {endpoint} other tenant"

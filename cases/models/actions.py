@@ -86,7 +86,7 @@ class Action(db.Model):
     kind: Mapped[str] = mapped_column(sa.String(16))
     channel: Mapped[str] = mapped_column(sa.String(10))
     direction: Mapped[str] = mapped_column(sa.String(8), default="outbound")
-    status: Mapped[str] = mapped_column(sa.String(10), default=ActionStatus.DONE.value)
+    status: Mapped[str] = mapped_column(sa.String(16), default=ActionStatus.DONE.value)  # "pending_approval"
     outcome: Mapped[str] = mapped_column(sa.String(32), default="")
     contact_point_id: Mapped[int | None] = mapped_column(sa.ForeignKey("contact_point.id"))
     scheduled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

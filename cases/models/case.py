@@ -93,6 +93,10 @@ class Case(db.Model):
     actions: Mapped[list[Action]] = relationship(back_populates="case", order_by="Action.id.desc()")
     promises: Mapped[list[Promise]] = relationship(back_populates="case", order_by="Promise.due_on")
 
+    @property
+    def is_open(self) -> bool:
+        return CaseStatus(self.status).is_open
+
     def __repr__(self) -> str:
         return f"<Case {self.reference}>"
 

@@ -18,13 +18,13 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     sign_in(page, live_server.admin)
     nav = page.get_by_test_id("main-nav")
     expect(nav.locator(".nav-link")).to_have_text(
-        ["Dossiers", "Remises", "Clients", re.compile("^SMS"), "Administration"]
+        ["Dossiers", "File de travail", "Remises", "Clients", re.compile("^SMS"), "Courriers à valider", "Administration"]
     )
     menu = nav.locator(".dropdown-menu")
     expect(menu).to_be_hidden()
     nav.get_by_role("button", name="Administration").click()
     expect(menu).to_be_visible()
-    expect(menu.locator("a")).to_have_text(["Utilisateurs", "Profil de l'agence", "Système"])
+    expect(menu.locator("a")).to_have_text(["Utilisateurs", "Profil de l'agence", "Règles de contact", "Système"])
     menu.get_by_role("link", name="Utilisateurs").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator("main h1")).to_have_text("Utilisateurs")

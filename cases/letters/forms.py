@@ -1,0 +1,25 @@
+"""Forms of letters: asking for one, deciding on a formal notice."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length
+
+from cases.models import LetterKind
+
+
+class CreateLetterForm(FlaskForm):
+    kind = HiddenField(validators=[AnyOf([k.value for k in LetterKind])])
+
+
+class ApproveForm(FlaskForm):
+    """Carries only the CSRF token of the approve button."""
+
+
+class RejectForm(FlaskForm):
+    note = TextAreaField(
+        _l("Why is it rejected?"),
+        validators=[DataRequired(_l("Say why the formal notice is rejected.")), Length(max=2000)],
+    )

@@ -1,0 +1,261 @@
+"""Leases: "Next" takes a case for one collector, work renews it, finishing or time lets it go.
+
+Taking a case leases it for `LEASE`; any action on the case and a ping from its page renew the
+lease; "Finish", "Release" or the lease running out frees it. On PostgreSQL the chosen row is locked
+with `FOR UPDATE SKIP LOCKED` before the lease is written; on SQLite the lease is a compare-and-set
+UPDATE whose row count says who won. Either way two collectors never hold the same case. Taking,
+finishing, releasing and expiry are audited.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import cache
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+from sqlalchemy.orm.attributes import set_committed_value
+
+from agency import audit
+from agency.db import UTCDateTime, db, utcnow
+from agency.models import Client, User
+from cases.contact_rules import may_contact
+from cases.models import Case
+from cases.queue.queue import QueueError, lease_free, refresh_scores, waiting, waiting_params
+from debtors.models import Debtor
+
+LEASE = timedelta(minutes=15)
+COME_BACK = timedelta(days=1)  # a case finished with nothing planned is due again this much later
+LOOKS = 50  # cases looked at before giving up when the contact rules refuse case after case
+WRITE_LOCK_TRIES = 6
+# What the contact rules read of a case, in the query that loads it: its client's mandates (the
+# jurisdiction) and its debtor's contact points.
+LOADED = (
+    sa.orm.joinedload(Case.client).joinedload(Client.mandates),
+    sa.orm.joinedload(Case.debtor).joinedload(Debtor.contact_points),
+)
+
+
+@dataclass
+class Next:
+    """What "Next" found: the case leased, else why the due cases looked at were passed over."""
+
+    case: Case | None = None
+    refused: Counter = field(default_factory=Counter)  # contact-rule reason -> cases passed over
+    next_allowed_at: datetime | None = None  # the earliest time one of them may be called
+
+
+T = TypeVar("T")
+
+
+def _as_writer(attempt: Callable[[], T]) -> T:
+    """Run `attempt` holding SQLite's write lock from its first statement (nothing to do on PostgreSQL).
+
+    SQLite (WAL) refuses to turn a transaction that has read into one that writes once another
+    connection has committed since ("database is locked"), and waiting does not help. So the write
+    lock is taken first, with a statement that changes nothing; if the transaction's snapshot is
+    already stale, it only read, so it is rolled back and a fresh one waits its turn for the lock
+    (SQLite's busy timeout, a few times over: its waiting is not first come, first served).
+    """
+    session = db.session
+    if session.get_bind().dialect.name != "sqlite":
+        return attempt()
+    for tries_left in range(WRITE_LOCK_TRIES - 1, -1, -1):
+        try:
+            _claim_write_lock()
+            break
+        except sa.exc.OperationalError as exc:
+            if "locked" not in str(exc.orig) or session.new or session.dirty or session.deleted or not tries_left:
+                raise
+            session.rollback()
+    return attempt()
+
+
+def _claim_write_lock() -> None:
+    db.session.execute(sa.text("UPDATE collection_case SET id = id WHERE 0 = 1"))
+
+
+def lease_next_case(user: User, now: datetime | None = None) -> Next:
+    """Lease the best case the user may call now (see the module docstring); the caller commits."""
+    now = now or utcnow()
+    return _as_writer(lambda: _lease_next(user, now))
+
+
+def take_next_case(user: User, now: datetime | None = None) -> Next:
+    """Finish the case the user holds, if any, then lease the next one: the "Next" button."""
+    now = now or utcnow()
+
+    def attempt() -> Next:
+        # A lease that ran out is left alone: the collector may never have worked that case.
+        held = sa.select(Case).where(Case.leased_by_id == user.id, Case.lease_expires_at >= now)
+        for case in db.session.scalars(held).all():
+            _finish(case, user, now)
+        return _lease_next(user, now)
+
+    return _as_writer(attempt)
+
+
+def _lease_next(user: User, now: datetime) -> Next:
+    found = Next()
+    examined: set[int] = set()
+    pool = user.team_id is not None
+    for _look in range(LOOKS):
+        params = waiting_params(user, now, examined)
+        case = db.session.scalars(_best_case(pool), params).unique().first()
+        if case is None:
+            break
+        examined.add(case.id)
+        verdict = may_contact(case, "phone", at=now)
+        if not verdict.allowed:
+            found.refused[verdict.reason] += 1
+            if verdict.next_allowed_at:
+                found.next_allowed_at = min(verdict.next_allowed_at, found.next_allowed_at or verdict.next_allowed_at)
+        elif _take(case, user, now):
+            found.case = case
+            break
+    return found
+
+
+@cache
+def _best_case(pool: bool) -> sa.Select:
+    """Return SELECT of the best waiting case, loaded with what the contact rules read: one statement."""
+    return sa.select(Case).where(Case.id == waiting(pool).scalar_subquery()).options(*LOADED)
+
+
+@cache
+def _lease_statement(postgres: bool) -> sa.Update:
+    """Return the UPDATE that leases a case still free (parameters: case_id, now, user_id, expires)."""
+    now = sa.bindparam("now", type_=UTCDateTime)
+    if postgres:
+        # SELECT … FOR UPDATE SKIP LOCKED inside the UPDATE: a row another collector is taking this
+        # instant is skipped, not waited for; one round trip.
+        row = sa.orm.aliased(Case)
+        free = (row.id == sa.bindparam("case_id"), sa.or_(row.leased_by_id.is_(None), row.lease_expires_at < now),
+                row.next_action_at <= now)  # fmt: skip
+        locked = sa.select(row.id).where(*free).with_for_update(skip_locked=True).correlate(None).scalar_subquery()
+        where = Case.id == locked
+    else:  # compare-and-set: the row count says who won
+        where = sa.and_(Case.id == sa.bindparam("case_id"), lease_free(now), Case.next_action_at <= now)
+    values = {"leased_by_id": sa.bindparam("user_id"), "lease_expires_at": sa.bindparam("expires", type_=UTCDateTime)}
+    return sa.update(Case).where(where).values(values).execution_options(synchronize_session=False)
+
+
+def _take(case: Case, user: User, now: datetime) -> bool:
+    """Lease `case` to `user` unless another collector got it first; return whether it is ours."""
+    expires = now + LEASE
+    statement = _lease_statement(db.session.get_bind().dialect.name == "postgresql")
+    params = {"case_id": case.id, "now": now, "user_id": user.id, "expires": expires}
+    if db.session.execute(statement, params).rowcount != 1:
+        return False  # someone leased it since we read it, or is leasing it this instant
+    before = {"leased_by_id": case.leased_by_id, "lease_expires_at": case.lease_expires_at}
+    set_committed_value(case, "leased_by_id", user.id)
+    set_committed_value(case, "lease_expires_at", expires)
+    after = {"leased_by_id": user.id, "lease_expires_at": expires}
+    audit.record("case.leased", actor=user, subject=case, before=before, after=after)
+    return True
+
+
+# --- working and letting go ---------------------------------------------------------------------
+
+
+def held_by_other(case: Case, user: User, now: datetime) -> bool:
+    """Tell whether another collector holds a lease on `case` that has not run out."""
+    if case.leased_by_id in (None, user.id):
+        return False
+    return case.lease_expires_at is not None and case.lease_expires_at >= now
+
+
+def finish_case(case: Case, user: User, now: datetime | None = None) -> None:
+    """End the user's work on `case`: free it, and bring it back tomorrow if nothing later was planned."""
+    now = now or utcnow()
+    _as_writer(lambda: _finish(case, user, now))
+
+
+def _finish(case: Case, user: User, now: datetime) -> None:
+    if held_by_other(case, user, now):
+        raise QueueError(_("%(name)s is working on this case.", name=case.leased_by.name))
+    before = {"leased_by_id": case.leased_by_id, "next_action_at": case.next_action_at}
+    case.leased_by_id, case.lease_expires_at = None, None
+    if case.next_action_at is not None and case.next_action_at <= now:
+        case.next_action_at = now + COME_BACK
+    db.session.flush()
+    refresh_scores(now, [case.id])
+    db.session.expire(case, ["queue_score"])
+    after = {"leased_by_id": None, "next_action_at": case.next_action_at}
+    audit.record("case.lease_finished", actor=user, subject=case, before=before, after=after)
+
+
+def release_case(case: Case, user: User, now: datetime | None = None) -> None:
+    """Give `case` back to the queue untouched, for another collector or later."""
+    now = now or utcnow()
+
+    def attempt() -> None:
+        if case.leased_by_id != user.id:
+            raise QueueError(_("You are not working on this case."))
+        before = {"leased_by_id": case.leased_by_id, "lease_expires_at": case.lease_expires_at}
+        case.leased_by_id, case.lease_expires_at = None, None
+        db.session.flush()
+        audit.record("case.lease_released", actor=user, subject=case, before=before, after={"leased_by_id": None})
+
+    _as_writer(attempt)
+
+
+def renew_lease(case_id: int, user: User, now: datetime | None = None) -> datetime | None:
+    """Push back the end of the user's lease on the case; return it, or None when the lease is gone.
+
+    Not audited one by one: a renewal only extends a lease whose taking is, and a page pings often.
+    """
+    now = now or utcnow()
+    expires = now + LEASE
+
+    def attempt() -> int:
+        return db.session.execute(
+            sa.update(Case)
+            .where(Case.id == case_id, Case.leased_by_id == user.id)
+            .values(lease_expires_at=expires)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+
+    return expires if _as_writer(attempt) else None
+
+
+def expire_leases(now: datetime) -> int:
+    """Free the cases whose lease ran out, auditing each; return how many."""
+    return _as_writer(lambda: _expire(now))
+
+
+def _expire(now: datetime) -> int:
+    ran_out = (Case.leased_by_id.is_not(None), Case.lease_expires_at < now)
+    rows = db.session.execute(
+        sa.select(Case.id, Case.client_id, Case.leased_by_id, Case.lease_expires_at)
+        .where(*ran_out)
+        .with_for_update(skip_locked=True)  # a lease being renewed this instant is not expired
+    ).all()
+    if not rows:
+        return 0
+    db.session.execute(
+        sa.update(Case)
+        .where(Case.id.in_([r.id for r in rows]), *ran_out)
+        .values(leased_by_id=None, lease_expires_at=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    for row in rows:
+        before = {"leased_by_id": row.leased_by_id, "lease_expires_at": row.lease_expires_at}
+        event = audit.record("case.lease_expired", actor=None, subject_type="collection_case",
+                             client_id=row.client_id, before=before, after={"leased_by_id": None})  # fmt: skip
+        event.subject_id = row.id
+    return len(rows)
+
+
+def current_lease(user: User, now: datetime) -> Case | None:
+    """Return the case the user holds now, if any."""
+    return db.session.scalar(
+        sa.select(Case)
+        .where(Case.leased_by_id == user.id, Case.lease_expires_at >= now)
+        .order_by(Case.lease_expires_at.desc())
+        .limit(1)
+    )

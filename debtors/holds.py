@@ -1,0 +1,89 @@
+"""Holds on a debtor: insolvency, over-indebtedness, deceased, cease-communication (DESIGN.md §4).
+
+While one is active the contact rules refuse every contact on every case of the debtor. A dispute is
+a hold too, but on one case: it is opened and resolved from that case, not here.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from flask_babel import gettext as _
+
+from agency import audit
+from agency.db import db, utcnow
+from agency.models import User
+from debtors.compliance import DEBTOR_HOLDS
+from debtors.models import Debtor, Hold, HoldKind
+
+# Insolvency: the claim is declared within 2 months of the BODACC publication (C. com. R622-24).
+CLAIM_FILING_MONTHS = 2
+
+
+class HoldError(ValueError):
+    """A hold operation refused, with the form field it concerns."""
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def put_on_hold(
+    debtor: Debtor, kind: str, *, actor: User | None, reason: str = "", reference_date: date | None = None
+) -> Hold:
+    """Stop every contact with `debtor` for `kind` until a manager ends the hold; the caller commits."""
+    if kind not in DEBTOR_HOLDS:
+        raise HoldError(_("A dispute is opened from its case."), "kind")
+    if any(h.kind == kind for h in debtor.active_holds):
+        raise HoldError(_("The debtor already has an active hold of this kind."), "kind")
+    hold = Hold(
+        debtor=debtor,
+        kind=kind,
+        reason=reason.strip(),
+        reference_date=reference_date,
+        created_by_id=actor.id if actor else None,
+    )
+    db.session.add(hold)
+    db.session.flush()
+    audit.record(
+        "hold.started",
+        actor=actor,
+        subject=hold,
+        after={"debtor_id": debtor.id, "kind": kind, "reason": hold.reason, "reference_date": reference_date},
+    )
+    return hold
+
+
+def end_hold(hold: Hold, *, actor: User | None, resolution: str) -> None:
+    """End a debtor hold with how it was settled; contact resumes unless another hold remains."""
+    if hold.kind == HoldKind.DISPUTE:
+        raise HoldError(_("A dispute is resolved from its case."))
+    if hold.ended_at is not None:
+        raise HoldError(_("This hold has already ended."))
+    if not resolution.strip():
+        raise HoldError(_("Say how the hold was settled."), "resolution")
+    hold.ended_at = utcnow()
+    hold.ended_by_id = actor.id if actor else None
+    hold.resolution = resolution.strip()
+    audit.record(
+        "hold.ended",
+        actor=actor,
+        subject=hold,
+        before={"ended_at": None},
+        after={"debtor_id": hold.debtor_id, "kind": hold.kind, "ended_at": hold.ended_at, "resolution": hold.resolution},
+    )
+
+
+def claim_filing_deadline(hold: Hold) -> date | None:
+    """Return the last day to declare the claim in insolvency proceedings (2 months after the BODACC)."""
+    if hold.kind != HoldKind.INSOLVENCY or hold.reference_date is None:
+        return None
+    return add_months(hold.reference_date, CLAIM_FILING_MONTHS)
+
+
+def add_months(day: date, months: int) -> date:
+    """Return the same day `months` later, kept within the month (31 January + 1 month = 28/29 February)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))

@@ -1,0 +1,196 @@
+""""Next": which case a collector gets, leases taken, renewed, finished, released and expired."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from agency.models import AuditEvent
+from cases.queue.jobs import expire_queue_leases
+from cases.queue.leases import (
+    COME_BACK,
+    LEASE,
+    expire_leases,
+    finish_case,
+    lease_next_case,
+    release_case,
+    renew_lease,
+    take_next_case,
+)
+from cases.queue.queue import QueueError, queue_counts
+from debtors.models import Hold
+from tests import factories
+from tests.cases.queue.helpers import HOUR, NOW, queued_case
+
+MINUTE = timedelta(minutes=1)
+
+
+@pytest.fixture
+def crew(db_session):
+    """Two teams; Camille and Paul in team A, Lucie in team B."""
+    camille, paul, lucie = (factories.user("collector") for _ in range(3))
+    team_a = factories.team(members=(camille, paul))
+    team_b = factories.team(members=(lucie,))
+    return {"camille": camille, "paul": paul, "lucie": lucie, "a": team_a, "b": team_b}
+
+
+def _actions(db_session, action: str) -> list[AuditEvent]:
+    return db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
+
+
+def test_next_is_the_best_due_case_of_own_queue_or_team_pool(db_session, crew):
+    camille = crew["camille"]
+    mine = queued_case(collector=camille, score=100)
+    pool = queued_case(team=crew["a"], score=300)
+    queued_case(team=crew["b"], score=900)  # another team's pool
+    queued_case(collector=crew["paul"], team=crew["a"], score=950)  # a teammate's own case
+    queued_case(score=990)  # in no queue
+    queued_case(team=crew["a"], score=999, due=NOW + HOUR)  # not due yet
+    queued_case(team=crew["a"], score=998, due=None)  # nothing planned
+    queued_case(team=crew["a"], score=997, status="dispute")
+    queued_case(team=crew["a"], score=996, status="paid")
+    assert queue_counts(camille, NOW).mine_due == 1 and queue_counts(camille, NOW).pool_due == 1
+
+    first = lease_next_case(camille, NOW)
+    assert first.case is pool and pool.leased_by_id == camille.id and pool.lease_expires_at == NOW + LEASE
+    second = lease_next_case(camille, NOW)
+    assert second.case is mine
+    assert lease_next_case(camille, NOW).case is None
+    leased = _actions(db_session, "case.leased")
+    assert [e.subject_id for e in leased] == [pool.id, mine.id] and leased[0].actor_id == camille.id
+
+
+def test_equal_scores_go_oldest_due_first(db_session, crew):
+    later = queued_case(team=crew["a"], score=50, due=NOW - HOUR)
+    earlier = queued_case(team=crew["a"], score=50, due=NOW - 3 * HOUR)
+    assert lease_next_case(crew["camille"], NOW).case is earlier
+    assert lease_next_case(crew["paul"], NOW).case is later
+
+
+def test_a_case_held_by_someone_else_is_skipped_until_the_lease_runs_out(db_session, crew):
+    camille, paul = crew["camille"], crew["paul"]
+    case = queued_case(team=crew["a"], score=10)
+    assert lease_next_case(camille, NOW).case is case
+    assert lease_next_case(paul, NOW + 5 * MINUTE).case is None
+    taken = lease_next_case(paul, NOW + LEASE + MINUTE)
+    assert taken.case is case and case.leased_by_id == paul.id
+    assert _actions(db_session, "case.leased")[-1].before["leased_by_id"] == camille.id
+
+
+def test_holds_keep_cases_out_of_the_queue(db_session, crew):
+    held = queued_case(team=crew["a"], score=90)
+    db_session.add(Hold(debtor_id=held.debtor_id, kind="insolvency", started_at=NOW - 24 * HOUR))
+    disputed = queued_case(team=crew["a"], score=80)
+    sibling = queued_case(team=crew["a"], score=70, debtor_row=disputed.debtor, client_row=disputed.client)
+    db_session.add(Hold(debtor_id=disputed.debtor_id, case_id=disputed.id, kind="dispute", started_at=NOW - HOUR))
+    ended = queued_case(team=crew["a"], score=60)
+    db_session.add(Hold(debtor_id=ended.debtor_id, kind="deceased", started_at=NOW - 48 * HOUR, ended_at=NOW - HOUR))
+    db_session.flush()
+    # A dispute holds its own case only; an ended hold no longer counts.
+    assert lease_next_case(crew["camille"], NOW).case is sibling
+    assert lease_next_case(crew["camille"], NOW).case is ended
+    assert lease_next_case(crew["camille"], NOW).case is None
+
+
+def test_cases_the_contact_rules_refuse_now_are_passed_over(db_session, crew):
+    camille = crew["camille"]
+    no_phone = queued_case(team=crew["a"], score=90, phone=False)
+    opted_out = queued_case(team=crew["a"], score=80)
+    opted_out.debtor.contact_points[0].opted_out_at = NOW - 24 * HOUR
+    callable_case = queued_case(team=crew["a"], score=10)
+    db_session.flush()
+    found = lease_next_case(camille, NOW)
+    assert found.case is callable_case
+    assert no_phone.leased_by_id is None and opted_out.leased_by_id is None
+
+    evening = datetime(2026, 3, 2, 21, 0, tzinfo=UTC)  # 22:00 in Paris: no calls
+    late = queued_case(team=crew["a"], score=5, due=evening - HOUR)
+    nothing = lease_next_case(camille, evening)
+    assert nothing.case is None and late.leased_by_id is None
+    # The case leased at 10:30 is free again by then, but not callable either.
+    assert nothing.refused == {"outside_hours": 2, "no_contact_point": 1, "opted_out": 1}
+    assert nothing.next_allowed_at == datetime(2026, 3, 3, 9, 0, tzinfo=UTC)  # 10:00 the next morning
+
+
+def test_many_refused_cases_do_not_hide_a_callable_one(db_session, crew):
+    for score in range(100, 125):
+        queued_case(team=crew["a"], score=score, phone=False)
+    callable_case = queued_case(team=crew["a"], score=1)
+    found = lease_next_case(crew["camille"], NOW)
+    assert found.case is callable_case and found.refused["no_contact_point"] == 25
+
+
+def test_next_finishes_the_case_in_hand_first(db_session, crew):
+    camille = crew["camille"]
+    first = queued_case(team=crew["a"], score=20)
+    second = queued_case(team=crew["a"], score=10)
+    assert take_next_case(camille, NOW).case is first
+    later = NOW + 10 * MINUTE
+    assert take_next_case(camille, later).case is second
+    assert first.leased_by_id is None and first.next_action_at == later + COME_BACK
+    assert first.queue_score == 80  # rescored when finished
+    finished = _actions(db_session, "case.lease_finished")
+    assert [e.subject_id for e in finished] == [first.id]
+
+
+def test_finish_keeps_a_step_planned_meanwhile_and_refuses_someone_elses_case(db_session, crew):
+    camille, paul = crew["camille"], crew["paul"]
+    case = queued_case(team=crew["a"])
+    lease_next_case(camille, NOW)
+    with pytest.raises(QueueError):
+        finish_case(case, paul, NOW)
+    case.next_action_at = NOW + 72 * HOUR  # e.g. a callback booked during the call
+    finish_case(case, camille, NOW + MINUTE)
+    assert case.leased_by_id is None and case.next_action_at == NOW + 72 * HOUR
+
+
+def test_release_gives_the_case_back_as_it_was(db_session, crew):
+    camille, paul = crew["camille"], crew["paul"]
+    case = queued_case(team=crew["a"])
+    lease_next_case(camille, NOW)
+    with pytest.raises(QueueError):
+        release_case(case, paul, NOW)
+    release_case(case, camille, NOW + MINUTE)
+    assert case.leased_by_id is None and case.next_action_at == NOW - HOUR
+    assert lease_next_case(paul, NOW + 2 * MINUTE).case is case
+    assert _actions(db_session, "case.lease_released")[0].actor_id == camille.id
+
+
+def test_renewal_extends_only_the_holders_lease(db_session, crew):
+    camille, paul = crew["camille"], crew["paul"]
+    case = queued_case(team=crew["a"])
+    lease_next_case(camille, NOW)
+    assert renew_lease(case.id, paul, NOW + 10 * MINUTE) is None
+    assert renew_lease(case.id, camille, NOW + 10 * MINUTE) == NOW + 10 * MINUTE + LEASE
+    db_session.refresh(case)
+    assert case.lease_expires_at == NOW + 10 * MINUTE + LEASE
+    assert lease_next_case(paul, NOW + 20 * MINUTE).case is None  # the first lease would have run out
+
+
+def test_expired_leases_are_freed_and_audited(db_session, crew):
+    camille = crew["camille"]
+    stale = queued_case(team=crew["a"], score=2)
+    fresh = queued_case(team=crew["a"], score=1)
+    lease_next_case(camille, NOW)
+    lease_next_case(camille, NOW + 10 * MINUTE)
+    assert expire_leases(NOW + LEASE + MINUTE) == 1
+    db_session.refresh(stale)
+    db_session.refresh(fresh)
+    assert stale.leased_by_id is None and fresh.leased_by_id == camille.id
+    event = _actions(db_session, "case.lease_expired")[0]
+    assert event.subject_id == stale.id and event.before["leased_by_id"] == camille.id
+    assert expire_queue_leases() >= 1  # at the real present, the other lease ran out long ago
+    db_session.refresh(fresh)
+    assert fresh.leased_by_id is None
+
+
+def test_a_collector_without_team_gets_only_their_own_cases(db_session, crew):
+    loner = factories.user("collector")
+    queued_case(team=crew["a"], score=50)
+    own = queued_case(collector=loner, score=1)
+    assert lease_next_case(loner, NOW).case is own
+    assert lease_next_case(loner, NOW).case is None
+    counts = queue_counts(loner, NOW)
+    assert (counts.mine_due, counts.mine_planned, counts.pool_due) == (0, 1, 0)
