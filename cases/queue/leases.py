@@ -251,6 +251,11 @@ def _expire(now: datetime) -> int:
     return len(rows)
 
 
+def holder_of(case_id: int) -> int | None:
+    """Return the id of the collector holding a lease (running or run out) on the case, if any."""
+    return db.session.scalar(sa.select(Case.leased_by_id).where(Case.id == case_id))
+
+
 def current_lease(user: User, now: datetime) -> Case | None:
     """Return the case the user holds now, if any."""
     return db.session.scalar(

@@ -22,6 +22,7 @@ from cases.queue.leases import (
     current_lease,
     finish_case,
     held_by_other,
+    holder_of,
     release_case,
     renew_lease,
     take_next_case,
@@ -77,21 +78,24 @@ def _queue_helpers() -> dict:
     return {"queue_panel": panel}
 
 
-@bp.after_app_request
-def _renew_while_working(response):
-    """Any action a collector takes on a case they hold renews their lease on it."""
+@bp.before_app_request
+def _renew_while_working() -> None:
+    """Any action a collector takes on a case they hold renews their lease on it.
+
+    Done before the view, in a transaction of its own that holds nothing else yet, so that the
+    renewal never commits what the view leaves uncommitted.
+    """
     case_id = (request.view_args or {}).get("case_id")
     if (
         request.method == "POST"
         and case_id
         and request.endpoint not in LEASE_ENDPOINTS
-        and response.status_code < 400
         and current_user.is_authenticated
-        and current_user.is_staff
+        and can("queue.work")
+        and holder_of(case_id) == current_user.id
         and renew_lease(case_id, current_user)
     ):
         db.session.commit()
-    return response
 
 
 # --- the collector ------------------------------------------------------------------------------
