@@ -3,18 +3,17 @@
 Taking a case leases it for `LEASE`; any action on the case and a ping from its page renew the
 lease; "Finish", "Release" or the lease running out frees it. On PostgreSQL the chosen row is locked
 with `FOR UPDATE SKIP LOCKED` before the lease is written; on SQLite the lease is a compare-and-set
-UPDATE whose row count says who won. Either way two collectors never hold the same case. Taking,
-finishing, releasing and expiry are audited.
+UPDATE whose row count says who won (and writing transactions take SQLite's write lock up front,
+agency.db). Either way two collectors never hold the same case. Taking, finishing, releasing and
+expiry are audited.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -31,7 +30,6 @@ from debtors.models import Debtor
 LEASE = timedelta(minutes=15)
 COME_BACK = timedelta(days=1)  # a case finished with nothing planned is due again this much later
 LOOKS = 50  # cases looked at before giving up when the contact rules refuse case after case
-WRITE_LOCK_TRIES = 6
 # What the contact rules read of a case, in the query that loads it: its client's mandates (the
 # jurisdiction) and its debtor's contact points.
 LOADED = (
@@ -49,54 +47,19 @@ class Next:
     next_allowed_at: datetime | None = None  # the earliest time one of them may be called
 
 
-T = TypeVar("T")
-
-
-def _as_writer(attempt: Callable[[], T]) -> T:
-    """Run `attempt` holding SQLite's write lock from its first statement (nothing to do on PostgreSQL).
-
-    SQLite (WAL) refuses to turn a transaction that has read into one that writes once another
-    connection has committed since ("database is locked"), and waiting does not help. So the write
-    lock is taken first, with a statement that changes nothing; if the transaction's snapshot is
-    already stale, it only read, so it is rolled back and a fresh one waits its turn for the lock
-    (SQLite's busy timeout, a few times over: its waiting is not first come, first served).
-    """
-    session = db.session
-    if session.get_bind().dialect.name != "sqlite":
-        return attempt()
-    for tries_left in range(WRITE_LOCK_TRIES - 1, -1, -1):
-        try:
-            _claim_write_lock()
-            break
-        except sa.exc.OperationalError as exc:
-            if "locked" not in str(exc.orig) or session.new or session.dirty or session.deleted or not tries_left:
-                raise
-            session.rollback()
-    return attempt()
-
-
-def _claim_write_lock() -> None:
-    db.session.execute(sa.text("UPDATE collection_case SET id = id WHERE 0 = 1"))
-
-
 def lease_next_case(user: User, now: datetime | None = None) -> Next:
     """Lease the best case the user may call now (see the module docstring); the caller commits."""
-    now = now or utcnow()
-    return _as_writer(lambda: _lease_next(user, now))
+    return _lease_next(user, now or utcnow())
 
 
 def take_next_case(user: User, now: datetime | None = None) -> Next:
     """Finish the case the user holds, if any, then lease the next one: the "Next" button."""
     now = now or utcnow()
-
-    def attempt() -> Next:
-        # A lease that ran out is left alone: the collector may never have worked that case.
-        held = sa.select(Case).where(Case.leased_by_id == user.id, Case.lease_expires_at >= now)
-        for case in db.session.scalars(held).all():
-            _finish(case, user, now)
-        return _lease_next(user, now)
-
-    return _as_writer(attempt)
+    # A lease that ran out is left alone: the collector may never have worked that case.
+    held = sa.select(Case).where(Case.leased_by_id == user.id, Case.lease_expires_at >= now)
+    for case in db.session.scalars(held).all():
+        _finish(case, user, now)
+    return _lease_next(user, now)
 
 
 def _lease_next(user: User, now: datetime) -> Next:
@@ -171,8 +134,7 @@ def held_by_other(case: Case, user: User, now: datetime) -> bool:
 
 def finish_case(case: Case, user: User, now: datetime | None = None) -> None:
     """End the user's work on `case`: free it, and bring it back tomorrow if nothing later was planned."""
-    now = now or utcnow()
-    _as_writer(lambda: _finish(case, user, now))
+    _finish(case, user, now or utcnow())
 
 
 def _finish(case: Case, user: User, now: datetime) -> None:
@@ -191,17 +153,12 @@ def _finish(case: Case, user: User, now: datetime) -> None:
 
 def release_case(case: Case, user: User, now: datetime | None = None) -> None:
     """Give `case` back to the queue untouched, for another collector or later."""
-    now = now or utcnow()
-
-    def attempt() -> None:
-        if case.leased_by_id != user.id:
-            raise QueueError(_("You are not working on this case."))
-        before = {"leased_by_id": case.leased_by_id, "lease_expires_at": case.lease_expires_at}
-        case.leased_by_id, case.lease_expires_at = None, None
-        db.session.flush()
-        audit.record("case.lease_released", actor=user, subject=case, before=before, after={"leased_by_id": None})
-
-    _as_writer(attempt)
+    if case.leased_by_id != user.id:
+        raise QueueError(_("You are not working on this case."))
+    before = {"leased_by_id": case.leased_by_id, "lease_expires_at": case.lease_expires_at}
+    case.leased_by_id, case.lease_expires_at = None, None
+    db.session.flush()
+    audit.record("case.lease_released", actor=user, subject=case, before=before, after={"leased_by_id": None})
 
 
 def renew_lease(case_id: int, user: User, now: datetime | None = None) -> datetime | None:
@@ -209,26 +166,18 @@ def renew_lease(case_id: int, user: User, now: datetime | None = None) -> dateti
 
     Not audited one by one: a renewal only extends a lease whose taking is, and a page pings often.
     """
-    now = now or utcnow()
-    expires = now + LEASE
-
-    def attempt() -> int:
-        return db.session.execute(
-            sa.update(Case)
-            .where(Case.id == case_id, Case.leased_by_id == user.id)
-            .values(lease_expires_at=expires)
-            .execution_options(synchronize_session="fetch")
-        ).rowcount
-
-    return expires if _as_writer(attempt) else None
+    expires = (now or utcnow()) + LEASE
+    renewed = db.session.execute(
+        sa.update(Case)
+        .where(Case.id == case_id, Case.leased_by_id == user.id)
+        .values(lease_expires_at=expires)
+        .execution_options(synchronize_session="fetch")
+    )
+    return expires if renewed.rowcount else None
 
 
 def expire_leases(now: datetime) -> int:
     """Free the cases whose lease ran out, auditing each; return how many."""
-    return _as_writer(lambda: _expire(now))
-
-
-def _expire(now: datetime) -> int:
     ran_out = (Case.leased_by_id.is_not(None), Case.lease_expires_at < now)
     rows = db.session.execute(
         sa.select(Case.id, Case.client_id, Case.leased_by_id, Case.lease_expires_at)
