@@ -58,8 +58,11 @@ def report(
     total = timed["import_s"]
     print(f"{'full import':<44}{total:>9.3f}{rows / total:>11,.0f}{_ratio(total, baseline):>9}")
     print()
-    peak, start = timed["max_rss_mb"], timed["rss_start_mb"]
-    print(f"memory: peak RSS {peak:.0f} MB (app loaded: {start:.0f} MB, growth {peak - start:.0f} MB)")
+    peak, start, jobs = timed["max_rss_mb"], timed["rss_start_mb"], timed["job_peaks_mb"]
+    print(
+        f"memory: peak RSS {peak:.0f} MB (check job {jobs['check']:.0f} MB, import job {jobs['import']:.0f} MB, "
+        f"each in its own process; app loaded: {start:.0f} MB)"
+    )
     if traced:
         print(
             f"        tracemalloc peak {traced['traced_peak_mb']:.0f} MB of Python allocations "
