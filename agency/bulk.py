@@ -179,8 +179,13 @@ class RowStream:
                     copy_context.__exit__(RuntimeError, stopped, None)
         except BaseException as exc:  # handed to the caller's thread, which raises it
             self._error = exc
-            while self._queue.get() is not None:  # let the producer finish putting, then stop
-                pass
+            self._drain()
+
+    def _drain(self) -> None:
+        """Take and drop what the producer still puts, so it is never blocked, until it closes."""
+        item = self._queue.get()
+        while item is not None:
+            item = self._queue.get()
 
     def _wrapped(self, error: BaseException) -> BaseException:
         if isinstance(error, psycopg.Error):

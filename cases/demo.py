@@ -19,16 +19,16 @@ from faker import Faker
 
 from agency import audit, clock, sms
 from agency.cli import agency_cli
-from agency.db import db, utcnow
-from agency.models import AgencyProfile, Client, Mandate, Role, Team, User
+from agency.db import db
+from agency.models import AgencyProfile, Client, Mandate, Role, User
 from agency.users import UserError, create_user, find_user
 from cases import demo_data
 from cases.demo_content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
 from cases.demo_data import CasePlan, DebtorSpec, between, business_time, split_cents, workday
+from cases.demo_queue import fill_queue
 from cases.intake import IntakeError, open_case
 from cases.ledger import post_entry
 from cases.models import Action, Case, CaseKind, EntryKind, Promise
-from cases.queue.queue import refresh_scores
 from cases.references import allocate_references
 from debtors.models import ContactPoint, Debtor, Hold
 
@@ -147,29 +147,8 @@ def load_cases(clients: dict[str, Client], users: dict[str, User], today: date) 
     for promise, action in promises:
         promise.action_id = action.id
     db.session.add_all(promise for promise, _ in promises)
-    _fill_queue(Random(demo_data.SEED + 1), cases, users["collector"])
+    fill_queue(Random(demo_data.SEED + 1), cases, users["collector"])
     return len(cases)
-
-
-def _fill_queue(rng: Random, cases: list[Case], collector: User) -> None:
-    """Put the open cases in the queue: a pool for consumers (the collector's team), one for businesses."""
-    teams = {kind: db.session.scalar(sa.select(Team).where(Team.name == name)) or Team(name=name)
-             for kind, name in (("b2c", "Particuliers"), ("b2b", "Entreprises"))}  # fmt: skip
-    for team in teams.values():
-        if team.id is None:
-            db.session.add(team)
-            db.session.flush()
-            audit.record("team.created", actor=None, actor_label="demo", subject=team, after={"name": team.name})
-    collector.team_id = teams["b2c"].id
-    now = utcnow()
-    for case in cases:
-        if case.status in ("new", "active", "promise"):
-            case.team_id = teams[case.kind].id
-            case.next_action_at = now + timedelta(hours=rng.randint(-120, 72))  # most are due now
-            if rng.random() < 0.1:
-                case.callback_at = case.next_action_at
-    db.session.flush()
-    refresh_scores(now)
 
 
 def _insert_debtors(specs: list[DebtorSpec]) -> list[Debtor]:

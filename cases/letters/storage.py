@@ -8,6 +8,7 @@ the folder (`DOCUMENTS_DIR`).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -75,9 +76,7 @@ def _write_new(target: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o444)
-        try:
+        with contextlib.suppress(FileExistsError):  # written meanwhile; the caller compares its content
             os.link(tmp, target)
-        except FileExistsError:
-            pass  # written meanwhile; the caller compares its content
     finally:
         os.unlink(tmp)
