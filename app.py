@@ -48,6 +48,10 @@ BLUEPRINTS = (
     "cases.messaging.views:bp",
     "cases.messaging.webhooks:bp",
     "cases.letters.views:bp",
+    "cases.payments.views:bp",
+    "cases.plans.views:bp",
+    "cases.remittances.views:bp",
+    "cases.rates.views:bp",
     "debtors.views:bp",
 )
 

@@ -47,6 +47,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "disputes.resolve": MANAGERS,
     "holds.manage": MANAGERS,  # insolvency, over-indebtedness, deceased, cease-communication
     "contact_rules.manage": frozenset({Role.ADMIN}),
+    "payments.view": EVERYONE,  # client users: payments on their own cases (R124-5)
+    "payments.record": STAFF,  # payments received by the agency, or declared to it by the client
+    "payments.declare": frozenset({Role.CLIENT}),  # a client declares a payment made directly to it
+    "payments.reverse": MANAGERS,  # bounced cheque, chargeback
+    "plans.manage": STAFF,  # set up, cancel payment plans and settlements
+    "plans.approve": frozenset({Role.CLIENT}),  # plans beyond the mandate's limits
+    "interest.post": MANAGERS,  # post interest on demand
+    "rates.manage": frozenset({Role.ADMIN}),  # the ECB and legal rate tables
+    "remittances.view": MANAGERS | {Role.CLIENT},
+    "remittances.manage": MANAGERS,  # run statements, mark them paid
+    "trust.view": MANAGERS,  # the trust account's reconciliation
     "clients.view": MANAGERS,
     "clients.manage": MANAGERS,  # create and change clients, record their mandates
     "agency.audit": MANAGERS,

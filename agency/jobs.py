@@ -56,6 +56,10 @@ JOB_MODULES = (
     "cases.work.jobs",
     "cases.messaging.jobs",
     "cases.letters.jobs",
+    "cases.payments.jobs",
+    "cases.plans.jobs",
+    "cases.remittances.jobs",
+    "cases.rates.jobs",
 )
 
 

@@ -171,6 +171,7 @@ class Mandate(db.Model):
             "contractual_rate_bp IS NULL OR contractual_rate_bp > 0", name="contractual_rate_positive"
         ),
         sa.CheckConstraint("max_discount_bp BETWEEN 0 AND 10000", name="max_discount_range"),
+        sa.CheckConstraint("max_plan_months BETWEEN 1 AND 120", name="max_plan_months_range"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
         enum_check("remittance_frequency", [f.value for f in RemittanceFrequency]),
         enum_check("jurisdiction", [j.value for j in Jurisdiction]),
@@ -192,19 +193,51 @@ class Mandate(db.Model):
     )
     # R124-6: funds go back to the client within one month of encashment unless agreed otherwise.
     remittance_delay_days: Mapped[int] = mapped_column(default=30)
-    # Whether late-payment interest and the €40 indemnity (B2B) are claimed from debtors.
+    # Whether late-payment interest is claimed from debtors (B2B from the due date, B2C from the formal notice).
     claims_penalties: Mapped[bool] = mapped_column(default=True)
+    # Whether the €40 fixed recovery indemnity per late invoice is claimed (D441-5; businesses only).
+    claims_indemnity: Mapped[bool] = mapped_column(default=False)
     contractual_rate_bp: Mapped[int | None]
+    # A payment plan longer than this needs the client's approval, as a settlement beyond max_discount_bp does.
+    max_plan_months: Mapped[int] = mapped_column(default=12)
     # Largest discount on the balance the agency may grant in a settlement without asking the client.
     max_discount_bp: Mapped[int] = mapped_column(default=0)
     jurisdiction: Mapped[str] = mapped_column(sa.String(2), default=Jurisdiction.FR.value)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
 
     client: Mapped[Client] = relationship(back_populates="mandates")
+    commission_bands: Mapped[list[CommissionBand]] = relationship(
+        back_populates="mandate", order_by="(CommissionBand.from_age_days, CommissionBand.from_principal_cents)",
+        cascade="all, delete-orphan",
+    )
 
     def is_active_on(self, on: date) -> bool:
         """Tell whether the mandate is in force on `on`."""
         return self.starts_on <= on and (self.ends_on is None or on <= self.ends_on)
+
+
+class CommissionBand(db.Model):
+    """A commission rate that replaces the mandate's own for older or larger debts.
+
+    A case takes the band with the highest (from_age_days, from_principal_cents) that it reaches; a case
+    reaching none takes the mandate's `commission_bp` (see cases/commission.py).
+    """
+
+    __tablename__ = "commission_band"
+    __table_args__ = (
+        sa.UniqueConstraint("mandate_id", "from_age_days", "from_principal_cents"),
+        sa.CheckConstraint("rate_bp BETWEEN 0 AND 10000", name="rate_range"),
+        sa.CheckConstraint("from_age_days >= 0 AND from_principal_cents >= 0", name="thresholds_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mandate_id: Mapped[int] = mapped_column(sa.ForeignKey("mandate.id"), index=True)
+    # Age of the oldest claim at placement (days past due) and principal placed, both inclusive lower bounds.
+    from_age_days: Mapped[int] = mapped_column(default=0)
+    from_principal_cents: Mapped[int] = mapped_column(Cents, default=0)
+    rate_bp: Mapped[int]
+
+    mandate: Mapped[Mandate] = relationship(back_populates="commission_bands")
 
 
 class ApiToken(db.Model):

@@ -10,8 +10,12 @@ from cases.models.actions import (
     PromiseStatus,
 )
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
-from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, EntryKind, LedgerEntry
+from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, AppliesTo, EntryKind, LedgerEntry
 from cases.models.letters import Letter, LetterKind, LetterStatus
+from cases.models.payments import Payment, PaymentChannel, PaymentMethod
+from cases.models.plans import InstalmentStatus, PaymentPlan, PlanInstalment, PlanStatus
+from cases.models.rates import RateKind, RatePeriod
+from cases.models.remittances import LineKind, Remittance, RemittanceLine, RemittanceStatus
 
 __all__ = [
     "CREDIT_KINDS",
@@ -20,17 +24,31 @@ __all__ = [
     "ActionChannel",
     "ActionKind",
     "ActionStatus",
+    "AppliesTo",
     "CallOutcome",
     "Case",
     "CaseKind",
     "CaseStatus",
     "Claim",
     "EntryKind",
+    "InstalmentStatus",
     "LedgerEntry",
     "Letter",
     "LetterKind",
     "LetterStatus",
+    "LineKind",
+    "Payment",
+    "PaymentChannel",
+    "PaymentMethod",
+    "PaymentPlan",
+    "PlanInstalment",
+    "PlanStatus",
     "Promise",
     "PromiseStatus",
+    "RateKind",
+    "RatePeriod",
     "ReferenceCounter",
+    "Remittance",
+    "RemittanceLine",
+    "RemittanceStatus",
 ]

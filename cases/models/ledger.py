@@ -23,15 +23,27 @@ class EntryKind(StrEnum):
     REVERSAL = "reversal"
 
 
+class AppliesTo(StrEnum):
+    """What part of the debt a payment entry settles: its allocation (C. civ. 1342-10, 1343-1)."""
+
+    COST = "cost"
+    INDEMNITY = "indemnity"
+    INTEREST = "interest"
+    PRINCIPAL = "principal"
+    CREDIT = "credit"  # paid beyond what is owed: held for the debtor, flagged, never lost
+
+
 DEBIT_KINDS = (EntryKind.PRINCIPAL, EntryKind.INTEREST, EntryKind.INDEMNITY, EntryKind.COST)
 CREDIT_KINDS = (EntryKind.PAYMENT, EntryKind.CREDIT_NOTE, EntryKind.WRITE_OFF)
 
 
 def _sign_rule() -> str:
-    debit = ", ".join(f"'{k}'" for k in DEBIT_KINDS)
+    # Interest may be negative: a correction when a payment dated in the past stops interest already posted.
+    debit = ", ".join(f"'{k}'" for k in DEBIT_KINDS if k != EntryKind.INTEREST)
     credit = ", ".join(f"'{k}'" for k in CREDIT_KINDS)
     return (
         f"(kind IN ({debit}) AND amount_cents > 0) OR (kind IN ({credit}) AND amount_cents < 0)"
+        " OR (kind = 'interest' AND amount_cents <> 0)"
         " OR (kind = 'reversal' AND amount_cents <> 0 AND reverses_id IS NOT NULL)"
     )
 
@@ -49,6 +61,12 @@ class LedgerEntry(db.Model):
         enum_check("kind", [k.value for k in EntryKind]),
         sa.CheckConstraint(_sign_rule(), name="sign_matches_kind"),
         sa.CheckConstraint("length(currency) = 3", name="currency_code"),
+        enum_check("applies_to", [a.value for a in AppliesTo]),
+        # A payment's entries say what they settle; nothing else carries an allocation.
+        sa.CheckConstraint(
+            "(payment_id IS NULL AND applies_to IS NULL) OR (payment_id IS NOT NULL AND applies_to IS NOT NULL)",
+            name="allocation_with_payment",
+        ),
         sa.ForeignKeyConstraint(
             ["case_id", "client_id"],
             ["collection_case.id", "collection_case.client_id"],
@@ -58,6 +76,12 @@ class LedgerEntry(db.Model):
             ["claim_id", "case_id"], ["claim.id", "claim.case_id"], name="fk_ledger_entry_claim_case"
         ),
         sa.Index("ix_ledger_entry_case_effective", "case_id", "effective_on"),
+        sa.Index(
+            "ix_ledger_entry_payment",
+            "payment_id",
+            postgresql_where=sa.text("payment_id IS NOT NULL"),
+            sqlite_where=sa.text("payment_id IS NOT NULL"),
+        ),
         # An entry is reversed at most once; partial, so the many entries that reverse nothing cost nothing.
         sa.Index(
             "uq_ledger_entry_reverses_id",
@@ -80,6 +104,11 @@ class LedgerEntry(db.Model):
     effective_on: Mapped[date]
     description: Mapped[str] = mapped_column(sa.String(255), default="")
     reverses_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("ledger_entry.id"))
+    # Payment entries (and their reversals): the payment and the part of the debt the entry settles.
+    payment_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("payment.id"))
+    applies_to: Mapped[str | None] = mapped_column(sa.String(12))
+    # Interest entries: the last day of the accrual they bring the claim's interest up to.
+    accrued_through: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 

@@ -1,0 +1,1 @@
+"""Payment plans and settlements: instalments, the agreement letter, their daily marking."""

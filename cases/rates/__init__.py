@@ -1,0 +1,1 @@
+"""Rate tables and the posting of interest and indemnities to case ledgers."""

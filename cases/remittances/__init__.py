@@ -1,0 +1,1 @@
+"""Remittances to clients: commission, statements, payment of statements, the trust account."""
