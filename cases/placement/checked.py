@@ -5,15 +5,18 @@ the mapping only. What depends on the database (invoices placed before, known de
 is kept too, with the state of the database it was settled against: the import reuses it only when
 that state is unchanged, and settles the rows again otherwise, since the preview may be old.
 
-Stored as compressed JSON lines of plain lists (dates as ordinals), written and read a piece at a
-time: portable between workers, and much cheaper than parsing the file again.
+Stored as compressed frames of marshal data (plain tuples and lists, dates as ordinals), written
+and read a piece at a time: reading them back takes a third of the time JSON did. The bytes are only
+ever written by `dump` into the placement's own row; another Python's marshal version, or an older
+format, is simply not reused (the rows are parsed again).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
+import marshal
 import operator
+import struct
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,10 +28,12 @@ from cases.placement.rows import Record, Rejection
 _RECORD_FIELDS = [f.name for f in dataclasses.fields(Record)]
 _record_values = operator.attrgetter(*_RECORD_FIELDS)
 _DATES = [i for i, name in enumerate(_RECORD_FIELDS) if name in ("issue_date", "due_date")]
-_TUPLES = [i for i, name in enumerate(_RECORD_FIELDS) if name in ("phones", "emails")]
 _REJECTION_FIELDS = [f.name for f in dataclasses.fields(Rejection)]
-_BATCH = 1000  # records per stored line
-VERSION = 2  # bump when Record or Rejection change: older stored checks are then parsed again
+_BATCH = 1000  # records per stored frame
+VERSION = 3  # bump when Record or Rejection change: older stored checks are then parsed again
+# Outside the compressed stream, so that anything else (an older format) is recognised unread.
+_MAGIC = b"AMCR" + bytes([VERSION, marshal.version])
+_LENGTH = struct.Struct("<I")  # each frame's size, before it
 
 
 @dataclass
@@ -50,17 +55,12 @@ def dump(checked: CheckedRows) -> bytes:
 
 
 def _dump(checked: CheckedRows) -> bytes:
-    # Line by line (a header, then batches of records), compressed as it goes: the whole text of a
-    # big file is never held at once.
+    # Frame by frame (a header, then batches of records), compressed as it goes: the whole of a big
+    # file's rows is never held serialised at once.
     compressor = zlib.compressobj(1)
     rejections = [[getattr(r, name) for name in _REJECTION_FIELDS] for r in checked.rejections]
-    header = {
-        "version": VERSION,
-        "rows_total": checked.rows_total,
-        "rejections": rejections,
-        "settled": checked.settled,
-    }
-    parts = [compressor.compress(_json_line(header))]
+    header = {"rows_total": checked.rows_total, "rejections": rejections, "settled": checked.settled}
+    parts = [_MAGIC, compressor.compress(_frame(header))]
     accepted = checked.accepted
     for start in range(0, len(accepted), _BATCH):
         batch = []
@@ -69,13 +69,14 @@ def _dump(checked: CheckedRows) -> bytes:
             for i in _DATES:
                 values[i] = values[i].toordinal()
             batch.append(values)
-        parts.append(compressor.compress(_json_line(batch)))
+        parts.append(compressor.compress(_frame(batch)))
     parts.append(compressor.flush())
     return b"".join(parts)
 
 
-def _json_line(value) -> bytes:
-    return json.dumps(value, separators=(",", ":")).encode() + b"\n"
+def _frame(value) -> bytes:
+    data = marshal.dumps(value)
+    return _LENGTH.pack(len(data)) + data
 
 
 def load(data: bytes | None) -> CheckedRows | None:
@@ -87,29 +88,41 @@ def load(data: bytes | None) -> CheckedRows | None:
 
 
 def _load(data: bytes) -> CheckedRows | None:
-    lines = _lines(data)
-    header = json.loads(next(lines))
-    if header.get("version") != VERSION:
+    if not data.startswith(_MAGIC):
         return None
+    frames = _frames(data, len(_MAGIC))
+    header = marshal.loads(next(frames))
     accepted = []
-    for line in lines:
-        for values in json.loads(line):
+    for frame in frames:
+        for values in marshal.loads(frame):
             for i in _DATES:
                 values[i] = date.fromordinal(values[i])
-            for i in _TUPLES:
-                values[i] = tuple(values[i])
             accepted.append(Record(*values))
     rejections = [Rejection(*values) for values in header["rejections"]]
-    return CheckedRows(header["rows_total"], accepted, rejections, header.get("settled"))
+    return CheckedRows(header["rows_total"], accepted, rejections, header["settled"])
 
 
-def _lines(data: bytes) -> Iterator[bytes]:
-    """Yield the stored lines, decompressing a piece at a time."""
+def _frames(data: bytes, offset: int) -> Iterator[bytes]:
+    """Yield the stored frames, decompressing a piece at a time."""
     decompressor = zlib.decompressobj()
     pending = b""
-    for start in range(0, len(data), 1 << 16):
+    for start in range(offset, len(data), 1 << 16):
         pending += decompressor.decompress(data[start : start + (1 << 16)])
-        *complete, pending = pending.split(b"\n")
-        yield from complete
+        pending = yield from _complete_frames(pending)
     pending += decompressor.flush()
-    yield from (line for line in pending.split(b"\n") if line)
+    pending = yield from _complete_frames(pending)
+    if pending:
+        raise ValueError("the stored rows end in the middle of a frame")
+
+
+def _complete_frames(pending: bytes) -> Iterator[bytes]:
+    """Yield the whole frames at the start of `pending`; return what is left of it."""
+    position = 0
+    while len(pending) - position >= _LENGTH.size:
+        (size,) = _LENGTH.unpack_from(pending, position)
+        end = position + _LENGTH.size + size
+        if end > len(pending):
+            break
+        yield pending[position + _LENGTH.size : end]
+        position = end
+    return pending[position:]

@@ -8,6 +8,7 @@ doubled.
 from __future__ import annotations
 
 import hashlib
+import weakref
 from collections.abc import Callable
 
 import sqlalchemy as sa
@@ -27,6 +28,10 @@ from cases.placement.reader import ReadError, Table, read_table
 from cases.placement.writer import Written, write_plan
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+
+# The table read on receipt, for a check in the same process (the API, the shell): reading a big file
+# again costs as much as the first time. Weak: it goes with the placement object.
+_received_tables: weakref.WeakKeyDictionary[Placement, Table] = weakref.WeakKeyDictionary()
 
 
 class PlacementError(ValueError):
@@ -74,6 +79,7 @@ def receive_file(
     placement.file = PlacementFile(content=data)
     db.session.add(placement)
     db.session.flush()
+    _received_tables[placement] = table
     audit.record(
         "placement.received",
         actor=actor,
@@ -132,7 +138,9 @@ def set_mapping(placement: Placement, mapping: dict[str, int], actor: User | Non
 def check_placement(placement: Placement, progress: Callable[[int, int], None] | None = None) -> Plan:
     """Check every row and store the preview: counts and report. Writes no case."""
     _require(placement, PlacementStatus.VALIDATING, PlacementStatus.VALIDATED)
-    checked = check_rows(load_table(placement), placement.mapping, progress)
+    table = _received_tables.pop(placement, None) or load_table(placement)
+    checked = check_rows(table, placement.mapping, progress)
+    del table  # emptied by check_rows; the settlement needs none of what is left
     plan = settle(checked, placement.client_id)
     checked.settled = settled_parts(plan, checked.accepted, database_state(placement.client_id))
     _keep_checked_rows(placement, checked)

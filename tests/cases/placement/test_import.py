@@ -248,7 +248,22 @@ def test_kept_rows_round_trip_every_field(db_session):
     assert again.accepted[0].phones == ("+33478123456",) and again.accepted[-1].company_name == "Société n°2500"
 
 
+def test_kept_rows_of_an_older_format_are_parsed_again(db_session):
+    import zlib
+
+    from cases.placement import checked as checked_store
+
+    older = zlib.compress(b'{"version":2,"rows_total":3,"rejections":[],"settled":null}\n[]\n')
+    assert checked_store.load(older) is None
+    client = factories.client()
+    placement = run(client, csv_file(*ROWS))
+    _stored_file(placement, checked_rows=older)
+    confirm_placement(placement, None)
+    assert import_placement(placement, None).claims == 3
+
+
 ALREADY_PLACED_QUERY = "claim.amount_cents, collection_case.reference"  # the settlement's first look
+FILE_QUERY = "placement_file.content"
 
 
 class _Statements:
@@ -297,3 +312,21 @@ def test_a_debtor_known_between_check_and_import_is_matched_not_duplicated(db_se
     assert db_session.scalar(sa.select(sa.func.count()).where(Debtor.siren == "732829320")) == 1
     martin = db_session.scalar(sa.select(Case).join(Claim).where(Claim.invoice_number == "F-900"))
     assert sorted(c.invoice_number for c in martin.claims) == ["F-001", "F-002", "F-900"]
+
+
+def test_a_check_in_the_process_that_received_the_file_does_not_read_it_again(db_session):
+    client = factories.client()
+    placement = factories.placement(client, csv_file(*ROWS))
+    with _Statements(db_session) as sql:
+        check_placement(placement)
+    assert not sql.ran(FILE_QUERY) and placement.rows_valid == 3
+
+
+def test_a_check_elsewhere_reads_the_stored_file(db_session):
+    client = factories.client()
+    placement_id = factories.placement(client, csv_file(*ROWS)).id
+    db_session.expunge_all()  # as a worker process would: the received table is not at hand
+    placement = db_session.get(Placement, placement_id)
+    with _Statements(db_session) as sql:
+        check_placement(placement)
+    assert sql.ran(FILE_QUERY) and placement.rows_valid == 3
