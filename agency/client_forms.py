@@ -13,6 +13,9 @@ from wtforms import (
     DateField,
     DecimalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
     IntegerField,
     SelectChoice,
     SelectField,
@@ -77,6 +80,22 @@ class ClientForm(_AddressFields, FlaskForm):
                 for name in self.FIELDS}
 
 
+MAX_BANDS = 12
+
+
+class CommissionBandForm(Form):
+    """One row of the commission grid: from an age and a principal placed (both inclusive), a rate."""
+
+    from_age_days = IntegerField(_l("From age (days past due)"), validators=[Optional(), NumberRange(
+        min=0, max=36_500, message=_l("Between %(min)s and %(max)s."))])
+    from_principal = StringField(_l("From principal placed (€)"), validators=[Optional()])
+    rate = PercentField(_l("Rate (percentage)"), places=2, validators=[Optional(), *PERCENT])
+
+    def is_blank(self) -> bool:
+        return self.from_age_days.data is None and not (self.from_principal.data or "").strip() \
+            and self.rate.data is None
+
+
 class MandateForm(FlaskForm):
     reference = StringField(_l("Mandate reference"), validators=[DataRequired(), Length(max=40)])
     signed_on = DateField(_l("Signed on"), validators=[DataRequired()])
@@ -91,7 +110,14 @@ class MandateForm(FlaskForm):
         SelectChoice(RemittanceFrequency.MONTHLY.value, _l("monthly"))])
     remittance_delay_days = IntegerField(_l("Funds remitted within (days, R124-6: at most one month)"), default=30,
                                          validators=[DataRequired(), NumberRange(min=0, max=31)])
-    claims_penalties = BooleanField(_l("Claim late-payment interest and the €40 indemnity (businesses)"), default=True)
+    claims_penalties = BooleanField(_l("Claim late-payment interest"), default=True)
+    claims_indemnity = BooleanField(_l("Claim the €40 recovery indemnity per late invoice (businesses, D441-5)"),
+                                    default=False)
+    max_plan_months = IntegerField(_l("Longest payment plan without asking the client (months)"), default=12,
+                                   validators=[Optional(), NumberRange(min=1, max=120,
+                                                                           message=_l("Between %(min)s and %(max)s."))])
+    # Rows left blank are ignored; the page adds or removes rows by posting back without saving.
+    commission_bands = FieldList(FormField(CommissionBandForm), min_entries=1, max_entries=MAX_BANDS)
     contractual_rate = PercentField(_l("Contractual interest rate (percentage; empty: legal rate)"), places=2,
                                     validators=[Optional(), *PERCENT])
     max_discount = PercentField(_l("Largest settlement discount without asking the client (percentage)"), places=2,
@@ -110,6 +136,42 @@ class MandateForm(FlaskForm):
             raise ValidationError(_l("The fee cannot be negative."))
         field.cents = cents
 
+    def validate_commission_bands(self, field) -> None:
+        """Check each filled row: a rate, an amount, and thresholds no other row repeats."""
+        seen, ok = set(), True
+        for row in field.entries:
+            band = row.form
+            if band.is_blank():
+                continue
+            if band.rate.data is None:
+                band.rate.errors = [*band.rate.errors, _l("Give the rate of this row.")]
+                ok = False
+            try:
+                band.from_principal.cents = parse_amount(band.from_principal.data or "0")
+            except AmountError:
+                band.from_principal.errors = [*band.from_principal.errors, _l("Not an amount.")]
+                ok = False
+                continue
+            if band.from_principal.cents < 0:
+                band.from_principal.errors = [*band.from_principal.errors, _l("Cannot be negative.")]
+                ok = False
+            key = (band.from_age_days.data or 0, band.from_principal.cents)
+            if key in seen:
+                band.from_age_days.errors = [*band.from_age_days.errors,
+                                             _l("Another row starts at the same age and principal.")]
+                ok = False
+            seen.add(key)
+        if not ok:
+            raise ValidationError(_l("Correct the rows of the commission grid."))
+
+    def band_values(self) -> list[dict]:
+        """Return the filled rows of the commission grid as CommissionBand values."""
+        return [
+            {"from_age_days": row.form.from_age_days.data or 0, "from_principal_cents": row.form.from_principal.cents,
+             "rate_bp": percent_to_bp(row.form.rate.data)}
+            for row in self.commission_bands.entries if not row.form.is_blank()
+        ]
+
     def values(self) -> dict:
         return {
             "reference": self.reference.data.strip(), "signed_on": self.signed_on.data,
@@ -117,6 +179,8 @@ class MandateForm(FlaskForm):
             "commission_bp": percent_to_bp(self.commission.data), "fixed_fee_cents": self.fixed_fee.cents,
             "vat_bp": percent_to_bp(self.vat.data) or 0, "remittance_frequency": self.remittance_frequency.data,
             "remittance_delay_days": self.remittance_delay_days.data, "claims_penalties": self.claims_penalties.data,
+            "claims_indemnity": self.claims_indemnity.data, "max_plan_months": self.max_plan_months.data or 12,
+            "commission_bands": self.band_values(),
             "contractual_rate_bp": percent_to_bp(self.contractual_rate.data),
             "max_discount_bp": percent_to_bp(self.max_discount.data) or 0, "jurisdiction": self.jurisdiction.data,
             "notes": self.notes.data or "",

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth import permission_required
-from agency.client_forms import ClientForm, EndMandateForm, MandateForm, ProfileForm
+from agency.client_forms import MAX_BANDS, ClientForm, EndMandateForm, MandateForm, ProfileForm
 from agency.clients import ClientError, add_mandate, end_mandate, save_client, save_profile
 from agency.db import db
 from agency.models import AgencyProfile, Client, Mandate
@@ -60,11 +60,32 @@ def _client_page(client: Client | None):
 def new_mandate(client_id: int):
     client = db.session.get(Client, client_id) or abort(404)
     form = MandateForm()
+    if _change_band_rows(form):
+        return render_template("agency/mandate_form.html", form=form, client=client)
     if _save(form, lambda: add_mandate(client, form.values(), actor=current_user)) is not None:
         flash(_("Mandate recorded for %(name)s.", name=client.name), "success")
         return redirect(url_for("agency.clients") + f"#client-{client.id}")
     status = 400 if form.errors else 200
     return render_template("agency/mandate_form.html", form=form, client=client), status
+
+
+def _change_band_rows(form: MandateForm) -> bool:
+    """Add or remove a row of the commission grid when the form was posted for that; nothing is saved then."""
+    if request.method != "POST":
+        return False
+    if "add_band" in request.form:
+        if len(form.commission_bands.entries) < MAX_BANDS:
+            form.commission_bands.append_entry()
+        return True
+    remove = request.form.get("remove_band", type=int)
+    if remove is None:
+        return False
+    kept = [row.form.data for i, row in enumerate(form.commission_bands.entries) if i != remove]
+    while form.commission_bands.entries:
+        form.commission_bands.pop_entry()
+    for data in kept or [{}]:
+        form.commission_bands.append_entry(data)
+    return True
 
 
 @bp.route("/admin/agency/edit", methods=["GET", "POST"])

@@ -11,7 +11,7 @@ from stdnum.fr import siren as stdnum_siren
 
 from agency import audit
 from agency.db import db
-from agency.models import AgencyProfile, Client, Mandate, User
+from agency.models import AgencyProfile, Client, CommissionBand, Mandate, User
 
 
 class ClientError(ValueError):
@@ -54,11 +54,16 @@ def add_mandate(client: Client, values: dict[str, Any], *, actor: User) -> Manda
     if db.session.scalar(sa.select(Mandate.id).where(Mandate.client_id == client.id,
                                                        Mandate.reference == values["reference"])):
         raise ClientError("reference", _l("This client already has a mandate with this reference."))
+    values = dict(values)
+    bands = values.pop("commission_bands", [])
     mandate = Mandate(client=client, **values)
+    mandate.commission_bands = [CommissionBand(**band) for band in bands]
     db.session.add(mandate)
     db.session.flush()
     audit.record("mandate.created", actor=actor, subject=mandate, client_id=client.id,
-                 after={k: v for k, v in values.items() if k != "notes"})
+                 after={**{k: v for k, v in values.items() if k != "notes"},
+                        "commission_bands": "; ".join(
+                            f"{b['from_age_days']}d/{b['from_principal_cents']}c:{b['rate_bp']}bp" for b in bands)})
     return mandate
 
 

@@ -91,4 +91,7 @@ class Config:
         # Behind a reverse proxy the public URL matters (Twilio signatures, links in e-mails).
         self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
         self.CASES_PER_PAGE = 50
+        # The daily interest run posts a claim again once its last posting is this many days old (letters and
+        # payments post on demand): posting every claim every day would add a ledger row per claim per day.
+        self.INTEREST_POSTING_DAYS = int(env.get("INTEREST_POSTING_DAYS", "30"))
 

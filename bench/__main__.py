@@ -2,14 +2,14 @@
 
 Each prints its table; bench.placement ends with its one-line summary and fails (exit 1) when the
 imported rows do not match the file; bench.queue ends with its own and fails when a case was handed
-out twice.
+out twice; bench.money ends with its own and fails when a target is missed.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import placement, placement_parse, queue
+from bench import money, placement, placement_parse, queue
 
 
 def main() -> int:
@@ -21,7 +21,10 @@ def main() -> int:
     print(flush=True)
     print("== bench.queue: Next with 8 collectors, and the daily job, over 1,000,000 cases ==", flush=True)
     queued = queue.main([])
-    return placed or queued
+    print(flush=True)
+    print("== bench.money: interest over 1,000,000 cases, remittances over 1,000,000 payments ==", flush=True)
+    moneyed = money.main([])
+    return placed or queued or moneyed
 
 
 if __name__ == "__main__":

@@ -22,13 +22,15 @@ from agency.cli import agency_cli
 from agency.db import db
 from agency.models import AgencyProfile, Client, Mandate, Role, User
 from agency.users import UserError, create_user, find_user
-from cases import demo_data
+from cases import demo_data, ledger
 from cases.demo_content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
 from cases.demo_data import CasePlan, DebtorSpec, between, business_time, split_cents, workday
+from cases.demo_money import load_money
 from cases.demo_queue import fill_queue
 from cases.intake import IntakeError, open_case
-from cases.ledger import post_entry
-from cases.models import Action, Case, CaseKind, EntryKind, Promise
+from cases.models import Action, Case, CaseKind, PaymentChannel, Promise
+from cases.payments.payments import record_payment
+from cases.rates.posting import post_interest
 from cases.references import allocate_references
 from debtors.models import ContactPoint, Debtor, Hold
 
@@ -62,6 +64,7 @@ def demo_command() -> None:
     else:
         try:
             cases = load_cases(clients, users, today)
+            load_money(Random(demo_data.SEED + 2), users["manager"], users["collector"], today)
         except IntakeError as exc:
             raise click.ClickException(f"{exc.field}: {exc}") from exc
         click.echo(f"Loaded {DEBTORS} debtors and {cases} cases for {len(clients)} clients.")
@@ -283,12 +286,16 @@ class _Story:
                           resolved_at=resolved_at)  # fmt: skip
         self.promises.append((promise, action))
 
-    def pay(self, day: date, amount: int) -> None:
-        """Post a payment to the ledger, as the bank reconciliation would."""
-        means = self.rng.choice(PAYMENT_MEANS)
-        post_entry(self.case, EntryKind.PAYMENT, -amount, day, description=means)
-        after = {"amount_cents": amount, "effective_on": day, "means": means}
-        audit.record("payment.recorded", actor=None, actor_label="banque", subject=self.case, after=after)
+    def pay(self, day: date, amount: int | None = None) -> None:
+        """Record a payment received on the trust account, as the bank reconciliation would; none = the rest."""
+        method, note = self.rng.choice(PAYMENT_MEANS)
+        if amount is None:  # the balance on that day, interest included
+            post_interest(day, [self.case.id])
+            amount = ledger.balance(self.case.id).outstanding
+        if amount > 0:
+            record_payment(self.case, amount_cents=amount, received_on=day, method=method,
+                           channel=PaymentChannel.TRUST.value, idempotency_key=f"demo-{self.case.id}-{day}",
+                           payer_reference=note, actor=None)  # fmt: skip
 
     def finish(self, status: str) -> None:
         """Set the case's final status, assignment and audit trail."""
@@ -348,8 +355,9 @@ def _paid(s: _Story) -> None:
     amounts = split_cents(s.rng, s.total, parts)
     days = [said + timedelta(days=7 + 30 * i) for i in range(len(amounts))]
     s.promise(action, amounts[0], days[0], "kept", days[0])
-    for day, amount in zip(days, amounts, strict=True):
+    for day, amount in zip(days[:-1], amounts[:-1], strict=True):
         s.pay(day, amount)
+    s.pay(days[-1])  # the rest, with the interest run up to that day
     s.note(days[-1], "Solde réglé : dossier clôturé, fonds à reverser au client.")
     s.case.closed_on, s.case.closed_reason = days[-1], "paid"
 

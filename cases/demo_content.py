@@ -196,7 +196,12 @@ CLOSINGS = (
     ("returned_to_client", "Dossier retiré par le client (accord commercial direct)."),
     ("uneconomic", "Solde trop faible au regard des démarches ; clôture en accord avec le client."),
 )
-PAYMENT_MEANS = ("Virement reçu", "Paiement par carte sur le portail", "Chèque encaissé", "Prélèvement")
+PAYMENT_MEANS = (  # (method, what the bank statement says)
+    ("transfer", "Virement reçu"),
+    ("card", "Paiement par carte sur le portail"),
+    ("cheque", "Chèque encaissé"),
+    ("direct_debit", "Prélèvement"),
+)
 ESCALATION = (
     "Sans règlement après mise en demeure : transmis au commissaire de justice"
     " (injonction de payer), avec l'accord du client."

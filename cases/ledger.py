@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from agency.db import db, sum_cents
-from cases.models import EntryKind, LedgerEntry
+from cases.models import AppliesTo, EntryKind, LedgerEntry
 
 
 @dataclass(frozen=True)
@@ -20,6 +20,7 @@ class Balance:
     costs: int = 0
     paid: int = 0  # payments net of their reversals, as a positive number
     other_credits: int = 0  # credit notes and write-offs, as a positive number
+    credit: int = 0  # the part of `paid` beyond what was owed: held for the debtor, to refund (in `paid` too)
 
     @property
     def outstanding(self) -> int:
@@ -33,15 +34,19 @@ def balances(case_ids: list[int]) -> dict[int, Balance]:
     reversed_entry = sa.orm.aliased(LedgerEntry)
     # A reversal counts against the kind of the entry it undoes.
     kind = sa.func.coalesce(reversed_entry.kind, LedgerEntry.kind)
+    # Payment entries allocated to a credit (and their reversals) are also summed on their own.
+    credit = sa.case((LedgerEntry.applies_to == AppliesTo.CREDIT.value, True), else_=False)
     rows = db.session.execute(
-        sa.select(LedgerEntry.case_id, kind, sum_cents(LedgerEntry.amount_cents))
+        sa.select(LedgerEntry.case_id, kind, credit, sum_cents(LedgerEntry.amount_cents))
         .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
         .where(LedgerEntry.case_id.in_(case_ids))
-        .group_by(LedgerEntry.case_id, kind)
+        .group_by(LedgerEntry.case_id, kind, credit)
     ).all()
     sums: dict[int, dict[str, int]] = {cid: {} for cid in case_ids}
-    for case_id, entry_kind, total in rows:
-        sums[case_id][entry_kind] = total
+    for case_id, entry_kind, is_credit, total in rows:
+        sums[case_id][entry_kind] = sums[case_id].get(entry_kind, 0) + total
+        if is_credit:
+            sums[case_id][AppliesTo.CREDIT] = sums[case_id].get(AppliesTo.CREDIT, 0) + total
     return {cid: _balance(s) for cid, s in sums.items()}
 
 
@@ -58,6 +63,7 @@ def _balance(sums: dict[str, int]) -> Balance:
         costs=sums.get(EntryKind.COST, 0),
         paid=-sums.get(EntryKind.PAYMENT, 0),
         other_credits=-(sums.get(EntryKind.CREDIT_NOTE, 0) + sums.get(EntryKind.WRITE_OFF, 0)),
+        credit=-sums.get(AppliesTo.CREDIT, 0),
     )
 
 

@@ -175,3 +175,31 @@ def letter(case_row: Case, kind: str = "first_notice", actor: User | None = None
     if kind != "first_notice" and first_notice_of(case_row) is None:
         create_letter(case_row, "first_notice", actor=actor)
     return create_letter(case_row, kind, actor=actor)
+
+
+def payment(case_row: Case, amount_cents: int = 10_000, received_on: date | None = None,
+            receipt: bool | None = None, **fields):
+    """Record a payment on `case_row` through cases.payments (trust account, bank transfer, a fresh key).
+
+    Its receipt is issued at once, as the job would, when the agency profile exists (`receipt=None`) or
+    when asked (`receipt=True`, which fills the profile in); `receipt=False` leaves it to the job.
+    """
+    from agency.clock import today
+    from cases.payments.payments import record_payment
+    from cases.payments.receipts import issue_receipt
+
+    row = record_payment(
+        case_row,
+        amount_cents=amount_cents,
+        received_on=received_on or today(),
+        method=fields.pop("method", "transfer"),
+        channel=fields.pop("channel", "trust"),
+        idempotency_key=fields.pop("idempotency_key", f"key-{next(_seq)}"),
+        actor=fields.pop("actor", None),
+        **fields,
+    )
+    from agency.models import AgencyProfile
+
+    if receipt or (receipt is None and db.session.get(AgencyProfile, 1) is not None):
+        issue_receipt(row, agency_profile())
+    return row

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from agency.auth import PERMISSIONS
+from agency.clock import today
 from agency.models import Role
+from cases.plans.documents import store_agreement
+from cases.plans.plans import propose_plan, split
+from cases.remittances.statements import run_remittances
 from tests import factories
 from tests.conftest import IsolatedClient, login
 
@@ -14,6 +20,8 @@ PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "
           "messaging.portal", "messaging.unsubscribe_page", "webhooks.twilio_status", "webhooks.twilio_inbound"}
 TOKEN = "api"  # the client API authenticates by token, not by session: tested in tests/cases/test_api.py
 ROLES = [r.value for r in Role]
+# Route arguments naming a client's row: another client's id must answer 404 to a client user.
+TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id")
 
 
 def get_routes(app):
@@ -45,11 +53,22 @@ def world(db_session):
     placements = {c: factories.placement(c) for c in (client_a, client_b)}
     # An issued first notice (downloads) and a formal notice awaiting approval (previews) per case.
     letters = {c: (factories.letter(c), factories.letter(c, "formal_notice")) for c in (case_a, case_b)}
+    # A payment (receipt), a remittance statement and a payment plan (agreement) per client.
+    payments = {c: factories.payment(c, 1_000) for c in (case_a, case_b)}
+    statements = {s.client_id: s for s in run_remittances(today())}
+    plans = {}
+    for case in (case_a, case_b):
+        plans[case] = propose_plan(case, instalments=split(500, 1, today() + timedelta(days=3)), total_cents=500,
+                                   actor=None)
+        store_agreement(plans[case])
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
             "letter_a": letters[case_a][0], "letter_b": letters[case_b][0],
-            "pending_a": letters[case_a][1], "pending_b": letters[case_b][1]}
+            "pending_a": letters[case_a][1], "pending_b": letters[case_b][1],
+            "payment_a": payments[case_a], "payment_b": payments[case_b],
+            "remittance_a": statements[client_a.id], "remittance_b": statements[client_b.id],
+            "plan_a": plans[case_a], "plan_b": plans[case_b]}
 
 
 def build_url(rule, world, own: bool = True) -> str:
@@ -66,6 +85,8 @@ def build_url(rule, world, own: bool = True) -> str:
         elif arg == "letter_id":
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
+        elif arg in ("payment_id", "remittance_id", "plan_id"):
+            values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "profile_code":
             values[arg] = "FR"
         else:
@@ -90,6 +111,6 @@ def test_each_role_reaches_exactly_its_routes_and_only_its_tenant(app, world, ro
         allowed = Role(role) in PERMISSIONS[view.permission]
         response = web.get(build_url(rule, world))
         assert response.status_code == (200 if allowed else 403), f"{role} {endpoint}"
-        if allowed and {"case_id", "placement_id", "letter_id"} & rule.arguments:
+        if allowed and set(TENANT_ARGUMENTS) & rule.arguments:
             other = web.get(build_url(rule, world, own=False))
             assert other.status_code == (404 if role == "client" else 200), f"{role} {endpoint} other tenant"

@@ -39,6 +39,7 @@ from cases.letters.documents import (
 )
 from cases.letters.storage import store_document
 from cases.models import Action, ActionKind, ActionStatus, Case, CaseStatus, Letter, LetterKind, LetterStatus
+from cases.rates.posting import post_interest
 from debtors.compliance import Verdict
 from debtors.models import ContactPoint
 
@@ -219,6 +220,7 @@ def _amounts_due(case: Case) -> AmountsDue:
         raise LetterError(_("No letter on a closed, paid or escalated case."))
     if not (case.client.address_line1 and case.client.city):
         raise LetterError(_("The creditor's address is missing: every letter must print it."))
+    post_interest(today(), [case.id])  # the letter prints interest up to the day it is issued
     amounts = amounts_due(ledger.balance(case.id))
     if amounts.total <= 0:
         raise LetterError(_("Nothing is owed on this case."))

@@ -71,6 +71,8 @@ class Payment(db.Model):
     commission_vat_cents: Mapped[int] = mapped_column(Cents, default=0)
     # Overpaid beyond the balance: held as a credit for the debtor until refunded or applied.
     credit_cents: Mapped[int] = mapped_column(Cents, default=0)
+    # The case's outstanding balance just after this payment (negative: a credit); above zero = a partial payment.
+    balance_after_cents: Mapped[int] = mapped_column(Cents, default=0)
     # The receipt (quittance, R124-6), stored once like letters.
     receipt_path: Mapped[str] = mapped_column(sa.String(255), default="")
     receipt_sha256: Mapped[str] = mapped_column(sa.String(64), default="")

@@ -67,6 +67,7 @@ class PaymentPlan(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
     ended_on: Mapped[date | None]
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # when it ended: a call after it counts
 
     case: Mapped[Case] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -18,7 +18,7 @@ from agency.db import db
 from agency.models import AgencyProfile, Client, User
 from cases import demo_data
 from cases.ledger import balances
-from cases.models import Case, Claim, EntryKind, LedgerEntry
+from cases.models import Case, Claim, EntryKind, LedgerEntry, Payment
 from debtors.models import ContactPoint, Debtor, Hold
 from tests.conftest import login
 
@@ -134,10 +134,28 @@ def _assert_ledgers_add_up(db_session) -> None:
             .group_by(LedgerEntry.case_id)
         ).all()
     )
+    accessories = dict(
+        db_session.execute(
+            sa.select(LedgerEntry.case_id, sa.func.sum(LedgerEntry.amount_cents))
+            .where(LedgerEntry.kind.in_([EntryKind.INTEREST.value, EntryKind.INDEMNITY.value]))
+            .group_by(LedgerEntry.case_id)
+        ).all()
+    )
     for case_id, balance in balances([c.id for c in cases]).items():
         assert balance.principal == claimed[case_id]
         assert balance.paid == paid.get(case_id, 0)
-        assert balance.outstanding == claimed[case_id] - paid.get(case_id, 0)
+        assert balance.outstanding == claimed[case_id] + accessories.get(case_id, 0) - paid.get(case_id, 0)
+    # Each payment is recorded as such, and its ledger entries (its allocation) add up to its amount.
+    allocated = dict(
+        db_session.execute(
+            sa.select(LedgerEntry.payment_id, -sa.func.sum(LedgerEntry.amount_cents))
+            .where(LedgerEntry.payment_id.is_not(None))
+            .group_by(LedgerEntry.payment_id)
+        ).all()
+    )
+    payments = db_session.scalars(sa.select(Payment).where(Payment.case_id.in_([c.id for c in cases]))).all()
+    assert payments and all(allocated[p.id] == p.amount_cents for p in payments)
+    assert sum(p.amount_cents for p in payments) == sum(paid.values())
     by_status = Counter(c.status for c in cases)
     assert set(by_status) >= {"new", "active", "promise", "paid", "closed", "dispute", "hold"}
     outstanding = {cid: b.outstanding for cid, b in balances([c.id for c in cases]).items()}

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from agency.clock import today
 from agency.models import AuditEvent
 from agency.money import format_money
+from cases.interest import accrued_by_claim
 from cases.ledger import Balance, post_entry
 from cases.letters.documents import amounts_due
 from cases.letters.letters import (
@@ -56,9 +57,13 @@ def pdf_of(letter: Letter) -> bytes:
 
 @pytest.fixture
 def case(db_session):
-    """A business case with two invoices, interest and the €40 indemnity on its ledger, and an address."""
+    """A business case with two invoices, interest and the €40 indemnity on its ledger, and an address.
+
+    The interest and indemnity are entered by hand, so the mandate does not ask for them to be computed.
+    """
     factories.agency_profile()
     client = factories.client(name="Boulangerie Dupain SAS", address_line2="Bâtiment C")
+    client.mandates[0].claims_penalties = client.mandates[0].claims_indemnity = False
     debtor = factories.debtor("company", company_name="Garage Martin SARL")
     factories.postal_address(debtor, address_line1="8 avenue Jean Jaurès", postcode="69007", city="Lyon")
     row = factories.case(client, debtor, amounts=(123_456, 50_000), kind="b2b", client_reference="C-1001")
@@ -307,6 +312,23 @@ def test_the_amounts_printed_follow_the_ledger(case, db_session):
     text = pdf_text(pdf_of(letter))
     assert f"Principal {money(169_801)}" in text and f"Intérêts {money(0)}" in text
     assert f"déjà reçus, pour un total de {money(10_000)}" in text
+
+
+def test_a_letter_prints_the_interest_posted_up_to_its_day(db_session):
+    factories.agency_profile()
+    client = factories.client()
+    client.mandates[0].claims_indemnity = True
+    debtor = factories.debtor("company", company_name="Garage Martin SARL")
+    factories.postal_address(debtor)
+    row = factories.case(client, debtor, amounts=(1_000_000,), kind="b2b")
+    due = row.claims[0].due_date
+    db_session.flush()
+    letter = create_letter(row, "first_notice", actor=None)
+    owed = accrued_by_claim([row.id], today())[row.claims[0].id]
+    # Interest from the day after the due date, computed from the rate tables, and the €40 indemnity.
+    assert (today() - due).days > 0 and owed > 0
+    assert (letter.interest_cents, letter.other_cents) == (owed, 4_000)
+    assert f"Intérêts {money(owed)}" in pdf_text(pdf_of(letter))
 
 
 def letter_action(letter: Letter) -> Action:

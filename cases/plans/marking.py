@@ -1,0 +1,158 @@
+"""Marking a plan's instalments from the ledger, and ending the plan when it is completed or broken.
+
+Payments (net of their reversals) dated from the plan's start fill the instalments in date order. An
+instalment past its date is late during the grace days, then missed: the plan breaks and the case goes
+back to the top of the queue, as after a broken promise. A completed settlement writes off the rest.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from agency import audit
+from agency.clock import today as agency_today
+from agency.db import db, sum_cents, utcnow
+from cases import ledger
+from cases.actions import record_action
+from cases.models import (
+    ActionChannel,
+    ActionKind,
+    Case,
+    CaseStatus,
+    EntryKind,
+    InstalmentStatus,
+    LedgerEntry,
+    PaymentPlan,
+    PlanStatus,
+)
+from cases.plans.plans import return_to_queue, running_plan
+from cases.queue.queue import refresh_scores
+
+
+def paid_towards(plan_ids: list[int]) -> dict[int, int]:
+    """Return, per plan, the payments net of their reversals posted on its case from its start: one query."""
+    if not plan_ids:
+        return {}
+    reversed_entry = sa.orm.aliased(LedgerEntry)
+    kind = sa.func.coalesce(reversed_entry.kind, LedgerEntry.kind)
+    rows = db.session.execute(
+        sa.select(PaymentPlan.id, sum_cents(LedgerEntry.amount_cents))
+        .join(LedgerEntry, sa.and_(LedgerEntry.case_id == PaymentPlan.case_id,
+                                   LedgerEntry.effective_on >= PaymentPlan.starts_on))
+        .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
+        .where(PaymentPlan.id.in_(plan_ids), kind == EntryKind.PAYMENT.value)
+        .group_by(PaymentPlan.id)
+    ).all()
+    paid = dict.fromkeys(plan_ids, 0)
+    paid.update({plan_id: -total for plan_id, total in rows})
+    return paid
+
+
+def mark_instalments(plan: PaymentPlan, paid_cents: int, today: date) -> None:
+    """Fill the instalments in date order with what was paid; set each one paid, pending, late or missed."""
+    available = max(paid_cents, 0)
+    for instalment in plan.instalments:
+        instalment_paid = min(available, instalment.amount_cents)
+        available -= instalment_paid
+        if instalment_paid >= instalment.amount_cents:
+            status = InstalmentStatus.PAID
+        elif today <= instalment.due_on:
+            status = InstalmentStatus.PENDING
+        elif today <= instalment.due_on + timedelta(days=plan.grace_days):
+            status = InstalmentStatus.LATE
+        else:
+            status = InstalmentStatus.MISSED
+        if (instalment.status, instalment.paid_cents) != (status.value, instalment_paid):
+            instalment.status, instalment.paid_cents, instalment.marked_on = status.value, instalment_paid, today
+
+
+def refresh_plan(plan_id: int, today: date | None = None) -> str:
+    """Mark one plan's instalments from the ledger (after a payment, or daily) and end it if due; return its status."""
+    return refresh_plans([plan_id], today or agency_today()).get(plan_id, "")
+
+
+def refresh_plans(plan_ids: list[int] | None, today: date) -> dict[int, str]:
+    """Mark the given active plans (all of them by default) and end those completed or broken."""
+    query = sa.select(PaymentPlan).where(PaymentPlan.status == PlanStatus.ACTIVE.value)
+    if plan_ids is not None:
+        query = query.where(PaymentPlan.id.in_(plan_ids))
+    plans = list(db.session.scalars(query.order_by(PaymentPlan.id).options(
+        sa.orm.selectinload(PaymentPlan.instalments), sa.orm.joinedload(PaymentPlan.case))))
+    paid = paid_towards([p.id for p in plans])
+    now = utcnow()
+    result = {}
+    for plan in plans:
+        mark_instalments(plan, paid[plan.id], today)
+        statuses = {i.status for i in plan.instalments}
+        if InstalmentStatus.MISSED.value in statuses:
+            _break(plan, today, now)
+        elif statuses == {InstalmentStatus.PAID.value}:
+            _complete(plan, today)
+        result[plan.id] = plan.status
+    db.session.flush()
+    return result
+
+
+def refresh_case_plan(case: Case, today: date | None = None) -> str:
+    """Mark the case's active plan, if any, after a payment or a reversal on it; return its status."""
+    plan = running_plan(case)
+    if plan is None or plan.status != PlanStatus.ACTIVE:
+        return ""
+    return refresh_plan(plan.id, today)
+
+
+def _break(plan: PaymentPlan, today: date, now: datetime) -> None:
+    missed = next(i for i in plan.instalments if i.status == InstalmentStatus.MISSED)
+    plan.status, plan.ended_on, plan.ended_at = PlanStatus.BROKEN.value, today, now
+    audit.record("plan.broken", actor=None, subject=plan, before={"status": PlanStatus.ACTIVE.value}, after={
+        "status": plan.status, "instalment": missed.number, "due_on": missed.due_on,
+        "amount_cents": missed.amount_cents, "paid_cents": missed.paid_cents,
+    })
+    case = plan.case
+    record_action(case, ActionKind.NOTE.value, ActionChannel.INTERNAL.value, actor=None,
+                  note=_("Plan %(reference)s broken: instalment %(n)d due %(date)s was not paid.",
+                         reference=plan.reference, n=missed.number, date=format_date(missed.due_on, "short")))
+    if case.status == CaseStatus.PLAN:
+        return_to_queue(case, actor=None, event="case.plan_ended", now=now,
+                      detail={"plan_id": plan.id, "broken": True})
+        # Back to the top of the queue now, as after a broken promise, rather than at the next daily scoring.
+        db.session.flush()
+        refresh_scores(now, [case.id])
+        db.session.expire(case, ["queue_score"])
+
+
+def _complete(plan: PaymentPlan, today: date) -> None:
+    """End a fully paid plan; a settlement's remainder is waived, and a case with nothing owed is paid."""
+    plan.status, plan.ended_on, plan.ended_at = PlanStatus.COMPLETED.value, today, utcnow()
+    audit.record("plan.completed", actor=None, subject=plan, before={"status": PlanStatus.ACTIVE.value},
+                 after={"status": plan.status, "total_cents": plan.total_cents})
+    case = plan.case
+    outstanding = ledger.balance(case.id).outstanding
+    if plan.is_settlement and outstanding > 0:
+        entry = ledger.post_entry(case, EntryKind.WRITE_OFF, -outstanding, today,
+                                  description=f"Settlement {plan.reference}: balance waived as agreed")
+        db.session.flush()
+        audit.record("ledger.write_off", actor=None, subject=entry, after={
+            "case_id": case.id, "plan_id": plan.id, "amount_cents": entry.amount_cents,
+            "description": entry.description,
+        })
+        outstanding = 0
+    if case.status != CaseStatus.PLAN:
+        return  # disputed, on hold… meanwhile: the case follows its own course
+    if outstanding <= 0:
+        before, after = audit.changes(case, status=CaseStatus.PAID.value, closed_on=today, next_action_at=None,
+                                      closed_reason="paid")
+        audit.record("case.paid", actor=None, subject=case, before=before, after=after | {"plan_id": plan.id})
+    else:  # interest posted since the plan was agreed is still owed
+        return_to_queue(case, actor=None, event="case.plan_ended", detail={"plan_id": plan.id, "completed": True})
+
+
+def active_plan_ids() -> list[int]:
+    """Return the ids of every active plan, oldest first (the daily marking walks them in batches)."""
+    return list(db.session.scalars(
+        sa.select(PaymentPlan.id).where(PaymentPlan.status == PlanStatus.ACTIVE.value).order_by(PaymentPlan.id)
+    ))

@@ -1,0 +1,122 @@
+"""Posting interest and the €40 indemnity to case ledgers, set-based: one INSERT … SELECT each.
+
+What is posted on a claim is the difference between its accrued total (cases.interest) and the interest
+already posted on it, so a rerun posts nothing and a backdated payment or a corrected rate posts a
+correction (possibly negative). A claim is brought up to the later of the date asked and its last
+posting: a horizon is never rolled back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from agency import audit
+from agency.db import db, utcnow
+from agency.models import User
+from cases.interest import INDEMNITY_CENTS, accrual_query, indemnity_query
+from cases.models import Case, CaseStatus, EntryKind, LedgerEntry
+
+# Concurrent runs would each post the same difference: PostgreSQL runs one at a time under this lock.
+POSTING_LOCK = 0x1E7E_0005
+# Nothing is posted on closed cases, nor while a payment plan runs: the debtor was promised the plan's
+# total. Interest is not waived though: a broken plan's case is posted again from the due date on.
+NOT_POSTED = (CaseStatus.PAID.value, CaseStatus.CLOSED.value, CaseStatus.PLAN.value)
+
+
+@dataclass(frozen=True)
+class PostingResult:
+    """What one posting run added."""
+
+    through: date
+    interest_entries: int
+    indemnity_entries: int
+
+    @property
+    def entries(self) -> int:
+        return self.interest_entries + self.indemnity_entries
+
+
+def post_interest(
+    through: date, case_ids: list[int] | None = None, *, actor: User | None = None, stale_before: date | None = None
+) -> PostingResult:
+    """Post each open claim's interest up to `through` (or its later horizon), and due indemnities; no commit.
+
+    `case_ids` limits the run to those cases; `stale_before` to claims whose last interest posting is
+    older than that date (or that never had one), as the daily job does.
+    """
+    if case_ids is not None and not case_ids:
+        return PostingResult(through, 0, 0)
+    db.session.flush()  # the INSERT … SELECT reads the ledger through the session's connection
+    _lock()
+    case_filter = Case.status.not_in(NOT_POSTED)
+    if case_ids is not None:
+        case_filter = sa.and_(case_filter, Case.id.in_(case_ids))
+    accrual = accrual_query(through, case_filter, horizon=True).subquery("accrual")
+    a = accrual.c
+    now = utcnow()
+    actor_id = actor.id if actor else None
+    interest_rows = sa.select(
+        a.case_id, a.client_id, a.claim_id, sa.literal(EntryKind.INTEREST.value), a.total - a.posted, a.currency,
+        a.horizon, sa.case((a.total < a.posted, sa.literal("Correction : ") + a.description), else_=a.description),
+        a.horizon, sa.literal(now, LedgerEntry.created_at.type),
+        sa.literal(actor_id, sa.Integer),
+    ).where(a.total != a.posted)
+    if stale_before is not None:
+        interest_rows = interest_rows.where(_stale(a.claim_id, stale_before))
+    columns = ["case_id", "client_id", "claim_id", "kind", "amount_cents", "currency", "effective_on",
+               "description", "accrued_through", "created_at", "created_by_id"]
+    interest = _insert(columns, interest_rows)
+
+    owed = indemnity_query(through, case_filter).subquery("owed")
+    indemnity_rows = sa.select(
+        owed.c.case_id, owed.c.client_id, owed.c.claim_id, sa.literal(EntryKind.INDEMNITY.value),
+        sa.literal(INDEMNITY_CENTS, sa.BigInteger), owed.c.currency, sa.literal(through, sa.Date),
+        sa.literal("Indemnité forfaitaire pour frais de recouvrement (D441-5), facture ") + owed.c.invoice_number,
+        sa.null(), sa.literal(now, LedgerEntry.created_at.type), sa.literal(actor_id, sa.Integer),
+    )
+    indemnity = _insert(columns, indemnity_rows)
+
+    for row in list(db.session.identity_map.values()):
+        if isinstance(row, Case):
+            db.session.expire(row, ["ledger_entries"])  # written behind the session's back
+    audit.record(
+        "interest.posted",
+        actor=actor,
+        subject_type="ledger_entry",
+        after={
+            "through": through.isoformat(),
+            "cases": "all" if case_ids is None else ",".join(map(str, case_ids[:50])),
+            "interest_entries": interest,
+            "indemnity_entries": indemnity,
+        },
+    )
+    return PostingResult(through, interest, indemnity)
+
+
+def _insert(columns: list[str], rows: sa.Select) -> int:
+    """Insert the selected rows into the ledger and return how many there were."""
+    statement = sa.insert(LedgerEntry.__table__).from_select(columns, rows)
+    connection = db.session.connection()
+    # Without preserve_rowcount the PostgreSQL driver reports -1 for INSERT … SELECT.
+    count = connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    if count < 0:  # SQLite's driver does not count a statement that opens with WITH: ask SQLite itself
+        count = connection.execute(sa.select(sa.func.changes())).scalar_one()
+    return count
+
+
+def _stale(claim_id, before: date) -> sa.ColumnElement[bool]:
+    """Claims without an interest posting on or after `before`."""
+    recent = sa.select(LedgerEntry.id).where(
+        LedgerEntry.claim_id == claim_id,
+        LedgerEntry.kind == EntryKind.INTEREST.value,
+        LedgerEntry.accrued_through >= before,
+    )
+    return ~recent.exists()
+
+
+def _lock() -> None:
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(POSTING_LOCK)))
