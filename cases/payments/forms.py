@@ -20,7 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from agency.money import AmountError, parse_amount
 from cases.models import Case, PaymentChannel, PaymentMethod
 from cases.payments.labels import CHANNEL, METHOD
-from cases.payments.payments import KEY_MAX, REASON_MAX, new_idempotency_key
+from cases.payments.payments import KEY_MAX, MAX_AMOUNT_CENTS, REASON_MAX, new_idempotency_key
 
 NOTE_MAX = 2000
 
@@ -32,6 +32,8 @@ def _positive_amount(form, field) -> None:
         raise ValidationError(_l("Not an amount: type it as 1 234,56.")) from exc
     if cents <= 0:
         raise ValidationError(_l("A payment must be more than zero."))
+    if cents > MAX_AMOUNT_CENTS:
+        raise ValidationError(_l("Amount too high: a payment cannot exceed one billion euros."))
 
 
 class _PaymentFields(FlaskForm):

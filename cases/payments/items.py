@@ -63,6 +63,13 @@ def open_items(case: Case, interest_cap: dict[int, int] | None = None) -> OpenIt
     claims = []
     for claim in sorted(case.claims, key=lambda c: (c.due_date, c.issue_date, c.id)):
         parts = {part: owed[claim.id][part] - paid[claim.id][part] for part in DEBIT_PARTS.values()}
+        # A part paid beyond what it now amounts to (interest corrected down after a payment recorded late)
+        # has in effect settled principal: without this, the excess would be owed twice and a final
+        # overpayment would not be held as the debtor's credit.
+        for part in (AppliesTo.COST, AppliesTo.INDEMNITY, AppliesTo.INTEREST):
+            if parts[part] < 0:
+                parts[AppliesTo.PRINCIPAL] += parts[part]
+                parts[part] = 0
         if interest_cap is not None and claim.id in interest_cap:
             owed_at_date = interest_cap[claim.id] - paid[claim.id][AppliesTo.INTEREST]
             parts[AppliesTo.INTEREST] = min(parts[AppliesTo.INTEREST], owed_at_date)

@@ -30,12 +30,14 @@ from cases.models import (
 )
 from cases.payments.allocation import Line, allocate
 from cases.payments.items import open_items
-from cases.plans.marking import refresh_case_plan
+from cases.plans.marking import refresh_case_plan, reopen_after_reversal
 from cases.rates.posting import post_interest
 
 REFERENCE_PREFIX = "Q"  # quittance
 KEY_MAX = 64
 REASON_MAX = 255
+# Far above any real payment, far below what the cents columns hold: a typo of many digits is refused, not stored.
+MAX_AMOUNT_CENTS = 100_000_000_000
 
 
 class PaymentError(ValueError):
@@ -194,6 +196,14 @@ def reverse_payment(payment: Payment, *, reason: str, on: date, actor: User | No
     payment.reversed_by_id = actor.id if actor else None
     db.session.flush()
     status_before = case.status
+    reopened = reopen_after_reversal(case, on=on, actor=actor)
+    if reopened is not None and case.status == CaseStatus.PAID:
+        # Back under its plan: the marking below breaks it (case back in the queue) if the instalment is missed.
+        case.status = CaseStatus.PLAN.value
+        case.closed_on = None
+        case.closed_reason = ""
+        case.next_action_at = None
+        db.session.flush()
     if case.status == CaseStatus.PAID and ledger.balance(case.id).outstanding > 0:
         case.status = CaseStatus.ACTIVE.value
         case.closed_on = None
@@ -232,6 +242,8 @@ def _check(case, amount_cents, received_on, method, channel, key, debtor_choice,
         raise TypeError("amounts are integer cents")
     if amount_cents <= 0:
         raise PaymentError(_("Amount: a payment must be more than zero."), "amount")
+    if amount_cents > MAX_AMOUNT_CENTS:
+        raise PaymentError(_("Amount too high: a payment cannot exceed one billion euros."), "amount")
     if received_on is None:
         raise PaymentError(_("Date received: give the date the money was received."), "received_on")
     if received_on > agency_today():

@@ -16,6 +16,7 @@ from agency.auth import get_scoped_or_404, permission_required, scoped
 from agency.db import db
 from agency.jobs import enqueue, job_progress
 from agency.models import Client
+from agency.spreadsheet import text_cell
 from cases.placement.fields import FIELDS
 from cases.placement.forms import ConfirmForm, UploadForm
 from cases.placement.jobs import check_placement_job, import_placement_job
@@ -198,7 +199,8 @@ def rejections_csv(placement_id: int):
     writer = csv.writer(out, delimiter=";")
     writer.writerow([_("Line"), _("Column"), _("Value"), _("Reason")])
     for r in (placement.report or {}).get("rejections", []):
-        writer.writerow([r["line"], r["column"], r["value"], r["reason"]])
+        # The value is what the client's file held: it must not run as a formula in a spreadsheet.
+        writer.writerow([r["line"], r["column"], text_cell(str(r["value"])), r["reason"]])
     return Response(
         "\ufeff" + out.getvalue(),
         mimetype="text/csv",

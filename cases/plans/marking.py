@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.clock import today as agency_today
 from agency.db import db, sum_cents, utcnow
+from agency.models import AuditEvent, User
 from cases import ledger
 from cases.actions import record_action
 from cases.models import (
@@ -134,7 +135,7 @@ def _complete(plan: PaymentPlan, today: date) -> None:
     outstanding = ledger.balance(case.id).outstanding
     if plan.is_settlement and outstanding > 0:
         entry = ledger.post_entry(case, EntryKind.WRITE_OFF, -outstanding, today,
-                                  description=f"Settlement {plan.reference}: balance waived as agreed")
+                                  description=f"Transaction {plan.reference} : solde abandonné comme convenu")
         db.session.flush()
         audit.record("ledger.write_off", actor=None, subject=entry, after={
             "case_id": case.id, "plan_id": plan.id, "amount_cents": entry.amount_cents,
@@ -149,6 +150,56 @@ def _complete(plan: PaymentPlan, today: date) -> None:
         audit.record("case.paid", actor=None, subject=case, before=before, after=after | {"plan_id": plan.id})
     else:  # interest posted since the plan was agreed is still owed
         return_to_queue(case, actor=None, event="case.plan_ended", detail={"plan_id": plan.id, "completed": True})
+
+
+def reopen_after_reversal(case: Case, *, on: date, actor: User | None) -> PaymentPlan | None:
+    """Reopen the case's completed plan that a reversed payment leaves short, taking back a settlement's write-off.
+
+    A bounced cheque means the instalment was never paid: the debtor did not keep the settlement, so the
+    waived remainder is owed again unless the instalment is paid after all (the marking decides, as for
+    any instalment). The caller sets the case's status and marks the plan.
+    """
+    plan = db.session.scalar(
+        sa.select(PaymentPlan).where(PaymentPlan.case_id == case.id, PaymentPlan.status == PlanStatus.COMPLETED.value)
+        .order_by(PaymentPlan.id.desc()).limit(1)
+    )
+    if plan is None or running_plan(case) is not None or paid_towards([plan.id])[plan.id] >= plan.total_cents:
+        return None
+    before = {"status": plan.status, "ended_on": plan.ended_on}
+    plan.status, plan.ended_on, plan.ended_at = PlanStatus.ACTIVE.value, None, None
+    write_off = _write_off_of(plan)
+    if write_off is not None:
+        entry = LedgerEntry(
+            case=case, client_id=case.client_id, claim_id=write_off.claim_id, kind=EntryKind.REVERSAL.value,
+            amount_cents=-write_off.amount_cents, currency=write_off.currency, effective_on=on,
+            description=f"Transaction {plan.reference} non honorée : abandon de solde annulé",
+            reverses_id=write_off.id, created_by_id=actor.id if actor else None,
+        )
+        db.session.add(entry)
+        db.session.flush()
+        audit.record("ledger.write_off_reversed", actor=actor, subject=entry, after={
+            "case_id": case.id, "plan_id": plan.id, "reverses_id": write_off.id, "amount_cents": entry.amount_cents,
+        })
+    audit.record("plan.reopened", actor=actor, subject=plan, before=before,
+                 after={"status": plan.status, "write_off_reversed": write_off is not None})
+    return plan
+
+
+def _write_off_of(plan: PaymentPlan) -> LedgerEntry | None:
+    """Return the write-off a completed settlement posted, unless it was already reversed."""
+    undone = sa.orm.aliased(LedgerEntry)
+    entries = db.session.scalars(
+        sa.select(LedgerEntry).where(
+            LedgerEntry.case_id == plan.case_id, LedgerEntry.kind == EntryKind.WRITE_OFF.value,
+            ~sa.select(undone.id).where(undone.reverses_id == LedgerEntry.id).exists(),
+        )
+    ).all()
+    if not entries:
+        return None
+    events = db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.action == "ledger.write_off", AuditEvent.subject_id.in_([e.id for e in entries])))
+    ids = {event.subject_id for event in events if (event.after or {}).get("plan_id") == plan.id}
+    return next((e for e in entries if e.id in ids), None)
 
 
 def active_plan_ids() -> list[int]:

@@ -167,8 +167,8 @@ def within_limits(plan: PaymentPlan, limits: Limits) -> bool:
 
 def approve_plan(plan: PaymentPlan, *, actor: User, note: str = "") -> PaymentPlan:
     """Approve, as the client, a plan beyond the mandate's limits: it runs from now."""
-    _check_awaiting(plan)
     _lock(plan.case)
+    _check_awaiting(plan)
     _check_case(plan.case, other_than=plan)
     _decide(plan, PlanStatus.ACTIVE, actor, note)
     _activate(plan, actor=actor)
@@ -179,6 +179,7 @@ def refuse_plan(plan: PaymentPlan, *, actor: User, note: str) -> PaymentPlan:
     """Refuse, as the client, a plan beyond the mandate's limits, saying why."""
     if not (note or "").strip():
         raise PlanError(_("Note: say why the plan is refused."), "note")
+    _lock(plan.case)
     _check_awaiting(plan)
     _decide(plan, PlanStatus.REFUSED, actor, note)
     plan.ended_on, plan.ended_at = agency_today(), utcnow()
@@ -253,6 +254,9 @@ def _check_schedule(
 
 
 def _check_awaiting(plan: PaymentPlan) -> None:
+    # Read again under the case's lock: another user of the client may have decided since the page was loaded.
+    db.session.flush()
+    db.session.refresh(plan, ["status"])
     if plan.status != PlanStatus.AWAITING_CLIENT:
         raise PlanError(_("This plan is not awaiting a decision."))
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectChoice, SelectField, StringField, ValidationError
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from agency.client_forms import PercentField
 from cases.rates import labels
@@ -18,8 +18,14 @@ def _two_decimals(form, field) -> None:
         raise ValidationError(_l("At most two decimals, e.g. 2,65."))
 
 
+def _rate_given(form, field) -> None:
+    # Not DataRequired: a rate of 0 % is a real rate (the ECB's until July 2022), not a missing one.
+    if field.data is None:
+        raise StopValidation(_l("Type the rate as a percentage, e.g. 2,65."))
+
+
 RATE = [
-    DataRequired(message=_l("Type the rate as a percentage, e.g. 2,65.")),
+    _rate_given,
     NumberRange(min=0, max=100, message=_l("A rate between 0 and 100.")),
     _two_decimals,
 ]

@@ -19,8 +19,9 @@ from flask import current_app
 from agency import audit
 from agency.db import db
 from agency.models import AgencyProfile, User
-from agency.money import cents_to_decimal, format_money
+from agency.money import format_money
 from agency.pdf import render_pdf
+from agency.spreadsheet import french_number, text_cell
 from cases.letters.documents import ASSETS_DIR, LOCALES, _group_iban, _registration
 from cases.letters.storage import read_document, store_document
 from cases.models import Case, LineKind, Payment, PaymentChannel, Remittance, RemittanceLine
@@ -114,11 +115,8 @@ KIND_WORDS = {LineKind.PAYMENT.value: "paiement", LineKind.REVERSAL.value: "annu
 CHANNEL_WORDS = {PaymentChannel.TRUST.value: "compte de l'agence", PaymentChannel.DIRECT.value: "direct au créancier"}
 
 
-def french_number(cents: int) -> str:
-    """Write cents as a spreadsheet reads them in France: "-1234,50" (decimal comma, no grouping)."""
-    return str(cents_to_decimal(cents)).replace(".", ",")
-
-
+# A cell opening with one of these is read as a formula by spreadsheets: a debtor named "=HYPERLINK(…)"
+# would run in the client's spreadsheet when the statement is opened.
 def statement_csv(remittance: Remittance) -> str:
     """Return the statement as CSV (semicolons, decimal commas): one row per movement, then the totals."""
     out = io.StringIO()
@@ -128,8 +126,8 @@ def statement_csv(remittance: Remittance) -> str:
         # Net to the client: trust money less the agency's commission; a direct payment only costs commission.
         trust = line.amount_cents if line.channel == PaymentChannel.TRUST.value else 0
         writer.writerow((
-            case_ref, debtor_name, KIND_WORDS[line.kind], CHANNEL_WORDS[line.channel],
-            line.occurred_on.strftime("%d/%m/%Y"), receipt, french_number(line.amount_cents),
+            text_cell(case_ref), text_cell(debtor_name), KIND_WORDS[line.kind], CHANNEL_WORDS[line.channel],
+            line.occurred_on.strftime("%d/%m/%Y"), text_cell(receipt), french_number(line.amount_cents),
             french_number(line.commission_cents), french_number(line.vat_cents),
             french_number(trust - line.commission_cents - line.vat_cents),
         ))

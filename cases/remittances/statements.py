@@ -179,6 +179,9 @@ def _as_date(value) -> date:
 
 def mark_paid(remittance: Remittance, *, paid_on: date | None, reference: str, actor: User) -> None:
     """Record the transfer of a statement's net amount to the client (once). Not committed."""
+    # Two managers marking it at once: the second waits here, then finds it paid.
+    db.session.flush()
+    db.session.refresh(remittance, with_for_update=True)
     if remittance.status == RemittanceStatus.PAID:
         raise RemittanceError("paid_on", _l("Statement %(reference)s is already marked paid.",
                                             reference=remittance.reference))

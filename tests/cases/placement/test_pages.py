@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import re
 
@@ -129,3 +130,16 @@ def test_shell_import_dry_run_then_real(app, db_session, tmp_path):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.client_id == creditor.id)) == 2
     unknown = runner.invoke(args=["cases", "import", str(path), "--client", "NOPE"])
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
+
+
+def test_rejections_download_never_hands_a_formula_to_a_spreadsheet(client, db_session, login_as, run_jobs):
+    creditor = factories.client()
+    login_as("client", client_row=creditor)
+    hostile = GOOD.replace("P-3;05/01/2026;;45,00 €", "P-3;05/01/2026;;=HYPERLINK(\"http://x.example\")")
+    response = upload(client, hostile)
+    run_jobs()
+    placement_id = int(response.headers["Location"].rstrip("/").split("/")[-1])
+    text = client.get(f"/placements/{placement_id}/rejections.csv").get_data(as_text=True)
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
+    amounts = [row for row in rows if row[0] == "4" and "HYPERLINK" in row[2]]
+    assert amounts and all(row[2].startswith("'=") for row in amounts)  # shown as text, never run
