@@ -8,6 +8,7 @@ the folder (`DOCUMENTS_DIR`).
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import os
@@ -15,7 +16,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import Response, current_app
 
 
 class DocumentError(RuntimeError):
@@ -80,3 +81,14 @@ def _write_new(target: Path, data: bytes) -> None:
             os.link(tmp, target)
     finally:
         os.unlink(tmp)
+
+
+def pdf_response(data: bytes, name: str, sha256: str | None) -> Response:
+    """Answer a stored PDF inline, never cached, with its recorded fingerprint."""
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "private, no-store"
+    if sha256:
+        # RFC 9530: lets a client check that the bytes received are the ones recorded at issue.
+        response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
+    return response

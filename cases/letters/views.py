@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -27,7 +26,7 @@ from cases.letters.letters import (
     preview_letter,
     reject_letter,
 )
-from cases.letters.storage import DocumentError, read_document
+from cases.letters.storage import DocumentError, pdf_response, read_document
 from cases.models import Case, Letter, LetterKind, LetterStatus
 from debtors.compliance import Verdict
 from debtors.models import ContactPoint
@@ -119,7 +118,7 @@ def download(letter_id: int):
         flash(_("The stored file of letter %(reference)s is missing or does not match its recorded "
                 "fingerprint: it was not served. Tell your administrator.", reference=letter.reference), "danger")
         return _back_to(letter.case)
-    return _pdf(data, letter.reference, letter.sha256)
+    return pdf_response(data, letter.reference, letter.sha256)
 
 
 @bp.get("/letters/approvals")
@@ -144,7 +143,7 @@ def preview(letter_id: int):
     except LetterError as exc:
         flash(str(exc), "danger")
         return redirect(url_for("letters.approvals"))
-    return _pdf(data, f"{letter.reference}-draft", None)
+    return pdf_response(data, f"{letter.reference}-draft", None)
 
 
 @bp.post("/letters/<int:letter_id>/approve")
@@ -184,12 +183,3 @@ def reject(letter_id: int):
         flash(_("Formal notice %(reference)s rejected; it will not be sent.", reference=letter.reference), "info")
     return redirect(url_for("letters.approvals"))
 
-
-def _pdf(data: bytes, name: str, sha256: str | None) -> Response:
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    if sha256:
-        # RFC 9530: lets a client check that the bytes received are the ones recorded at issue.
-        response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(sha256)).decode()}:"
-    return response

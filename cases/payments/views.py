@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import base64
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -15,7 +14,7 @@ from agency.clock import today
 from agency.db import db
 from agency.models import Client
 from cases import ledger
-from cases.letters.storage import DocumentError, read_document
+from cases.letters.storage import DocumentError, pdf_response, read_document
 from cases.models import Case, CaseStatus, Payment, PaymentChannel
 from cases.payments import labels
 from cases.payments.feed import PaymentFilters, ledger_origins, payments_page, payments_panel
@@ -140,12 +139,7 @@ def receipt(payment_id: int):
         flash(_("The stored receipt %(reference)s is missing or does not match its recorded fingerprint: it was "
                 "not served. Tell your administrator.", reference=payment.reference), "danger")
         return _back_to(payment.case)
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{payment.reference}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    digest = base64.b64encode(bytes.fromhex(payment.receipt_sha256)).decode()
-    response.headers["Repr-Digest"] = f"sha-256=:{digest}:"
-    return response
+    return pdf_response(data, payment.reference, payment.receipt_sha256)
 
 
 @bp.get("/payments")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import base64
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
 from babel.numbers import format_percent
-from flask import Blueprint, Response, abort, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -18,7 +17,7 @@ from agency.clock import today
 from agency.db import db
 from agency.jobs import enqueue
 from cases.ledger import balance
-from cases.letters.storage import DocumentError, read_document
+from cases.letters.storage import DocumentError, pdf_response, read_document
 from cases.models import Case, PaymentPlan, PlanStatus
 from cases.plans import labels
 from cases.plans.forms import CancelForm, DecisionForm, PlanForm, amount_text
@@ -219,11 +218,7 @@ def agreement(plan_id: int):
         flash(_("The stored agreement of plan %(reference)s is missing or does not match its recorded "
                 "fingerprint: it was not served. Tell your administrator.", reference=plan.reference), "danger")
         return redirect(url_for("cases.show", case_id=plan.case_id, _anchor="plans"))
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{plan.reference}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(plan.agreement_sha256)).decode()}:"
-    return response
+    return pdf_response(data, plan.reference, plan.agreement_sha256)
 
 
 def _attach_error(form: PlanForm, exc: PlanError) -> None:

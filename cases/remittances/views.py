@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
@@ -15,7 +13,7 @@ from agency.clock import today
 from agency.db import db
 from agency.jobs import enqueue
 from agency.models import Client
-from cases.letters.storage import DocumentError
+from cases.letters.storage import DocumentError, pdf_response
 from cases.models import Remittance
 from cases.remittances.documents import case_lines, statement_csv, statement_pdf
 from cases.remittances.forms import MarkPaidForm, RunForm
@@ -113,11 +111,7 @@ def pdf(remittance_id: int):
                 "fingerprint: it was not served. Tell your administrator.", reference=remittance.reference), "danger")
         return redirect(url_for("remittances.show", remittance_id=remittance.id))
     db.session.commit()  # the first download stores the file
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{remittance.reference}.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Repr-Digest"] = f"sha-256=:{base64.b64encode(bytes.fromhex(remittance.pdf_sha256)).decode()}:"
-    return response
+    return pdf_response(data, remittance.reference, remittance.pdf_sha256)
 
 
 @bp.get("/remittances/<int:remittance_id>.csv")
