@@ -36,7 +36,9 @@ from debtors.labels import as_context as debtor_labels
 # Called by other systems, never by a browser session: no CSRF token (they authenticate otherwise).
 TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
-MODEL_MODULES = ("agency.models", "debtors.models", "cases.models", "cases.placement.models")
+MODEL_MODULES = (
+    "agency.models", "debtors.models", "cases.models", "cases.placement.models", "reports.models", "alerts.models"
+)
 BLUEPRINTS = (
     "agency.views:bp",
     "agency.client_views:bp",
@@ -53,6 +55,9 @@ BLUEPRINTS = (
     "cases.remittances.views:bp",
     "cases.rates.views:bp",
     "debtors.views:bp",
+    "alerts.views:bp",
+    "reports.views:bp",
+    "reports.aged_views:bp",
 )
 
 migrate = Migrate()

@@ -60,7 +60,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "trust.view": MANAGERS,  # the trust account's reconciliation
     "clients.view": MANAGERS,
     "clients.manage": MANAGERS,  # create and change clients, record their mandates
+    "reports.aged": MANAGERS | {Role.CLIENT},  # client users: their own client only
+    "reports.collectors": MANAGERS,
+    "reports.view": MANAGERS | {Role.CLIENT},  # the dashboard; client users: their own client, no collector
+    "reports.refresh": MANAGERS,  # recompute the dashboard's figures now rather than at the hourly run
     "agency.audit": MANAGERS,
+    "alerts.view": MANAGERS,  # the notification area, acknowledging alerts
+    "alerts.manage": MANAGERS,  # the payment threshold and the e-mail digest
     "agency.users": frozenset({Role.ADMIN}),
     "agency.profile": frozenset({Role.ADMIN}),
     "agency.system": frozenset({Role.ADMIN}),

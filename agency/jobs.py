@@ -60,6 +60,8 @@ JOB_MODULES = (
     "cases.plans.jobs",
     "cases.remittances.jobs",
     "cases.rates.jobs",
+    "reports.jobs",
+    "alerts.jobs",
 )
 
 

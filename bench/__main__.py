@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import money, placement, placement_parse, queue
+from bench import money, placement, placement_parse, queue, reports
 
 
 def main() -> int:
@@ -24,7 +24,10 @@ def main() -> int:
     print(flush=True)
     print("== bench.money: interest over 1,000,000 cases, remittances over 1,000,000 payments ==", flush=True)
     moneyed = money.main([])
-    return placed or queued or moneyed
+    print(flush=True)
+    print("== bench.reports: the managers' dashboard over 1,000,000 cases ==", flush=True)
+    reported = reports.main([])
+    return placed or queued or moneyed or reported
 
 
 if __name__ == "__main__":

@@ -1,0 +1,22 @@
+"""What managers call each kind of alert, in the interface's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from alerts.models import AlertKind
+
+KIND = {
+    AlertKind.PROMISE_BROKEN.value: _l("Promise broken"),
+    AlertKind.FUNDS_AGED.value: _l("Funds held beyond the remittance delay"),
+    AlertKind.DISPUTE_OPENED.value: _l("Dispute opened"),
+    AlertKind.LARGE_PAYMENT.value: _l("Large payment received"),
+    AlertKind.IMPORT_FAILED.value: _l("Placement import failed"),
+}
+KIND_COLOR = {
+    AlertKind.PROMISE_BROKEN.value: "warning",
+    AlertKind.FUNDS_AGED.value: "danger",
+    AlertKind.DISPUTE_OPENED.value: "info",
+    AlertKind.LARGE_PAYMENT.value: "success",
+    AlertKind.IMPORT_FAILED.value: "danger",
+}

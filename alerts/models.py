@@ -1,0 +1,82 @@
+"""Alerts and their settings: one row per occurrence a manager should see, kept after it is acknowledged."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from agency.db import BigId, Cents, UTCDateTime, db, enum_check, utcnow
+from agency.models import User
+
+DEFAULT_PAYMENT_THRESHOLD_CENTS = 500_000  # €5,000
+
+
+class AlertKind(StrEnum):
+    PROMISE_BROKEN = "promise_broken"
+    FUNDS_AGED = "funds_aged"  # trust money held beyond the mandate's remittance delay (R124-6)
+    DISPUTE_OPENED = "dispute_opened"
+    LARGE_PAYMENT = "large_payment"
+    IMPORT_FAILED = "import_failed"
+
+
+class Alert(db.Model):
+    """One occurrence of a rule: fired once (unique kind and subject), open until acknowledged or cleared.
+
+    `subject_id` is the row the occurrence is about: the promise, the payment, the dispute hold or the
+    placement, according to the kind. `cleared_at` is set when the condition stopped holding before
+    anyone acknowledged it (the funds were remitted, the dispute resolved, the import run again).
+    """
+
+    __tablename__ = "alert"
+    __table_args__ = (
+        enum_check("kind", [k.value for k in AlertKind]),
+        # The dedup key: a rule never fires twice for the same occurrence.
+        sa.UniqueConstraint("kind", "subject_id", name="uq_alert_occurrence"),
+        sa.Index("ix_alert_open", "acknowledged_at", "cleared_at", "fired_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    subject_id: Mapped[int] = mapped_column(sa.BigInteger)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("collection_case.id"))
+    placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"))
+    amount_cents: Mapped[int | None] = mapped_column(Cents)
+    currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    fired_on: Mapped[date]  # the agency's day it fired
+    fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    # When the digest e-mail carried it; each alert is sent once.
+    digested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    client = relationship("Client")
+    case = relationship("Case")
+    placement = relationship("Placement")
+    acknowledged_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_open(self) -> bool:
+        return self.acknowledged_at is None and self.cleared_at is None
+
+
+class AlertSettings(db.Model):
+    """The agency's alert settings (one row): the payment threshold and the daily digest."""
+
+    __tablename__ = "alert_settings"
+    __table_args__ = (
+        sa.CheckConstraint("id = 1", name="single_row"),
+        sa.CheckConstraint("payment_threshold_cents > 0", name="threshold_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    payment_threshold_cents: Mapped[int] = mapped_column(Cents, default=DEFAULT_PAYMENT_THRESHOLD_CENTS)
+    digest_enabled: Mapped[bool] = mapped_column(default=False)
+    # Ids of the managers and admins who receive the digest.
+    digest_recipient_ids: Mapped[list] = mapped_column(sa.JSON, default=list)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -1,0 +1,145 @@
+"""Time the managers' figures on PostgreSQL: the dashboard over 1,000,000 cases.
+
+    python -m bench.reports [--cases N] [--loads 20] [--database-url URL]
+
+The database (BENCH_REPORTS_DATABASE_URL, else amiable_bench_reports on the local PostgreSQL) is dropped
+and recreated, migrated, and filled by `bench.queue_data` (cases, claims, ledger, 3 actions per case,
+promises), to which this adds one payment per case with its ledger entry (not timed). The figures are
+then refreshed once (`reports.facts.refresh_figures`, the hourly job, timed and committed), and the
+dashboard is read `loads` times for the whole agency over the last 400 days, as the page does, each time
+in a fresh session; p95 is reported. Figures the other measures fill in are printed as "-".
+
+The last line reads `reports cases=… dashboard_p95_ms=… aged_p95_ms=… monthly_reports_s=…`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import statistics
+import time
+from datetime import UTC, datetime, timedelta
+
+import sqlalchemy as sa
+
+from bench.placement import make_app, recreate_database
+from bench.queue_data import generate, seed_people
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/amiable_bench_reports"
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+# One payment per case, received 1-60 days after it was opened (never in the future), 2 % reversed later.
+PAYMENTS = [
+    """INSERT INTO payment (id, case_id, client_id, reference, amount_cents, currency, received_on, method, channel,
+                           payer_reference, debtor_choice, note, idempotency_key, commission_bp, commission_cents,
+                           commission_vat_cents, credit_cents, balance_after_cents, receipt_path, receipt_sha256,
+                           reversal_reason, created_at, reversed_on)
+       SELECT c.id, c.id, c.client_id, 'BQ-' || c.id, 1000 + (c.id * 31) % 20000, 'EUR',
+              least(CAST(:today AS date), c.opened_on + 1 + CAST((c.id * 13) % 60 AS integer)), 'transfer', 'trust',
+              '', '[]', '', 'bq-' || c.id, 1500, 0, 0, 0, 0, '', '', '', :now,
+              CASE WHEN c.id % 50 = 0 THEN CAST(:today AS date) ELSE NULL END
+       FROM collection_case c""",
+    """INSERT INTO ledger_entry (id, case_id, client_id, kind, amount_cents, currency, effective_on, description,
+                                created_at, payment_id, applies_to)
+       SELECT 10 * :n + p.id, p.case_id, p.client_id, 'payment', -p.amount_cents, 'EUR', p.received_on, '', :now,
+              p.id, 'principal'
+       FROM payment p""",
+    "SELECT setval(pg_get_serial_sequence('payment', 'id'), (SELECT max(id) FROM payment))",
+    "SELECT setval(pg_get_serial_sequence('ledger_entry', 'id'), (SELECT max(id) FROM ledger_entry))",
+]
+
+
+def set_up(url: str, cases: int) -> None:
+    """Migrate, create the people, generate the cases, actions and payments."""
+    from flask_migrate import upgrade
+
+    from agency.db import db
+
+    app = make_app(url)
+    with app.app_context():
+        logging.disable(logging.INFO)
+        try:
+            upgrade(revision="heads")
+        finally:
+            logging.disable(logging.NOTSET)
+        seed_people(db.session, NOW.date())
+        db.session.commit()
+        started = time.perf_counter()
+        with db.engine.begin() as connection:
+            shape = generate(connection, cases, NOW)
+            connection.execute(sa.text("SET session_replication_role = replica"))
+            for statement in PAYMENTS:
+                connection.execute(sa.text(statement), {"n": cases, "today": NOW.date(), "now": NOW})
+            connection.execute(sa.text("SET session_replication_role = DEFAULT"))
+        print(f"generated {shape.cases:,} cases, {shape.actions:,} actions, {cases:,} payments "
+              f"in {time.perf_counter() - started:.0f} s", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+        db.engine.dispose()
+
+
+def time_refresh(url: str) -> float:
+    """Refresh the pre-aggregated figures once, committed; return the seconds it took."""
+    from agency.db import db
+    from reports.facts import refresh_figures
+
+    app = make_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        refreshed = refresh_figures()
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        print(f"  refreshed {refreshed.cases:,} cases in {seconds:.1f} s", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+    return seconds
+
+
+def time_dashboard(url: str, loads: int) -> list[float]:
+    """Read the whole agency's dashboard `loads` times; return each time in milliseconds."""
+    from agency.db import db
+    from reports.dashboard import dashboard
+    from reports.filters import Filters
+
+    app = make_app(url)
+    times = []
+    with app.app_context():
+        filters = Filters(NOW.date() - timedelta(days=400), NOW.date())
+        for _ in range(loads):
+            started = time.perf_counter()
+            figures = dashboard(filters, NOW.date())
+            times.append((time.perf_counter() - started) * 1000)
+            db.session.remove()
+        print(f"  placed {figures.money.placed:,} c, collected {figures.money.collected:,} c, "
+              f"{figures.counts.opened:,} cases, {len(figures.curves)} curves", flush=True)
+    return times
+
+
+def p95(values: list[float]) -> float:
+    """Return the 95th percentile (nearest rank)."""
+    ordered = sorted(values)
+    return ordered[max(0, -(-95 * len(ordered) // 100) - 1)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_REPORTS_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
+    args = parser.parse_args(argv)
+    if not args.keep:
+        recreate_database(args.database_url)
+        set_up(args.database_url, args.cases)
+    refresh_s = time_refresh(args.database_url)
+    times = time_dashboard(args.database_url, args.loads)
+    print(f"{'measure':<12}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
+    print(f"{'dashboard':<12}{statistics.median(times):>10.0f}{p95(times):>10.0f}{max(times):>10.0f}")
+    print(f"{'refresh':<12}{refresh_s * 1000:>10.0f}")
+    print(f"reports cases={args.cases} dashboard_p95_ms={p95(times):.0f} aged_p95_ms=- monthly_reports_s=-")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Managers' and clients' figures: recovery, liquidation, contacts, promises, channels, with their cases."""

@@ -1,0 +1,181 @@
+"""Pages of the aged balance (managers, and each client for itself) and of collector performance (managers)."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from agency.auth import permission_required
+from agency.clock import today
+from agency.db import db
+from agency.models import Client, Role
+from agency.money import format_money
+from cases.labels import STATUS
+from reports.aged import BUCKET_KEYS, BUCKETS, aged_balance, aged_cases
+from reports.aged_charts import bar_chart
+from reports.aged_exports import as_csv, as_xlsx, balance_rows, case_rows, performance_rows
+from reports.collectors import MAX_DAYS, Grain, collector_performance
+
+bp = Blueprint("aged", __name__)
+
+
+def _date_arg(name: str, label: str, default: date, errors: list[str]) -> date:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        errors.append(_("%(field)s: “%(value)s” is not a date (YYYY-MM-DD).", field=label, value=raw[:20]))
+        return default
+
+
+def _client_id() -> int | None:
+    """Return the client whose figures are asked for; a client user sees its own, and 404 for any other."""
+    asked = request.args.get("client", "").strip()
+    if current_user.role == Role.CLIENT.value:
+        if asked and asked != str(current_user.client_id):
+            abort(404)
+        return current_user.client_id
+    if not asked:
+        return None
+    if not asked.isdigit() or db.session.get(Client, int(asked)) is None:
+        abort(404)
+    return int(asked)
+
+
+def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _balance():
+    errors: list[str] = []
+    as_of = _date_arg("as_of", _("As of"), today(), errors)
+    client_id = _client_id()
+    return errors, as_of, client_id, aged_balance(as_of, client_id)
+
+
+@bp.get("/reports/aged")
+@permission_required("reports.aged")
+def balance():
+    errors, as_of, client_id, aged = _balance()
+    money = {b.key: format_money(aged.totals[b.key].cents) for b in BUCKETS}
+    chart = bar_chart([(str(b.label), aged.totals[b.key].cents, money[b.key],
+                        url_for("aged.cases", as_of=as_of.isoformat(), bucket=b.key, client=client_id))
+                       for b in BUCKETS], _("Outstanding by days past due"))
+    return render_template("reports/aged/balance.html", aged=aged, buckets=BUCKETS, chart=chart, errors=errors,
+                           client_id=client_id), 400 if errors else 200
+
+
+@bp.get("/reports/aged.csv")
+@permission_required("reports.aged")
+def balance_csv():
+    return _balance_export("csv")
+
+
+@bp.get("/reports/aged.xlsx")
+@permission_required("reports.aged")
+def balance_xlsx():
+    return _balance_export("xlsx")
+
+
+def _balance_export(fmt: str) -> Response:
+    errors, as_of, _client, aged = _balance()
+    if errors:
+        abort(400, "; ".join(errors))
+    name = f"balance-agee-{as_of.isoformat()}.{fmt}"
+    if fmt == "csv":
+        return _download(as_csv(balance_rows(aged)), name, "text/csv; charset=utf-8")
+    return _download(as_xlsx(_("Aged balance"), balance_rows(aged)), name, XLSX)
+
+
+def _cases():
+    errors: list[str] = []
+    as_of = _date_arg("as_of", _("As of"), today(), errors)
+    client_id = _client_id()
+    bucket = request.args.get("bucket") or None
+    if bucket is not None and bucket not in BUCKET_KEYS:
+        abort(404)
+    return errors, as_of, client_id, bucket, aged_cases(as_of, client_id, bucket)
+
+
+@bp.get("/reports/aged/cases")
+@permission_required("reports.aged")
+def cases():
+    errors, as_of, client_id, bucket, rows = _cases()
+    client = db.session.get(Client, client_id) if client_id else None
+    labels = {b.key: b.label for b in BUCKETS}
+    return render_template("reports/aged/cases.html", rows=rows, as_of=as_of, client=client, bucket=bucket,
+                           bucket_label=labels.get(bucket), statuses=STATUS, total=sum(r.cents for r in rows), errors=errors,
+                           args={"as_of": as_of.isoformat(), "client": client_id, "bucket": bucket}), \
+        400 if errors else 200
+
+
+@bp.get("/reports/aged/cases.csv")
+@permission_required("reports.aged")
+def cases_csv():
+    return _cases_export("csv")
+
+
+@bp.get("/reports/aged/cases.xlsx")
+@permission_required("reports.aged")
+def cases_xlsx():
+    return _cases_export("xlsx")
+
+
+def _cases_export(fmt: str) -> Response:
+    errors, as_of, _client, bucket, rows = _cases()
+    if errors:
+        abort(400, "; ".join(errors))
+    name = f"balance-agee-dossiers-{as_of.isoformat()}{'-' + bucket if bucket else ''}.{fmt}"
+    if fmt == "csv":
+        return _download(as_csv(case_rows(rows)), name, "text/csv; charset=utf-8")
+    return _download(as_xlsx(_("Cases"), case_rows(rows)), name, XLSX)
+
+
+def _performance():
+    errors: list[str] = []
+    end = _date_arg("to", _("Until"), today(), errors)
+    start = _date_arg("from", _("From"), end.replace(day=1), errors)
+    grain = request.args.get("by", Grain.DAY.value)
+    if grain not in {g.value for g in Grain}:
+        errors.append(_("%(field)s: choose day, week or month.", field=_("By")))
+        grain = Grain.DAY.value
+    if start > end:
+        errors.append(_("%(field)s: the period must start before it ends.", field=_("From")))
+    elif (end - start).days >= MAX_DAYS:
+        errors.append(_("%(field)s: the period may cover at most %(days)d days.", field=_("From"), days=MAX_DAYS))
+    if errors:
+        start, end = end - timedelta(days=end.day - 1), end
+    return errors, collector_performance(start, end, Grain(grain))
+
+
+@bp.get("/reports/collectors")
+@permission_required("reports.collectors")
+def collectors():
+    errors, performance = _performance()
+    return render_template("reports/aged/collectors.html", performance=performance, errors=errors,
+                           grains=[(g.value, label) for g, label in _grain_labels().items()]), 400 if errors else 200
+
+
+@bp.get("/reports/collectors.csv")
+@permission_required("reports.collectors")
+def collectors_export():
+    errors, performance = _performance()
+    if errors:
+        abort(400, "; ".join(errors))
+    name = f"performance-{performance.date_from.isoformat()}-{performance.date_to.isoformat()}.csv"
+    return _download(as_csv(performance_rows(performance)), name, "text/csv; charset=utf-8")
+
+
+def _grain_labels() -> dict[Grain, str]:
+    return {Grain.DAY: _("Day"), Grain.WEEK: _("Week"), Grain.MONTH: _("Month")}
