@@ -27,7 +27,7 @@ def test_client_user_sees_only_its_own_cases(page: Page, live_server):
     nav = page.get_by_test_id("main-nav")
     # its cases, its placements, the payments on them, its remittance statements, plans awaiting its approval
     expect(nav.locator("a")).to_have_text(
-        ["Mes dossiers", "Tableau de bord", "Remises", "Règlements", "Relevés de reversement", "Échéanciers à approuver"]
+        ["Mes dossiers", "Tableau de bord", "Remises", "Règlements", "Reversements", "Échéanciers"]
     )
     expect(nav).not_to_contain_text("Clients")
     expect(nav).not_to_contain_text("Administration")
