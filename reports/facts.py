@@ -9,9 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from agency import audit
 from agency.db import db, sum_cents, utcnow
-from agency.jobs import enqueue
 from cases.models import (
     Action,
     ActionKind,
@@ -158,10 +156,3 @@ def refresh_figures() -> FigureRefresh:
     db.session.add(refresh)
     return refresh
 
-
-def request_refresh(actor) -> None:
-    """Have the figures recomputed now (inline in embedded mode, by a worker otherwise); the caller commits."""
-    from reports.jobs import refresh_figures_job  # the job module imports this one
-
-    audit.record("reports.refresh_requested", actor=actor)
-    enqueue(refresh_figures_job)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from agency.jobs import job, periodic
+from agency import audit
+from agency.jobs import enqueue, job, periodic
 from reports.facts import refresh_figures
 
 # Hourly: the page says as of when, and a refresh over a million cases takes a while.
@@ -14,3 +15,9 @@ HOUR = 3600
 def refresh_figures_job() -> int:
     """Recompute the dashboard's figures from the ledger and the action history; return the cases covered."""
     return refresh_figures().cases
+
+
+def request_refresh(actor) -> None:
+    """Have the figures recomputed now (inline in embedded mode, by a worker otherwise); the caller commits."""
+    audit.record("reports.refresh_requested", actor=actor)
+    enqueue(refresh_figures_job)

@@ -19,9 +19,9 @@ from reports.charts import Bar, Series, bar_chart, line_chart
 from reports.dashboard import Dashboard, dashboard
 from reports.drilldown import CHANNEL_PREFIX, case_page, case_rows, title_of
 from reports.exports import columns, rows_csv, rows_xlsx
-from reports.facts import request_refresh
 from reports.filters import Filters, filters_for
 from reports.forms import form_from_args
+from reports.jobs import request_refresh
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
