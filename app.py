@@ -37,7 +37,8 @@ from debtors.labels import as_context as debtor_labels
 TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = (
-    "agency.models", "debtors.models", "cases.models", "cases.placement.models", "reports.models", "alerts.models"
+    "agency.models", "debtors.models", "cases.models", "cases.placement.models", "reports.models", "alerts.models",
+    "reports.aged_models",
 )
 BLUEPRINTS = (
     "agency.views:bp",
@@ -58,6 +59,7 @@ BLUEPRINTS = (
     "alerts.views:bp",
     "reports.views:bp",
     "reports.aged_views:bp",
+    "reports.monthly_views:bp",
 )
 
 migrate = Migrate()

@@ -61,6 +61,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "clients.view": MANAGERS,
     "clients.manage": MANAGERS,  # create and change clients, record their mandates
     "reports.aged": MANAGERS | {Role.CLIENT},  # client users: their own client only
+    "reports.monthly": MANAGERS | {Role.CLIENT},  # the monthly reports; client users: their own client's only
     "reports.collectors": MANAGERS,
     "reports.view": MANAGERS | {Role.CLIENT},  # the dashboard; client users: their own client, no collector
     "reports.refresh": MANAGERS,  # recompute the dashboard's figures now rather than at the hourly run

@@ -61,6 +61,7 @@ JOB_MODULES = (
     "cases.remittances.jobs",
     "cases.rates.jobs",
     "reports.jobs",
+    "reports.aged_jobs",
     "alerts.jobs",
 )
 

@@ -1,4 +1,4 @@
-"""Time the managers' figures on PostgreSQL: the dashboard over 1,000,000 cases.
+"""Time the managers' figures on PostgreSQL: the dashboard and the aged balance over 1,000,000 cases.
 
     python -m bench.reports [--cases N] [--loads 20] [--database-url URL]
 
@@ -7,7 +7,12 @@ and recreated, migrated, and filled by `bench.queue_data` (cases, claims, ledger
 promises), to which this adds one payment per case with its ledger entry (not timed). The figures are
 then refreshed once (`reports.facts.refresh_figures`, the hourly job, timed and committed), and the
 dashboard is read `loads` times for the whole agency over the last 400 days, as the page does, each time
-in a fresh session; p95 is reported. Figures the other measures fill in are printed as "-".
+in a fresh session; p95 is reported. The aged balance is then recomputed for the day (`reports.aged_snapshot.
+refresh_aged`, the hourly job, timed and committed) and its page, `/reports/aged`, loaded `loads` times
+through the test client by a signed-in manager, with the first page of its largest drill-down list. Last,
+the call channel's drill-down list is loaded once computed live, then pre-computed
+(`reports.channel_cases.refresh_channel_cases`, timed) and loaded `loads` times.
+Figures the other measures fill in are printed as "-".
 
 The last line reads `reports cases=… dashboard_p95_ms=… aged_p95_ms=… monthly_reports_s=…`.
 """
@@ -28,6 +33,7 @@ from bench.queue_data import generate, seed_people
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/amiable_bench_reports"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+BENCH_PASSWORD = "bench-reports-manager"  # noqa: S105  (a throwaway database's manager)
 
 # One payment per case, received 1-60 days after it was opened (never in the future), 2 % reversed later.
 PAYMENTS = [
@@ -116,6 +122,88 @@ def time_dashboard(url: str, loads: int) -> list[float]:
     return times
 
 
+def time_aged_refresh(url: str) -> float:
+    """Recompute the aged balance as of the day once, committed; return the seconds it took."""
+    from agency.db import db
+    from reports.aged_snapshot import refresh_aged
+
+    app = make_app(url)
+    with app.app_context():
+        started = time.perf_counter()
+        snapshot = refresh_aged(NOW.date())
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        print(f"  aged balance of {snapshot.cases:,} cases recomputed in {seconds:.1f} s", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE aged_case"))
+            connection.execute(sa.text("VACUUM ANALYZE aged_cell"))
+    return seconds
+
+
+def manager_client(url: str):
+    """Return a test client signed in through the login form as the bench's manager, and its app."""
+    import re
+
+    from agency.db import db
+    from agency.models import Role, User
+    from app import create_app
+
+    # No scheduler thread: the hourly refreshes must not run while the pages are timed.
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "", "TESTING": False, "SCHEDULER_THREAD": False})
+    with app.app_context():
+        manager = db.session.scalar(sa.select(User).where(User.role == Role.MANAGER.value).limit(1))
+        manager.set_password(BENCH_PASSWORD)
+        email = manager.email
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    signed_in = client.post("/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token.group(1)})
+    if signed_in.status_code != 302:
+        raise SystemExit("the manager could not sign in")
+    return app, client
+
+
+def _load(client, path: str, loads: int) -> list[float]:
+    times = []
+    for _ in range(loads):
+        started = time.perf_counter()
+        response = client.get(path)
+        times.append((time.perf_counter() - started) * 1000)
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}")
+    return times
+
+
+def time_aged(url: str, loads: int) -> tuple[list[float], list[float]]:
+    """Load the aged balance page and its whole-agency drill-down list as a manager; return each time in ms."""
+    _app, client = manager_client(url)
+    return _load(client, "/reports/aged", loads), _load(client, "/reports/aged/cases", loads)
+
+
+def time_channel_list(url: str, loads: int) -> tuple[float, float, list[float]]:
+    """Time the call channel's drill-down list live once, its hourly pre-computation, then the list `loads` times."""
+    from agency.db import db
+    from reports.aged_models import ChannelCase, ChannelRefresh
+    from reports.channel_cases import refresh_channel_cases
+
+    app, client = manager_client(url)
+    since = (NOW.date() - timedelta(days=400)).isoformat()
+    path = f"/reports/cases?figure=channel-call&from={since}&to={NOW.date().isoformat()}"
+    with app.app_context():
+        db.session.execute(sa.delete(ChannelCase))
+        db.session.execute(sa.delete(ChannelRefresh))
+        db.session.commit()
+    live = _load(client, path, 1)[0]
+    with app.app_context():
+        started = time.perf_counter()
+        refreshed = refresh_channel_cases()
+        db.session.commit()
+        seconds = time.perf_counter() - started
+        print(f"  {refreshed.payments:,} payments credited to their channel in {seconds:.1f} s", flush=True)
+    return live, seconds, _load(client, path, loads)
+
+
 def p95(values: list[float]) -> float:
     """Return the 95th percentile (nearest rank)."""
     ordered = sorted(values)
@@ -134,10 +222,18 @@ def main(argv: list[str] | None = None) -> int:
         set_up(args.database_url, args.cases)
     refresh_s = time_refresh(args.database_url)
     times = time_dashboard(args.database_url, args.loads)
+    aged_refresh_s = time_aged_refresh(args.database_url)
+    aged, aged_list = time_aged(args.database_url, args.loads)
+    channel_live, channel_refresh_s, channel = time_channel_list(args.database_url, args.loads)
     print(f"{'measure':<12}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
-    print(f"{'dashboard':<12}{statistics.median(times):>10.0f}{p95(times):>10.0f}{max(times):>10.0f}")
+    for name, measured in (("dashboard", times), ("aged", aged), ("aged list", aged_list), ("call list", channel)):
+        print(f"{name:<12}{statistics.median(measured):>10.0f}{p95(measured):>10.0f}{max(measured):>10.0f}")
     print(f"{'refresh':<12}{refresh_s * 1000:>10.0f}")
-    print(f"reports cases={args.cases} dashboard_p95_ms={p95(times):.0f} aged_p95_ms=- monthly_reports_s=-")
+    print(f"{'aged refresh':<12}{aged_refresh_s * 1000:>10.0f}")
+    print(f"{'call, live':<12}{channel_live:>10.0f}")
+    print(f"{'call refresh':<12}{channel_refresh_s * 1000:>10.0f}")
+    print(f"reports cases={args.cases} dashboard_p95_ms={p95(times):.0f} aged_p95_ms={p95(aged):.0f} "
+          f"monthly_reports_s=-")
     return 0
 
 

@@ -165,31 +165,51 @@ def aged_balance(as_of: date, client_id: int | None = None) -> AgedBalance:
     return AgedBalance(as_of=as_of, rows=ordered, totals=totals, total=total)
 
 
-def aged_cases(as_of: date, client_id: int | None = None, bucket_key: str | None = None) -> list[AgedCase]:
-    """Return the cases behind one cell (a client and/or a bucket; None = all), most overdue first."""
+def _cases_query(as_of: date, client_id: int | None, bucket_key: str | None) -> sa.Select:
     if bucket_key is not None and bucket_key not in BUCKET_KEYS:
         raise ValueError(f"unknown bucket {bucket_key!r}")
     owed = _claim_outstanding(as_of, client_id)
     where = [owed.c.cents != 0]
     if bucket_key is not None:
         where.append(_bucket_expr(Claim.due_date, as_of) == bucket_key)
-    per_case = (
+    return (
         sa.select(owed.c.case_id, sum_cents(owed.c.cents).label("cents"), sa.func.min(Claim.due_date).label("oldest"),
                   sa.func.count().label("claims"))
-        .join(Claim, Claim.id == owed.c.claim_id).where(*where).group_by(owed.c.case_id).subquery("per_case")
+        .join(Claim, Claim.id == owed.c.claim_id).where(*where).group_by(owed.c.case_id)
     )
-    rows = db.session.execute(
+
+
+def case_details(as_of: date, found: sa.Select, page: int | None = None, size: int = 100) -> list[AgedCase]:
+    """Return the cases of `found` (case_id, cents, oldest, claims) most overdue first, all or page `page` (from 1)."""
+    per_case = found.subquery("per_case")
+    query = (
         sa.select(per_case, Case.reference, Case.status, Client.name, Debtor)
         .join(Case, Case.id == per_case.c.case_id).join(Client, Client.id == Case.client_id)
         .join(Debtor, Debtor.id == Case.debtor_id)
-        .order_by(per_case.c.oldest, Case.reference)
-    ).all()
+        .order_by(per_case.c.oldest, Case.reference)  # references are unique: pages end to end are the whole list
+    )
+    if page is not None:
+        query = query.limit(size).offset((page - 1) * size)
     return [
         AgedCase(case_id=r.case_id, reference=r.reference, client_name=r.name, debtor_name=r.Debtor.display_name,
                  status=r.status, oldest_due=r.oldest, days_past_due=max((as_of - r.oldest).days, 0),
                  claims=int(r.claims), cents=int(r.cents))
-        for r in rows
+        for r in db.session.execute(query)
     ]
+
+
+def aged_cases(as_of: date, client_id: int | None = None, bucket_key: str | None = None) -> list[AgedCase]:
+    """Return the cases behind one cell (a client and/or a bucket; None = all), most overdue first."""
+    return case_details(as_of, _cases_query(as_of, client_id, bucket_key))
+
+
+def aged_case_page(as_of: date, client_id: int | None, bucket_key: str | None, page: int,
+                   size: int) -> tuple[int, int, list[AgedCase]]:
+    """Return how many cases are behind one cell, what they owe, and the cases of page `page` (from 1)."""
+    query = _cases_query(as_of, client_id, bucket_key)
+    found = query.subquery()
+    count, cents = db.session.execute(sa.select(sa.func.count(), sum_cents(found.c.cents))).one()
+    return count, int(cents), case_details(as_of, query, page, size)
 
 
 def bucket_labels() -> dict[str, str]:

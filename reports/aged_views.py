@@ -14,15 +14,19 @@ from agency.db import db
 from agency.models import Client, Role
 from agency.money import format_money
 from cases.labels import STATUS
-from reports.aged import BUCKET_KEYS, BUCKETS, aged_balance, aged_cases
+from reports.aged import BUCKET_KEYS, BUCKETS
 from reports.aged_charts import bar_chart
 from reports.aged_exports import as_csv, as_xlsx, balance_rows, case_rows, performance_rows
+from reports.aged_snapshot import Source, balance_from, cases_from, source_for
 from reports.collectors import MAX_DAYS, Grain, collector_performance
 
 bp = Blueprint("aged", __name__)
 
 
-def _date_arg(name: str, label: str, default: date, errors: list[str]) -> date:
+PAGE_SIZE = 100
+
+
+def _date_arg(name: str, label: str, default: date | None, errors: list[str]) -> date | None:
     raw = request.args.get(name, "").strip()
     if not raw:
         return default
@@ -57,23 +61,29 @@ def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _source(errors: list[str]) -> Source:
+    """Return where the figures asked for come from: without a date, the latest pre-computed balance."""
+    return source_for(_date_arg("as_of", _("As of"), None, errors), today())
+
+
 def _balance():
     errors: list[str] = []
-    as_of = _date_arg("as_of", _("As of"), today(), errors)
+    source = _source(errors)
     client_id = _client_id()
-    return errors, as_of, client_id, aged_balance(as_of, client_id)
+    return errors, source, client_id, balance_from(source, client_id)
 
 
 @bp.get("/reports/aged")
 @permission_required("reports.aged")
 def balance():
-    errors, as_of, client_id, aged = _balance()
+    errors, source, client_id, aged = _balance()
+    as_of = source.as_of
     money = {b.key: format_money(aged.totals[b.key].cents) for b in BUCKETS}
     chart = bar_chart([(str(b.label), aged.totals[b.key].cents, money[b.key],
                         url_for("aged.cases", as_of=as_of.isoformat(), bucket=b.key, client=client_id))
                        for b in BUCKETS], _("Outstanding by days past due"))
     return render_template("reports/aged/balance.html", aged=aged, buckets=BUCKETS, chart=chart, errors=errors,
-                           client_id=client_id), 400 if errors else 200
+                           client_id=client_id, snapshot=source.snapshot), 400 if errors else 200
 
 
 @bp.get("/reports/aged.csv")
@@ -89,34 +99,36 @@ def balance_xlsx():
 
 
 def _balance_export(fmt: str) -> Response:
-    errors, as_of, _client, aged = _balance()
+    errors, source, _client, aged = _balance()
     if errors:
         abort(400, "; ".join(errors))
-    name = f"balance-agee-{as_of.isoformat()}.{fmt}"
+    name = f"balance-agee-{source.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
         return _download(as_csv(balance_rows(aged)), name, "text/csv; charset=utf-8")
     return _download(as_xlsx(_("Aged balance"), balance_rows(aged)), name, XLSX)
 
 
-def _cases():
+def _cases(page: int | None):
     errors: list[str] = []
-    as_of = _date_arg("as_of", _("As of"), today(), errors)
+    source = _source(errors)
     client_id = _client_id()
     bucket = request.args.get("bucket") or None
     if bucket is not None and bucket not in BUCKET_KEYS:
         abort(404)
-    return errors, as_of, client_id, bucket, aged_cases(as_of, client_id, bucket)
+    return errors, source, client_id, bucket, cases_from(source, client_id, bucket, page, PAGE_SIZE)
 
 
 @bp.get("/reports/aged/cases")
 @permission_required("reports.aged")
 def cases():
-    errors, as_of, client_id, bucket, rows = _cases()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    errors, source, client_id, bucket, (count, total, rows) = _cases(page)
     client = db.session.get(Client, client_id) if client_id else None
     labels = {b.key: b.label for b in BUCKETS}
-    return render_template("reports/aged/cases.html", rows=rows, as_of=as_of, client=client, bucket=bucket,
-                           bucket_label=labels.get(bucket), statuses=STATUS, total=sum(r.cents for r in rows), errors=errors,
-                           args={"as_of": as_of.isoformat(), "client": client_id, "bucket": bucket}), \
+    return render_template("reports/aged/cases.html", rows=rows, as_of=source.as_of, client=client, bucket=bucket,
+                           bucket_label=labels.get(bucket), statuses=STATUS, total=total, count=count, errors=errors,
+                           page=page, pages=max(1, -(-count // PAGE_SIZE)), snapshot=source.snapshot,
+                           args={"as_of": source.as_of.isoformat(), "client": client_id, "bucket": bucket}), \
         400 if errors else 200
 
 
@@ -133,10 +145,10 @@ def cases_xlsx():
 
 
 def _cases_export(fmt: str) -> Response:
-    errors, as_of, _client, bucket, rows = _cases()
+    errors, source, _client, bucket, (_count, _cents, rows) = _cases(None)
     if errors:
         abort(400, "; ".join(errors))
-    name = f"balance-agee-dossiers-{as_of.isoformat()}{'-' + bucket if bucket else ''}.{fmt}"
+    name = f"balance-agee-dossiers-{source.as_of.isoformat()}{'-' + bucket if bucket else ''}.{fmt}"
     if fmt == "csv":
         return _download(as_csv(case_rows(rows)), name, "text/csv; charset=utf-8")
     return _download(as_xlsx(_("Cases"), case_rows(rows)), name, XLSX)

@@ -85,3 +85,19 @@ class FigureCredit(db.Model):
     step: Mapped[str] = mapped_column(sa.String(16), primary_key=True)  # "step-3", "step-manual", "none"
     payments: Mapped[int]
     cents: Mapped[int] = mapped_column(Cents)
+
+
+class MonthlyReport(db.Model):
+    """One client's activity report for one month: the stored PDF, the CSV and the figures both were drawn from."""
+
+    __tablename__ = "monthly_report"
+    __table_args__ = (sa.UniqueConstraint("client_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    month: Mapped[date]  # the first day of the month reported on
+    produced_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    pdf_path: Mapped[str] = mapped_column(sa.String(255))
+    pdf_sha256: Mapped[str] = mapped_column(sa.String(64))
+    csv_text: Mapped[str] = mapped_column(sa.Text)
+    figures: Mapped[dict] = mapped_column(sa.JSON)

@@ -12,6 +12,7 @@ from agency.models import Role
 from cases.plans.documents import store_agreement
 from cases.plans.plans import propose_plan, split
 from cases.remittances.statements import run_remittances
+from reports.monthly import previous_month, produce_report
 from tests import factories
 from tests.conftest import IsolatedClient, login
 
@@ -21,7 +22,7 @@ PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "
 TOKEN = "api"  # the client API authenticates by token, not by session: tested in tests/cases/test_api.py
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
-TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id")
+TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id")
 
 
 def get_routes(app):
@@ -61,6 +62,7 @@ def world(db_session):
         plans[case] = propose_plan(case, instalments=split(500, 1, today() + timedelta(days=3)), total_cents=500,
                                    actor=None)
         store_agreement(plans[case])
+    reports = {c: produce_report(c.id, previous_month(today()), actor=None) for c in (client_a, client_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
@@ -68,7 +70,8 @@ def world(db_session):
             "pending_a": letters[case_a][1], "pending_b": letters[case_b][1],
             "payment_a": payments[case_a], "payment_b": payments[case_b],
             "remittance_a": statements[client_a.id], "remittance_b": statements[client_b.id],
-            "plan_a": plans[case_a], "plan_b": plans[case_b]}
+            "plan_a": plans[case_a], "plan_b": plans[case_b],
+            "report_a": reports[client_a], "report_b": reports[client_b]}
 
 
 def build_url(rule, world, own: bool = True) -> str:
@@ -85,7 +88,7 @@ def build_url(rule, world, own: bool = True) -> str:
         elif arg == "letter_id":
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
-        elif arg in ("payment_id", "remittance_id", "plan_id"):
+        elif arg in ("payment_id", "remittance_id", "plan_id", "report_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "profile_code":
             values[arg] = "FR"

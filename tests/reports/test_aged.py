@@ -10,10 +10,21 @@ from datetime import date, timedelta
 import openpyxl
 import pytest
 
+from agency.money import format_money
 from cases.intake import ClaimInput, open_case
 from cases.models import CaseKind
 from reports.aged import BUCKET_KEYS, aged_balance, aged_cases, bucket_of
+from reports.aged_jobs import refresh_aged_job, refresh_channel_cases_job
+from reports.aged_snapshot import latest_snapshot, refresh_aged, snapshot_balance, snapshot_cases
+from reports.channel_cases import latest_channel_refresh, refresh_channel_cases
+from reports.drilldown import case_rows
+from reports.figures import NO_CONTACT
+from reports.filters import Filters
 from tests import factories
+from tests.reports.dashboard_portfolio import (
+    PERIOD,
+    dash_fixture,  # noqa: F401 (the fixture `dash`)
+)
 
 AS_OF = date(2026, 6, 30)
 
@@ -189,3 +200,117 @@ def test_a_bad_date_is_named_and_refused(db_session, client, login_as):
     assert response.status_code == 400
     assert "Arrêtée au : « 31/02/2026 » n’est pas une date" in response.get_data(as_text=True)
     assert client.get("/reports/aged.csv?as_of=nope").status_code == 400
+
+
+def _as_tuples(aged):
+    return ([(r.client_id, r.client_name, {k: (c.cents, c.cases) for k, c in r.cells.items()}, r.total) for r in aged.rows],
+            aged.totals, aged.total)
+
+
+@pytest.mark.parametrize("days", [0, -10, 1, 5])
+def test_the_precomputed_balance_equals_the_live_one(portfolio, db_session, days):
+    as_of = AS_OF + timedelta(days=days)
+    snapshot = refresh_aged(as_of)
+    db_session.commit()
+    assert snapshot.as_of == as_of and snapshot.cases == aged_balance(as_of).total.cases
+    for client_id in (None, portfolio["alpha"].id, portfolio["beta"].id):
+        assert _as_tuples(snapshot_balance(snapshot, client_id)) == _as_tuples(aged_balance(as_of, client_id))
+        for bucket in (None, *BUCKET_KEYS):
+            live = aged_cases(as_of, client_id, bucket)
+            count, cents, stored = snapshot_cases(snapshot, client_id, bucket)
+            assert stored == live, (client_id, bucket)
+            assert (count, cents) == (len(live), sum(r.cents for r in live))
+    if days == 0:
+        assert snapshot_balance(snapshot).total.cents == 11_200
+
+
+def test_a_new_refresh_replaces_the_last(portfolio, db_session):
+    refresh_aged(AS_OF)
+    db_session.commit()
+    factories.payment(portfolio["two"], 4_000, received_on=AS_OF, receipt=False)
+    db_session.commit()
+    # Until recomputed, the figures are those of the last refresh, which the page dates.
+    assert snapshot_balance(latest_snapshot()).total.cents == 11_200
+    snapshot = refresh_aged(AS_OF)
+    db_session.commit()
+    assert latest_snapshot().id == snapshot.id
+    assert _as_tuples(snapshot_balance(snapshot)) == _as_tuples(aged_balance(AS_OF))
+    assert snapshot_balance(snapshot).total.cents == 11_200 - 4_000
+
+
+def test_the_hourly_job_recomputes_as_of_today(portfolio, db_session, app):
+    from agency.clock import today
+    from agency.jobs import PERIODIC
+
+    assert {(p.func, p.interval) for p in PERIODIC} >= {(refresh_aged_job, 3600), (refresh_channel_cases_job, 3600)}
+    refresh_aged_job()
+    db_session.expire_all()
+    snapshot = latest_snapshot()
+    assert snapshot is not None and snapshot.as_of == today()
+    assert _as_tuples(snapshot_balance(snapshot)) == _as_tuples(aged_balance(today()))
+
+
+def test_the_page_reads_the_precomputed_balance_and_any_other_date_live(portfolio, db_session, client, login_as):
+    login_as("manager")
+    refresh_aged(AS_OF)
+    db_session.commit()
+    # Paid in full after the refresh: the page of that date still shows it owing, and says when it was computed.
+    factories.payment(portfolio["three"], 1_200, received_on=AS_OF, receipt=False)
+    db_session.commit()
+    html = client.get("/reports/aged").get_data(as_text=True)
+    assert "Calculée le" in html and 'data-testid="computed-at"' in html
+    assert _screen_cells(html)[("total", "total")] == 11_200
+    assert f'value="{AS_OF.isoformat()}"' in html
+    listed = client.get(f"/reports/aged/cases?as_of={AS_OF.isoformat()}").get_data(as_text=True)
+    assert portfolio["three"].reference in listed and "calculée à partir du grand livre" in listed
+    # Another date is computed from the ledger now: the payment is there, and no refresh time is shown.
+    later = client.get(f"/reports/aged?as_of={(AS_OF + timedelta(days=1)).isoformat()}").get_data(as_text=True)
+    assert 'data-testid="computed-at"' not in later
+    assert str(portfolio["beta"].id) not in re.findall(r'data-client="(\d+)"', later)
+
+
+def test_the_case_list_is_paged_and_its_exports_are_whole(db_session, client, login_as):
+    gamma = factories.client(name="Gamma SA")
+    due = AS_OF - timedelta(days=40)
+    made = [_case(gamma, (due - timedelta(days=n % 7), 1_000 + n)) for n in range(103)]
+    db_session.commit()
+    login_as("manager")
+    for precomputed in (False, True):
+        if precomputed:
+            refresh_aged(AS_OF)
+            db_session.commit()
+        query = f"as_of={AS_OF.isoformat()}&client={gamma.id}&bucket=31-60"
+        first = client.get(f"/reports/aged/cases?{query}").get_data(as_text=True)
+        second = client.get(f"/reports/aged/cases?{query}&page=2").get_data(as_text=True)
+        refs = [re.findall(r'data-testid="case-row".*?>([A-Z0-9-]+)</a>', page, re.S) for page in (first, second)]
+        assert [len(r) for r in refs] == [100, 3]
+        assert "103 dossiers" in first and "page 1 sur 2" in first and 'data-testid="pages"' in first
+        total = sum(1_000 + n for n in range(103))
+        # Every page's footer is the whole list's total, the cell of the balance.
+        footers = {re.search(r'data-testid="list-total">([^<]+)<', page).group(1) for page in (first, second)}
+        assert footers == {format_money(total)}
+        lines = list(csv.reader(io.StringIO(client.get(f"/reports/aged/cases.csv?{query}").get_data(as_text=True)
+                                            .lstrip("\ufeff")), delimiter=";"))
+        assert [line[0] for line in lines[1:]] == refs[0] + refs[1]  # the pages end to end are the export
+        assert sum(_euros(line[-1]) for line in lines[1:]) == total
+        assert {c.reference for c in made} == set(refs[0] + refs[1])
+
+
+def test_the_precomputed_channel_lists_equal_the_live_attribution(db_session, client, login_as, dash):
+    from cases.models import ActionKind
+
+    keys = [f"channel-{k}" for k in (*(k.value for k in ActionKind), NO_CONTACT)]
+    cohorts = [Filters(date.fromisoformat(PERIOD["from"]), date.fromisoformat(PERIOD["to"])),
+               Filters(date.fromisoformat(PERIOD["from"]), date.fromisoformat(PERIOD["to"]), client_id=dash["a"].id),
+               Filters(date(2026, 1, 1), date(2026, 1, 31))]
+    assert latest_channel_refresh() is None
+    live = {(n, key): case_rows(filters, key) for n, filters in enumerate(cohorts) for key in keys}
+    assert any(live.values())  # something is credited, or the comparison proves nothing
+    refresh = refresh_channel_cases()
+    db_session.commit()
+    assert latest_channel_refresh().id == refresh.id and refresh.payments > 0
+    for (n, key), rows in live.items():
+        assert case_rows(cohorts[n], key) == rows, (n, key)
+    login_as("manager")
+    sms = client.get("/reports/cases", query_string={**PERIOD, "client": dash["a"].id, "figure": "channel-sms"})
+    assert dash["c1"].reference in sms.get_data(as_text=True) and dash["c2"].reference not in sms.get_data(as_text=True)
