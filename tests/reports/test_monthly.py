@@ -153,6 +153,17 @@ def test_the_english_pdf_carries_the_same_figures(may):
     assert "Total collected in the month €530.00" in text and "35.6" in text and "Outstanding on 31 May 2026" in text
 
 
+def test_a_long_month_lists_its_first_payments_and_sends_to_the_csv_for_the_rest(may):
+    report = produce_report(may["alpha"].id, MAY)
+    count = len(report.figures["payments"])
+    assert count >= 2
+    short = render_report(report.figures, report.produced_at, "fr", payment_lines=1)
+    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=short, capture_output=True, check=True)
+    text = " ".join(out.stdout.decode().replace("\u202f", " ").replace("\u00a0", " ").split())
+    assert f"et {count - 1} autres paiements : la liste complète est dans le fichier CSV" in text
+    assert "Total 530,00 €" in text  # the total stays the month's, whatever the lines shown
+
+
 def test_the_job_produces_one_report_per_client_once(db_session, run_jobs):
     month = previous_month(today())
     with_mandate, with_case = factories.client(name="Mandat SA"), factories.client(name="Dossiers SA")
