@@ -10,7 +10,6 @@ import threading
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from agency.clock import today
 from agency.db import db
@@ -18,6 +17,7 @@ from cases import ledger
 from cases.models import Case, LedgerEntry, Payment
 from cases.payments.payments import record_payment
 from tests import factories
+from tests.separate_app import separate_app
 
 pytestmark = pytest.mark.no_db
 
@@ -27,35 +27,12 @@ SUBMITTERS = 6
 @pytest.fixture
 def pay_app(app, tmp_path):
     """An app on a fresh, migrated database holding one case."""
-    from app import create_app
-
-    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    postgres = url.get_backend_name() == "postgresql"
-    if postgres:
-        url = url.set(database=f"{url.database}_pay")
-        _recreate(url)
-    else:
-        url = sa.engine.make_url(f"sqlite:///{tmp_path / 'pay.db'}")
-    pay = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url.render_as_string(False), "REDIS_URL": ""})
-    with pay.app_context():
-        upgrade(revision="heads")
-        case = factories.case(amounts=(100_000,))
-        db.session.commit()
-        pay.config["CASE_ID"] = case.id
-    yield pay
-    with pay.app_context():
-        db.engine.dispose()
-    if postgres:
-        _recreate(url, create=False)
-
-
-def _recreate(url: sa.URL, create: bool = True) -> None:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        if create:
-            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    with separate_app(app, tmp_path, "pay") as pay:
+        with pay.app_context():
+            case = factories.case(amounts=(100_000,))
+            db.session.commit()
+            pay.config["CASE_ID"] = case.id
+        yield pay
 
 
 def _submit(app, results: list[int], errors: list[BaseException], start: threading.Barrier) -> None:

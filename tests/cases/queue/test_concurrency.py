@@ -12,7 +12,6 @@ from collections import Counter
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from agency.db import db
 from agency.models import AuditEvent, User
@@ -20,6 +19,7 @@ from cases.models import Case
 from cases.queue.leases import lease_next_case, take_next_case
 from tests import factories
 from tests.cases.queue.helpers import NOW, queued_case
+from tests.separate_app import separate_app
 
 pytestmark = pytest.mark.no_db
 
@@ -30,39 +30,16 @@ CASES = 240
 @pytest.fixture
 def lease_app(app, tmp_path):
     """An app on a fresh, migrated database, seeded with one team of collectors and its pool."""
-    from app import create_app
-
-    url = sa.engine.make_url(app.config["SQLALCHEMY_DATABASE_URI"])
-    postgres = url.get_backend_name() == "postgresql"
-    if postgres:
-        url = url.set(database=f"{url.database}_lease")
-        _recreate(url)
-    else:
-        url = sa.engine.make_url(f"sqlite:///{tmp_path / 'lease.db'}")
-    lease = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": url.render_as_string(False), "REDIS_URL": ""})
-    with lease.app_context():
-        upgrade(revision="heads")
-        collectors = [factories.user("collector") for _ in range(COLLECTORS)]
-        team = factories.team(members=tuple(collectors))
-        creditor = factories.client()
-        for n in range(CASES):
-            queued_case(team=team, client_row=creditor, score=n % 17)
-        db.session.commit()
-        lease.config["COLLECTOR_IDS"] = [c.id for c in collectors]
-    yield lease
-    with lease.app_context():
-        db.engine.dispose()
-    if postgres:
-        _recreate(url, create=False)
-
-
-def _recreate(url: sa.URL, create: bool = True) -> None:
-    admin = sa.create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{url.database}" WITH (FORCE)'))
-        if create:
-            conn.execute(sa.text(f'CREATE DATABASE "{url.database}"'))
-    admin.dispose()
+    with separate_app(app, tmp_path, "lease") as lease:
+        with lease.app_context():
+            collectors = [factories.user("collector") for _ in range(COLLECTORS)]
+            team = factories.team(members=tuple(collectors))
+            creditor = factories.client()
+            for n in range(CASES):
+                queued_case(team=team, client_row=creditor, score=n % 17)
+            db.session.commit()
+            lease.config["COLLECTOR_IDS"] = [c.id for c in collectors]
+        yield lease
 
 
 def _press_until_empty(app, user_id: int, taken: list[int], errors: list[BaseException], operation) -> None:
