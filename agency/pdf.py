@@ -9,6 +9,7 @@ from the system through fontconfig (Debian's fonts-dejavu-core), never through a
 
 from __future__ import annotations
 
+import gc
 import mimetypes
 from pathlib import Path
 
@@ -42,7 +43,15 @@ class AssetFetcher(URLFetcher):
 
 def render_pdf(html: str, *, assets_dir: Path) -> bytes:
     """Render an HTML document to PDF bytes; its `amiable:` URLs are read from `assets_dir`."""
+    # A rendering allocates hundreds of thousands of short-lived boxes, and the cyclic garbage collector
+    # would walk them, and everything else the process holds, again and again: a third of the time of a
+    # ten-page report in a worker holding a batch's figures. It is paused for the rendering and runs after.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return HTML(string=html, url_fetcher=AssetFetcher(assets_dir)).write_pdf()
     except FatalURLFetchingError as exc:  # a BaseException: turn it into an ordinary error for callers
         raise AssetRefused(str(exc.__cause__ or exc)) from exc
+    finally:
+        if collecting:
+            gc.enable()

@@ -9,7 +9,7 @@ and checking millions of references one by one is not what is measured.
 The shape, for N cases:
 - 0.8 N debtors (some owe several cases), each with a valid mobile number; 1 % under an insolvency
   hold; half of them with a risk score;
-- N cases over 10 clients, opened over the last 400 days, at the strategy step their age gives;
+- N cases over 10 clients (or as many as asked), opened over the last 400 days, at the strategy step their age gives;
   80 % in the statuses the queue serves; 4 teams, each case in a team's pool, 10 % of the queued
   ones assigned to one of the team's two collectors; of the queued cases, 35 % due now (up to 10 days
   late), 45 % due within the month, 20 % with nothing planned; 1 % of the due ones with a callback;
@@ -38,11 +38,11 @@ class Shape:
     actions: int
 
 
-def seed_people(session, today: date) -> list[int]:
+def seed_people(session, today: date, clients: int = CLIENTS) -> list[int]:
     """Create the clients with their mandates, the teams and the collectors; return the collectors' ids."""
     from agency.models import Client, Mandate, Role, Team, User
 
-    for n in range(1, CLIENTS + 1):
+    for n in range(1, clients + 1):
         client = Client(code=f"BQ{n:02d}", name=f"Créancier {n} SAS", address_line1="1 rue de la Paix",
                         postcode="75002", city="Paris")  # fmt: skip
         client.mandates.append(Mandate(reference=f"MAN-BQ{n}", signed_on=today - timedelta(days=800),
@@ -63,10 +63,13 @@ def seed_people(session, today: date) -> list[int]:
     return [u.id for u in collectors]
 
 
-def generate(connection: sa.Connection, cases: int, now: datetime) -> Shape:
-    """Write debtors, contact points, holds, cases, claims, ledger, actions and promises; return the counts."""
+def generate(connection: sa.Connection, cases: int, now: datetime, clients: int = CLIENTS) -> Shape:
+    """Write debtors, contact points, holds, cases, claims, ledger, actions and promises; return the counts.
+
+    `clients` must be the number `seed_people` created: the cases are spread over them evenly.
+    """
     debtors = max(1, cases * 4 // 5)
-    params = {"n": cases, "d": debtors, "now": now, "today": now.date()}
+    params = {"n": cases, "d": debtors, "now": now, "today": now.date(), "clients": clients}
     connection.execute(sa.text("SET session_replication_role = replica"))
     for statement in STATEMENTS:
         connection.execute(sa.text(statement), params)
@@ -118,7 +121,7 @@ STATEMENTS = [
     f"""INSERT INTO collection_case (id, reference, client_id, debtor_id, client_reference, status, kind, currency,
                                     assigned_collector_id, opened_on, closed_on, closed_reason, created_at, team_id,
                                     next_action_at, callback_at, queue_score, strategy_step)
-       SELECT g, 'B' || lpad(g::text, 8, '0'), 1 + g % {CLIENTS}, 1 + (g::bigint * 7919) % :d, '', {STATUS},
+       SELECT g, 'B' || lpad(g::text, 8, '0'), 1 + g % :clients, 1 + (g::bigint * 7919) % :d, '', {STATUS},
               'b2c', 'EUR', CASE WHEN {QUEUED} AND (g * 17) % 83 < 8 THEN {COLLECTOR} END,
               CAST(:today AS date) - {AGE}, CASE WHEN {CLOSED} THEN CAST(:today AS date) END, '', :now,
               {TEAM},

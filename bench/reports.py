@@ -12,8 +12,9 @@ refresh_aged`, the hourly job, timed and committed) and its page, `/reports/aged
 through the test client by a signed-in manager, with the first page of its largest drill-down list. Last,
 the call channel's drill-down list is loaded once computed live, then pre-computed
 (`reports.channel_cases.refresh_channel_cases`, timed) and loaded `loads` times.
-Last, 50 monthly client reports are produced (`reports.monthly.produce_report`: figures, PDF, CSV,
-stored), timed with their commits.
+Last, the monthly reports of the 50 clients for the month before the bench's clock are produced as the
+daily job does (`reports.jobs.monthly_reports_batch_job`: figures, PDF, CSV, stored), timed with their
+commits.
 
 The last line reads `reports cases=… dashboard_p95_ms=… aged_p95_ms=… monthly_reports_s=…`.
 """
@@ -35,6 +36,8 @@ from bench.queue_data import generate, seed_people
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/amiable_bench_reports"
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 BENCH_PASSWORD = "bench-reports-manager"  # noqa: S105  (a throwaway database's manager)
+# The agency's clients: the monthly reports are produced for each of them, for the month before NOW.
+CLIENTS = 50
 
 # One payment per case, received 1-60 days after it was opened (never in the future), 2 % reversed later.
 PAYMENTS = [
@@ -70,11 +73,11 @@ def set_up(url: str, cases: int) -> None:
             upgrade(revision="heads")
         finally:
             logging.disable(logging.NOTSET)
-        seed_people(db.session, NOW.date())
+        seed_people(db.session, NOW.date(), CLIENTS)
         db.session.commit()
         started = time.perf_counter()
         with db.engine.begin() as connection:
-            shape = generate(connection, cases, NOW)
+            shape = generate(connection, cases, NOW, CLIENTS)
             connection.execute(sa.text("SET session_replication_role = replica"))
             for statement in PAYMENTS:
                 connection.execute(sa.text(statement), {"n": cases, "today": NOW.date(), "now": NOW})
@@ -205,29 +208,28 @@ def time_channel_list(url: str, loads: int) -> tuple[float, float, list[float]]:
     return live, seconds, _load(client, path, loads)
 
 
-def time_monthly(url: str, reports: int) -> tuple[float, int]:
-    """Produce `reports` monthly client reports, committed; return (seconds, reports produced).
+def time_monthly(url: str) -> tuple[float, int]:
+    """Produce every client's report for the month before NOW as the daily job does, committed; return (s, reports).
 
-    The generated agency has 10 clients: their reports for the last months before the bench's clock stand
-    for 50 clients' reports of one month (each covers five times the cases a client of 50 would have).
+    The batches run one after the other in this process, as one worker would run them.
     """
     from agency.db import db
-    from agency.models import Client
-    from reports.monthly import first_of, previous_month, produce_report
+    from reports.jobs import MONTHLY_BATCH, monthly_reports_batch_job
+    from reports.models import MonthlyReport
+    from reports.monthly_figures import clients_due, previous_month
 
     app = make_app(url)
     with app.app_context():
-        client_ids = db.session.scalars(sa.select(Client.id).order_by(Client.id)).all()
-        months, month = [], previous_month(NOW.date())
-        while len(months) * len(client_ids) < reports:
-            months.append(month)
-            month = previous_month(first_of(month))
-        jobs = [(client_id, month) for month in months for client_id in client_ids][:reports]
+        month = previous_month(NOW.date())
+        db.session.execute(sa.delete(MonthlyReport).where(MonthlyReport.month == month))  # from an earlier run
+        db.session.commit()
+        due = clients_due(month)
         started = time.perf_counter()
-        for client_id, month in jobs:
-            produce_report(client_id, month, actor=None)
-            db.session.commit()
-        return time.perf_counter() - started, len(jobs)
+        produced = sum(monthly_reports_batch_job(due[i:i + MONTHLY_BATCH], month.isoformat())
+                       for i in range(0, len(due), MONTHLY_BATCH))
+        seconds = time.perf_counter() - started
+        db.session.remove()
+        return seconds, produced
 
 
 def p95(values: list[float]) -> float:
@@ -242,7 +244,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--loads", type=int, default=20)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_REPORTS_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
-    parser.add_argument("--reports", type=int, default=50, help="monthly client reports to produce")
     args = parser.parse_args(argv)
     if not args.keep:
         recreate_database(args.database_url)
@@ -252,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     aged_refresh_s = time_aged_refresh(args.database_url)
     aged, aged_list = time_aged(args.database_url, args.loads)
     channel_live, channel_refresh_s, channel = time_channel_list(args.database_url, args.loads)
-    monthly_s, monthly_count = time_monthly(args.database_url, args.reports)
+    monthly_s, monthly_count = time_monthly(args.database_url)
     print(f"{'measure':<12}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}")
     for name, measured in (("dashboard", times), ("aged", aged), ("aged list", aged_list), ("call list", channel)):
         print(f"{name:<12}{statistics.median(measured):>10.0f}{p95(measured):>10.0f}{max(measured):>10.0f}")

@@ -71,9 +71,14 @@ class Debtor(db.Model):
 
     @property
     def display_name(self) -> str:
-        if self.kind == DebtorKind.COMPANY:
-            return self.company_name
-        return " ".join(p for p in (self.title, self.first_name, self.last_name.upper()) if p)
+        return self.name_of(self.kind, self.company_name, self.title, self.first_name, self.last_name)
+
+    @staticmethod
+    def name_of(kind: str, company_name: str, title: str, first_name: str, last_name: str) -> str:
+        """Return the name a debtor is shown by, from its columns (for lists read without loading debtors)."""
+        if kind == DebtorKind.COMPANY:
+            return company_name
+        return " ".join(p for p in (title, first_name, last_name.upper()) if p)
 
     @property
     def active_holds(self) -> list[Hold]:

@@ -18,6 +18,7 @@ The rule, read from the ledger only:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -114,16 +115,21 @@ def _open_on(as_of: date) -> sa.ColumnElement[bool]:
                    sa.or_(Case.status.not_in(CLOSED), sa.and_(Case.closed_on.is_not(None), Case.closed_on > as_of)))
 
 
-def _claim_outstanding(as_of: date, client_id: int | None) -> sa.Subquery:
-    """Return a subquery of (claim_id, case_id, cents): each claim's outstanding on open cases, as of the date."""
+def _claim_outstanding(as_of: date, client_id: int | Collection[int] | None) -> sa.Subquery:
+    """Return a subquery of (claim_id, case_id, cents): each claim's outstanding on open cases, as of the date.
+
+    `client_id` restricts it to one client, or to several given as a collection.
+    """
     oldest = (
         sa.select(Claim.id).where(Claim.case_id == LedgerEntry.case_id)
         .order_by(Claim.due_date, Claim.issue_date, Claim.id).limit(1).correlate(LedgerEntry).scalar_subquery()
     )
     claim_id = sa.func.coalesce(LedgerEntry.claim_id, oldest).label("claim_id")
     where = [LedgerEntry.effective_on <= as_of, _open_on(as_of)]
-    if client_id is not None:
+    if isinstance(client_id, int):
         where.append(Case.client_id == client_id)
+    elif client_id is not None:
+        where.append(Case.client_id.in_(client_id))
     return (
         sa.select(claim_id, LedgerEntry.case_id, sum_cents(LedgerEntry.amount_cents).label("cents"))
         .join(Case, Case.id == LedgerEntry.case_id)
@@ -133,8 +139,8 @@ def _claim_outstanding(as_of: date, client_id: int | None) -> sa.Subquery:
     )
 
 
-def aged_balance(as_of: date, client_id: int | None = None) -> AgedBalance:
-    """Return the aged balance as of `as_of`, of every client or of `client_id` only."""
+def aged_balance(as_of: date, client_id: int | Collection[int] | None = None) -> AgedBalance:
+    """Return the aged balance as of `as_of`, of every client, of `client_id` only, or of a collection of clients."""
     owed = _claim_outstanding(as_of, client_id)
     bucket = _bucket_expr(Claim.due_date, as_of).label("bucket")
     base = (

@@ -12,7 +12,8 @@ from agency.models import Role
 from cases.plans.documents import store_agreement
 from cases.plans.plans import propose_plan, split
 from cases.remittances.statements import run_remittances
-from reports.monthly import previous_month, produce_report
+from reports.monthly import produce_report
+from reports.monthly_figures import previous_month
 from tests import factories
 from tests.conftest import IsolatedClient, login
 

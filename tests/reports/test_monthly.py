@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
 import subprocess
 from datetime import UTC, date, datetime, timedelta
 
@@ -11,16 +12,18 @@ import pytest
 import sqlalchemy as sa
 
 from agency.clock import today
+from agency.db import db
 from agency.models import AuditEvent, Mandate
 from cases.intake import ClaimInput, open_case
-from cases.letters.storage import read_document
+from cases.letters.storage import documents_dir, read_document
 from cases.models import Action, CaseKind, CaseStatus, Promise
 from cases.payments.payments import reverse_payment
 from cases.work.disputes import open_dispute
 from reports.facts import refresh_figures
-from reports.jobs import monthly_reports_job
+from reports.jobs import monthly_reports_batch_job, monthly_reports_job
 from reports.models import MonthlyReport
-from reports.monthly import clients_due, month_end, previous_month, produce_report, render_report
+from reports.monthly import produce_report, render_report
+from reports.monthly_figures import clients_due, clients_figures, month_end, previous_month
 from tests import factories
 
 MAY = date(2026, 5, 1)
@@ -190,6 +193,36 @@ def test_the_job_produces_one_report_per_client_once(db_session, run_jobs):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(MonthlyReport)
                              .where(MonthlyReport.month == month)) == count
     assert clients_due(month) == []
+
+
+def test_figures_read_for_a_batch_of_clients_equal_each_client_read_alone(may):
+    alpha, beta = may["alpha"], may["beta"]
+    batch = clients_figures([alpha.id, beta.id], MAY)
+    assert batch[alpha.id] == clients_figures([alpha.id], MAY)[alpha.id]
+    assert batch[beta.id] == clients_figures([beta.id], MAY)[beta.id]
+    # Nothing of one client's month leaks into the other's.
+    assert [(p["debtor"], p["cents"]) for p in batch[beta.id]["payments"]] == [("Jeanne BOUVIER", 7_000)]
+    assert batch[beta.id]["collected"]["total"] == 7_000 and batch[beta.id]["contacts"]["attempts"] == 0
+    assert batch[beta.id]["aged"]["total"] == {"cents": 2_000, "cases": 1}
+    assert batch[alpha.id]["collected"]["total"] == 53_000
+
+
+def test_a_report_that_fails_holds_up_nobody_else_and_is_retried(may, app):
+    alpha, beta = may["alpha"], may["beta"]
+    # A file where beta's folder should be: storing beta's PDF fails, as a full or broken disk would.
+    blocker = documents_dir() / "monthly" / str(beta.id)
+    shutil.rmtree(blocker, ignore_errors=True)  # an earlier test's documents, of a database since emptied
+    blocker.parent.mkdir(parents=True, exist_ok=True)
+    blocker.write_text("not a folder")
+    with pytest.raises(RuntimeError, match=f"clients \\[{beta.id}\\]"):
+        monthly_reports_batch_job([alpha.id, beta.id], MAY.isoformat())
+    produced = {r.client_id for r in db.session.scalars(sa.select(MonthlyReport).where(MonthlyReport.month == MAY))}
+    assert produced == {alpha.id}
+    blocker.unlink()
+    # The retry finds only beta's report left to do.
+    assert monthly_reports_batch_job([alpha.id, beta.id], MAY.isoformat()) == 1
+    reports = db.session.scalars(sa.select(MonthlyReport).where(MonthlyReport.month == MAY)).all()
+    assert sorted(r.client_id for r in reports) == sorted([alpha.id, beta.id])
 
 
 def test_the_portal_lists_its_own_reports_only(may, client, login_as):
