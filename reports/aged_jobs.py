@@ -1,11 +1,11 @@
-"""Background jobs of the aged balance and of the channel lists: their hourly recomputation."""
+"""Background job of the aged balance: its hourly recomputation, and on a manager's demand."""
 
 from __future__ import annotations
 
+from agency import audit
 from agency.clock import today
-from agency.jobs import job, periodic
+from agency.jobs import enqueue, job, periodic
 from reports.aged_snapshot import refresh_aged
-from reports.channel_cases import refresh_channel_cases
 
 # Hourly, like the dashboard's figures: the page says as of when, and a million cases take a while.
 HOUR = 3600
@@ -18,8 +18,7 @@ def refresh_aged_job() -> int:
     return refresh_aged(today()).cases
 
 
-@periodic(every=HOUR)
-@job
-def refresh_channel_cases_job() -> int:
-    """Recompute which cases have a payment credited to each channel; return the payments credited."""
-    return refresh_channel_cases().payments
+def request_aged_refresh(actor) -> None:
+    """Have the aged balance recomputed now (inline in embedded mode, by a worker otherwise); the caller commits."""
+    audit.record("reports.aged_refresh_requested", actor=actor)
+    enqueue(refresh_aged_job)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from flask import Blueprint, Response, abort, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from agency.auth import permission_required
 from agency.clock import today
@@ -17,6 +18,7 @@ from cases.labels import STATUS
 from reports.aged import BUCKET_KEYS, BUCKETS
 from reports.aged_charts import bar_chart
 from reports.aged_exports import as_csv, as_xlsx, balance_rows, case_rows, performance_rows
+from reports.aged_jobs import request_aged_refresh
 from reports.aged_snapshot import Source, balance_from, cases_from, source_for
 from reports.collectors import MAX_DAYS, Grain, collector_performance
 
@@ -83,7 +85,19 @@ def balance():
                         url_for("aged.cases", as_of=as_of.isoformat(), bucket=b.key, client=client_id))
                        for b in BUCKETS], _("Outstanding by days past due"))
     return render_template("reports/aged/balance.html", aged=aged, buckets=BUCKETS, chart=chart, errors=errors,
-                           client_id=client_id, snapshot=source.snapshot), 400 if errors else 200
+                           client_id=client_id, snapshot=source.snapshot, refresh_form=FlaskForm()), \
+        400 if errors else 200
+
+
+@bp.post("/reports/aged/refresh")
+@permission_required("reports.refresh")
+def refresh():
+    if FlaskForm().validate_on_submit():
+        request_aged_refresh(current_user)
+        db.session.commit()
+        flash(_("The aged balance is being recomputed from the ledger."), "success")
+    client = request.args.get("client", type=int)
+    return redirect(url_for("aged.balance", client=client))
 
 
 @bp.get("/reports/aged.csv")

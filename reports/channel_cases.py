@@ -2,25 +2,25 @@
 
 A payment's channel depends on its case's actions only, never on the dashboard's filters (they select cases),
 so one list per channel over every case serves every filter. Computed live, the attribution takes seconds
-over a million cases; a job recomputes it every hour.
+over a million cases: the hourly refresh of the dashboard's figures (reports.facts) stores the lists from
+the very attributions it counts, in the same transaction, so that a list is always the cases behind its figure.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 
 from agency.db import db, utcnow
 from reports.aged_models import ChannelCase, ChannelRefresh
-from reports.facts import EVERYTHING
-from reports.figures import attributions
+from reports.figures import Attribution
 
 
-def refresh_channel_cases() -> ChannelRefresh:
-    """Recompute which cases have a payment credited to each channel, replacing the last; the caller commits."""
+def store_channel_cases(found: Sequence[Attribution]) -> ChannelRefresh:
+    """Store which cases have a payment credited to each channel, replacing the last lists; the caller commits."""
     started = time.perf_counter()
-    found = attributions(EVERYTHING)
     db.session.execute(sa.delete(ChannelCase))
     db.session.execute(sa.delete(ChannelRefresh))
     pairs = sorted({(a.case_id, a.kind) for a in found})

@@ -20,6 +20,7 @@ from cases.models import (
     Promise,
     PromiseStatus,
 )
+from reports.channel_cases import store_channel_cases
 from reports.figures import (
     CONVERSATIONS,
     NO_CONTACT,
@@ -121,7 +122,10 @@ def _insert(model, rows: list[dict]) -> None:
 
 
 def refresh_figures() -> FigureRefresh:
-    """Recompute every pre-aggregated figure from the ledger and the action history; the caller commits."""
+    """Recompute every pre-aggregated figure, and the channel lists, from the ledger and the action history.
+
+    The caller commits.
+    """
     started = time.perf_counter()
     groups = _groups()
     curves = _curves()
@@ -151,6 +155,7 @@ def refresh_figures() -> FigureRefresh:
     _insert(FigureDays, [{"group_id": ids[k], "days": d, "cases": n} for k, by in first_days.items() for d, n in by.items()])
     _insert(FigureCredit, [{"group_id": ids[k], "channel": ch, "step": st, "payments": n, "cents": c}
                            for k, by in credits.items() for (ch, st), (n, c) in by.items()])
+    store_channel_cases(found)
     refresh = FigureRefresh(refreshed_at=utcnow(), cases=sum(v["opened"] for v in groups.values()),
                             duration_ms=int((time.perf_counter() - started) * 1000))
     db.session.add(refresh)

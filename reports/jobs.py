@@ -26,7 +26,7 @@ MONTHLY_BATCH = 25
 @periodic(every=HOUR)
 @job
 def refresh_figures_job() -> int:
-    """Recompute the dashboard's figures from the ledger and the action history; return the cases covered."""
+    """Recompute the dashboard's figures and its channel lists from the ledger and the actions; return the cases."""
     return refresh_figures().cases
 
 

@@ -9,15 +9,18 @@ from datetime import date, timedelta
 
 import openpyxl
 import pytest
+import sqlalchemy as sa
 
 from agency.money import format_money
 from cases.intake import ClaimInput, open_case
 from cases.models import CaseKind
 from reports.aged import BUCKET_KEYS, aged_balance, aged_cases, bucket_of
-from reports.aged_jobs import refresh_aged_job, refresh_channel_cases_job
+from reports.aged_jobs import refresh_aged_job
+from reports.aged_models import ChannelCase, ChannelRefresh
 from reports.aged_snapshot import latest_snapshot, refresh_aged, snapshot_balance, snapshot_cases
-from reports.channel_cases import latest_channel_refresh, refresh_channel_cases
+from reports.channel_cases import latest_channel_refresh
 from reports.drilldown import case_rows
+from reports.facts import refresh_figures
 from reports.figures import NO_CONTACT
 from reports.filters import Filters
 from tests import factories
@@ -242,7 +245,7 @@ def test_the_hourly_job_recomputes_as_of_today(portfolio, db_session, app):
     from agency.clock import today
     from agency.jobs import PERIODIC
 
-    assert {(p.func, p.interval) for p in PERIODIC} >= {(refresh_aged_job, 3600), (refresh_channel_cases_job, 3600)}
+    assert (refresh_aged_job, 3600) in {(p.func, p.interval) for p in PERIODIC}
     refresh_aged_job()
     db_session.expire_all()
     snapshot = latest_snapshot()
@@ -303,14 +306,56 @@ def test_the_precomputed_channel_lists_equal_the_live_attribution(db_session, cl
     cohorts = [Filters(date.fromisoformat(PERIOD["from"]), date.fromisoformat(PERIOD["to"])),
                Filters(date.fromisoformat(PERIOD["from"]), date.fromisoformat(PERIOD["to"]), client_id=dash["a"].id),
                Filters(date(2026, 1, 1), date(2026, 1, 31))]
+    # The fixture's refresh stored the lists: without them, the lists are computed live.
+    db_session.execute(sa.delete(ChannelCase))
+    db_session.execute(sa.delete(ChannelRefresh))
+    db_session.commit()
     assert latest_channel_refresh() is None
     live = {(n, key): case_rows(filters, key) for n, filters in enumerate(cohorts) for key in keys}
     assert any(live.values())  # something is credited, or the comparison proves nothing
-    refresh = refresh_channel_cases()
+    refresh_figures()  # the dashboard's hourly refresh stores the lists from the attributions it counts
     db_session.commit()
-    assert latest_channel_refresh().id == refresh.id and refresh.payments > 0
+    refresh = latest_channel_refresh()
+    assert refresh is not None and refresh.payments > 0
     for (n, key), rows in live.items():
         assert case_rows(cohorts[n], key) == rows, (n, key)
     login_as("manager")
     sms = client.get("/reports/cases", query_string={**PERIOD, "client": dash["a"].id, "figure": "channel-sms"})
     assert dash["c1"].reference in sms.get_data(as_text=True) and dash["c2"].reference not in sms.get_data(as_text=True)
+
+
+def test_a_manager_recomputes_the_balance_now(portfolio, db_session, client, login_as, run_jobs):
+    from agency.clock import today
+    from agency.models import AuditEvent
+    from tests.conftest import csrf_token
+
+    refresh_aged(today())
+    db_session.commit()
+    login_as("manager")
+    before = _screen_cells(client.get("/reports/aged").get_data(as_text=True))
+    # Placed after the last refresh: the page shows it once recomputed.
+    _case(portfolio["beta"], (today() - timedelta(days=45), 9_900))
+    db_session.commit()
+    page = client.get("/reports/aged").get_data(as_text=True)
+    assert _screen_cells(page)[("total", "31-60")] == before[("total", "31-60")]
+    assert 'data-testid="refresh"' in page
+    assert client.post("/reports/aged/refresh", data={}).status_code == 400  # no CSRF token
+    response = client.post("/reports/aged/refresh", data={"csrf_token": csrf_token(client, "/reports/aged")})
+    assert response.status_code == 302
+    run_jobs()  # real mode: the worker recomputes; embedded mode: it already has
+    after = _screen_cells(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert after[("total", "31-60")] == before[("total", "31-60")] + 9_900
+    assert db_session.query(AuditEvent).filter_by(action="reports.aged_refresh_requested").count() == 1
+
+
+def test_client_users_may_not_recompute_the_balance(portfolio, db_session, client, login_as):
+    from agency.clock import today
+    from tests.conftest import csrf_token
+
+    refresh_aged(today())
+    db_session.commit()
+    login_as("client", client_row=portfolio["alpha"])
+    page = client.get("/reports/aged").get_data(as_text=True)
+    assert 'data-testid="refresh"' not in page
+    token = csrf_token(client, "/reports/aged")
+    assert client.post("/reports/aged/refresh", data={"csrf_token": token}).status_code == 403
