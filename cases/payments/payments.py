@@ -17,7 +17,7 @@ from agency.db import db, utcnow
 from agency.models import User
 from cases import ledger
 from cases.commission import case_age_days, commission_of, commission_rate_bp
-from cases.interest import accrued_by_claim
+from cases.interest_sql import accrued_by_claim
 from cases.models import (
     AppliesTo,
     Case,

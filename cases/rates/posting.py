@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from agency import audit
 from agency.db import db, utcnow
 from agency.models import User
-from cases.interest import INDEMNITY_CENTS, accrual_query, indemnity_query
+from cases.interest import INDEMNITY_CENTS
+from cases.interest_sql import accrual_query, indemnity_query
 from cases.models import Case, CaseStatus, EntryKind, LedgerEntry
 
 # Concurrent runs would each post the same difference: PostgreSQL runs one at a time under this lock.

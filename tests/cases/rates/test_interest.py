@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from cases.interest import accrued_by_claim, explain, round_half_up
+from cases.interest import explain, round_half_up
+from cases.interest_sql import accrued_by_claim
 from cases.models import EntryKind, RatePeriod
 from tests.cases.rates.helpers import business_case, credit, insolvency, issued_notice, pay_principal, reverse
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from agency.db import db
 from agency.models import AuditEvent
-from cases.interest import accrued_by_claim
+from cases.interest_sql import accrued_by_claim
 from cases.ledger import balance
 from cases.models import EntryKind, LedgerEntry, RatePeriod
 from cases.rates.posting import post_interest

@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agency.db import db
-from cases.interest import accrued_by_claim, explain
+from cases.interest import explain
+from cases.interest_sql import accrued_by_claim
 from cases.models import EntryKind, RatePeriod
 from tests.cases.rates.helpers import business_case, credit, issued_notice, pay_principal, reverse
 

@@ -1,0 +1,254 @@
+"""Late-payment interest and the recovery indemnity, set-based: the rules of cases.interest in one SQL query.
+
+`accrual_query` computes every claim's accrued interest at once (the same on PostgreSQL and SQLite), for the
+daily posting and around payments; `cases.interest.explain` computes the same figures in Python, period by
+period, for the case screen, and a property test holds the two equal.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from agency import clock
+from agency.db import db
+from agency.models import Client, Jurisdiction, Mandate
+from cases.interest import DENOMINATOR, NEVER, PRINCIPAL_CREDITS
+from cases.models import Case, Claim, EntryKind, LedgerEntry, Letter, LetterKind, LetterStatus
+from cases.rates import series as rs
+from cases.rates.sqlfuncs import (
+    date_from_day,
+    day_number,
+    day_of,
+    fr_date,
+    greatest,
+    least,
+    utc_day_number,
+)
+from debtors.models import Hold, HoldKind
+
+
+def _contractual_rates() -> dict[int, int]:
+    return dict(
+        db.session.execute(
+            sa.select(Mandate.id, Mandate.contractual_rate_bp).where(Mandate.contractual_rate_bp.is_not(None))
+        ).all()
+    )
+
+
+def _mandate_pick(on: date) -> sa.Subquery:
+    """One mandate per client: the latest started by `on` (as `cases.interest.mandate_for`)."""
+    rank = sa.func.row_number().over(
+        partition_by=Mandate.client_id, order_by=(Mandate.starts_on.desc(), Mandate.id.desc())
+    )
+    ranked = (
+        sa.select(
+            Mandate.id, Mandate.client_id, Mandate.jurisdiction, Mandate.claims_penalties,
+            Mandate.claims_indemnity, Mandate.contractual_rate_bp, rank.label("rank"),
+        )
+        .where(Mandate.starts_on <= on)
+        .subquery("mandate_ranked")
+    )
+    return sa.select(ranked).where(ranked.c.rank == 1).subquery("mandate_pick")
+
+
+def _day_at(segments: sa.Subquery, name: str, series, day) -> tuple:
+    """Alias the segment table for a range join and return it with C(day) (0 outside every segment)."""
+    seg = segments.alias(name)
+    on = sa.and_(seg.c.series == series, seg.c.start_day <= day, seg.c.end_day >= day)
+    cum = sa.func.coalesce(seg.c.cum_before + seg.c.rate_bp * (day - seg.c.start_day + 1), 0)
+    return seg, on, cum
+
+
+def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
+    """Return the per-claim accrual: claim, case, client, horizon, total cents, posted cents, description.
+
+    With `horizon`, each claim is brought up to the later of `through` and its last posting, never back.
+    `case_filter` is a condition on Case.
+    """
+    series = rs.build_series(rs.load_rates(), _contractual_rates())
+    segments = rs.segment_select(series).cte("rate_segment")
+    coverage = (
+        sa.select(segments.c.series, sa.func.max(segments.c.end_day).label("last_day"))
+        .group_by(segments.c.series)
+        .subquery("coverage")
+    )
+    mandate = _mandate_pick(clock.today())
+    notice = (
+        sa.select(Letter.case_id, sa.func.min(Letter.issued_on).label("issued_on"))
+        .where(Letter.kind == LetterKind.FORMAL_NOTICE.value, Letter.status == LetterStatus.ISSUED.value)
+        .group_by(Letter.case_id)
+        .subquery("notice")
+    )
+    hold = (
+        sa.select(Hold.debtor_id, sa.func.min(utc_day_number(Hold.started_at)).label("day"))
+        .where(Hold.kind == HoldKind.INSOLVENCY.value, Hold.ended_at.is_(None))
+        .group_by(Hold.debtor_id)
+        .subquery("insolvency")
+    )
+    targets = sa.select(Claim.id).join(Case, Case.id == Claim.case_id).where(case_filter)
+    entry, undone = LedgerEntry, sa.orm.aliased(LedgerEntry)
+    kind = sa.func.coalesce(undone.kind, entry.kind)
+    applies_to = sa.func.coalesce(undone.applies_to, entry.applies_to)
+    claim_id = sa.func.coalesce(entry.claim_id, undone.claim_id)
+    claim_entries = (
+        sa.select(
+            claim_id.label("claim_id"), kind.label("kind"), applies_to.label("applies_to"),
+            entry.kind.label("own_kind"), entry.amount_cents, entry.effective_on, entry.accrued_through,
+        )
+        .select_from(entry)
+        .outerjoin(undone, entry.reverses_id == undone.id)
+        .where(claim_id.in_(targets))
+        .cte("claim_entry")
+    )
+    ce = claim_entries.c
+    is_interest = ce.kind == EntryKind.INTEREST.value
+    led = (
+        sa.select(
+            ce.claim_id,
+            sa.func.sum(sa.case((is_interest, ce.amount_cents), else_=0)).label("posted"),
+            sa.func.max(sa.case((ce.own_kind == EntryKind.INTEREST.value, day_number(ce.accrued_through)))).label(
+                "last_day"
+            ),
+            sa.func.sum(sa.case((ce.own_kind == EntryKind.INDEMNITY.value, 1), else_=0)).label("indemnities"),
+        )
+        .group_by(ce.claim_id)
+        .subquery("posted")
+    )
+
+    b2b = Case.kind == "b2b"
+    fr = sa.and_(mandate.c.id.is_not(None), mandate.c.jurisdiction == Jurisdiction.FR.value)
+    series_key = sa.case(
+        (sa.not_(fr), sa.null()),
+        (sa.not_(mandate.c.claims_penalties), sa.null()),
+        (b2b, sa.case((mandate.c.contractual_rate_bp.is_(None), rs.B2B_DEFAULT), else_=-mandate.c.id)),
+        (Client.is_private_individual, rs.LEGAL_INDIVIDUAL),
+        else_=rs.LEGAL_OTHER,
+    )
+    start_day = sa.case((b2b, day_number(Claim.due_date) + 1), else_=day_number(notice.c.issued_on) + 1)
+    asked = day_of(through)
+    horizon_day = greatest(sa.literal(asked), sa.func.coalesce(led.c.last_day, asked)) if horizon else sa.literal(asked)
+    end_day = least(
+        horizon_day,
+        sa.func.coalesce(hold.c.day - 1, NEVER),
+        sa.func.coalesce(coverage.c.last_day, -NEVER),
+    )
+    indemnity_ok = sa.and_(fr, b2b, mandate.c.claims_indemnity, hold.c.day.is_(None))
+    terms = (
+        sa.select(
+            Claim.id.label("claim_id"), Claim.case_id, Claim.client_id, Claim.currency, Claim.invoice_number,
+            Claim.due_date, Case.status,
+            sa.func.coalesce(series_key, 0).label("series"),
+            sa.func.coalesce(start_day - 1, NEVER).label("s1"),
+            sa.case((series_key.is_(None), -NEVER), else_=end_day).label("t"),
+            horizon_day.label("horizon_day"),
+            sa.func.coalesce(led.c.posted, 0).label("posted"),
+            sa.func.coalesce(led.c.indemnities, 0).label("indemnities"),
+            indemnity_ok.label("indemnity_ok"),
+        )
+        .select_from(Claim)
+        .join(Case, Case.id == Claim.case_id)
+        .join(Client, Client.id == Case.client_id)
+        .outerjoin(mandate, mandate.c.client_id == Case.client_id)
+        .outerjoin(notice, notice.c.case_id == Case.id)
+        .outerjoin(hold, hold.c.debtor_id == Case.debtor_id)
+        .outerjoin(led, led.c.claim_id == Claim.id)
+        .outerjoin(coverage, coverage.c.series == series_key)
+        .where(case_filter)
+        .cte("terms")
+    )
+    tc = terms.c
+
+    # Each principal change contributes amount × (C(T) − C(x)), x = its day clamped to [s − 1, T].
+    principal_change = sa.or_(
+        ce.kind == EntryKind.PRINCIPAL.value,
+        sa.and_(ce.kind == EntryKind.PAYMENT.value, ce.applies_to == "principal"),
+        ce.kind.in_(PRINCIPAL_CREDITS),
+    )
+    x = least(greatest(day_number(ce.effective_on), tc.s1), tc.t)
+    seg_x, on_x, cum_x = _day_at(segments, "seg_x", tc.series, x)
+    changes = (
+        sa.select(
+            ce.claim_id,
+            sa.cast(sa.func.sum(ce.amount_cents), sa.BigInteger).label("principal"),
+            sa.cast(sa.func.sum(ce.amount_cents * cum_x), sa.BigInteger).label("weighted"),
+        )
+        .select_from(claim_entries)
+        .join(terms, tc.claim_id == ce.claim_id)
+        .outerjoin(seg_x, on_x)
+        .where(principal_change)
+        .group_by(ce.claim_id)
+        .subquery("principal_change")
+    )
+    seg_t, on_t, cum_t = _day_at(segments, "seg_t", tc.series, tc.t)
+    seg_s, on_s, _ = _day_at(segments, "seg_s", tc.series, tc.s1 + 1)
+    numerator = sa.func.coalesce(changes.c.principal * cum_t - changes.c.weighted, 0)
+    total = sa.case(
+        (numerator >= 0, (2 * numerator + DENOMINATOR) // (2 * DENOMINATOR)),
+        else_=-((DENOMINATOR - 2 * numerator) // (2 * DENOMINATOR)),
+    )
+    description = (
+        sa.literal("Intérêts de retard du ") + fr_date(tc.s1 + 1) + " au " + fr_date(tc.t)
+        + sa.case(
+            (seg_s.c.rate_bp == seg_t.c.rate_bp, " (" + _percent(seg_t.c.rate_bp) + " %)"),
+            else_=" (de " + _percent(seg_s.c.rate_bp) + " % à " + _percent(seg_t.c.rate_bp) + " % selon le semestre)",
+        )
+    )
+    return (
+        sa.select(
+            tc.claim_id, tc.case_id, tc.client_id, tc.currency, tc.invoice_number, tc.due_date, tc.status,
+            date_from_day(tc.horizon_day).label("horizon"),
+            sa.cast(total, sa.BigInteger).label("total"),
+            sa.cast(tc.posted, sa.BigInteger).label("posted"),
+            sa.case((tc.t > tc.s1, description), else_="Intérêts de retard").label("description"),
+            tc.indemnity_ok, tc.indemnities,
+        )
+        .select_from(terms)
+        .outerjoin(changes, changes.c.claim_id == tc.claim_id)
+        .outerjoin(seg_t, on_t)
+        .outerjoin(seg_s, on_s)
+    )
+
+
+def _percent(rate_bp) -> sa.ColumnElement[str]:
+    """Write basis points as a French percentage: 1215 → '12,15'."""
+    cents = rate_bp % 100
+    return (
+        sa.cast(rate_bp // 100, sa.String) + ","
+        + sa.case((cents < 10, "0"), else_="") + sa.cast(cents, sa.String)
+    )
+
+
+def accrued_by_claim(case_ids: list[int], through: date) -> dict[int, int]:
+    """Return claim id → total interest accrued through `through`, in cents, given the ledger as it is now."""
+    if not case_ids:
+        return {}
+    query = accrual_query(through, Case.id.in_(case_ids), horizon=False).subquery()
+    return dict(db.session.execute(sa.select(query.c.claim_id, query.c.total)).all())
+
+
+def indemnity_query(through: date, case_filter) -> sa.Select:
+    """Return the claims owed the €40 indemnity by `through` that have none yet (case, client, claim, currency,
+    invoice): late, between businesses, under a French mandate claiming it, no insolvency hold."""
+    mandate = _mandate_pick(clock.today())
+    insolvent = sa.select(Hold.id).where(
+        Hold.debtor_id == Case.debtor_id, Hold.kind == HoldKind.INSOLVENCY.value, Hold.ended_at.is_(None)
+    )
+    posted = sa.select(LedgerEntry.id).where(
+        LedgerEntry.claim_id == Claim.id, LedgerEntry.kind == EntryKind.INDEMNITY.value
+    )
+    return (
+        sa.select(Claim.case_id, Claim.client_id, Claim.id.label("claim_id"), Claim.currency, Claim.invoice_number)
+        .join(Case, Case.id == Claim.case_id)
+        .join(mandate, mandate.c.client_id == Case.client_id)
+        .where(
+            case_filter,
+            Case.kind == "b2b",
+            mandate.c.jurisdiction == Jurisdiction.FR.value,
+            mandate.c.claims_indemnity,
+            Claim.due_date < through,
+            ~insolvent.exists(),
+            ~posted.exists(),
+        )
+    )
