@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 
+from agency.bulk import RowStream
 from agency.db import db, utcnow
 from reports.aged_models import ChannelCase, ChannelRefresh
 from reports.figures import Attribution
@@ -24,8 +25,8 @@ def store_channel_cases(found: Sequence[Attribution]) -> ChannelRefresh:
     db.session.execute(sa.delete(ChannelCase))
     db.session.execute(sa.delete(ChannelRefresh))
     pairs = sorted({(a.case_id, a.kind) for a in found})
-    for start in range(0, len(pairs), 10_000):  # executemany in bounded batches
-        db.session.execute(sa.insert(ChannelCase), [{"case_id": c, "channel": k} for c, k in pairs[start:start + 10_000]])
+    with RowStream() as stream:  # COPY on PostgreSQL: a million pairs take seconds, not a minute of inserts
+        stream.write(ChannelCase.__table__, ({"case_id": c, "channel": k} for c, k in pairs))
     refresh = ChannelRefresh(refreshed_at=utcnow(), payments=len(found),
                              duration_ms=int((time.perf_counter() - started) * 1000))
     db.session.add(refresh)
