@@ -85,7 +85,9 @@ def balance():
                         url_for("aged.cases", as_of=as_of.isoformat(), bucket=b.key, client=client_id))
                        for b in BUCKETS], _("Outstanding by days past due"))
     return render_template("reports/aged/balance.html", aged=aged, buckets=BUCKETS, chart=chart, errors=errors,
-                           client_id=client_id, snapshot=source.snapshot, refresh_form=FlaskForm()), \
+                           client_id=client_id, snapshot=source.snapshot, refresh_form=FlaskForm(),
+                           # Today's balance is the one pre-computed, before its first computation too.
+                           recomputable=source.snapshot is not None or as_of == today()), \
         400 if errors else 200
 
 

@@ -359,3 +359,11 @@ def test_client_users_may_not_recompute_the_balance(portfolio, db_session, clien
     assert 'data-testid="refresh"' not in page
     token = csrf_token(client, "/reports/aged")
     assert client.post("/reports/aged/refresh", data={"csrf_token": token}).status_code == 403
+
+
+def test_today_can_be_recomputed_before_its_first_computation_but_a_past_date_cannot(portfolio, client, login_as):
+    login_as("manager")
+    assert latest_snapshot() is None
+    assert 'data-testid="refresh"' in client.get("/reports/aged").get_data(as_text=True)
+    past = client.get(f"/reports/aged?as_of={AS_OF.isoformat()}").get_data(as_text=True)
+    assert 'data-testid="refresh"' not in past
