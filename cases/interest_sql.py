@@ -70,7 +70,8 @@ def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
     series = rs.build_series(rs.load_rates(), _contractual_rates())
     segments = rs.segment_select(series).cte("rate_segment")
     coverage = (
-        sa.select(segments.c.series, sa.func.max(segments.c.end_day).label("last_day"))
+        sa.select(segments.c.series, sa.func.min(segments.c.start_day).label("first_day"),
+                  sa.func.max(segments.c.end_day).label("last_day"))
         .group_by(segments.c.series)
         .subquery("coverage")
     )
@@ -141,6 +142,7 @@ def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
             Claim.due_date, Case.status,
             sa.func.coalesce(series_key, 0).label("series"),
             sa.func.coalesce(start_day - 1, NEVER).label("s1"),
+            sa.func.coalesce(coverage.c.first_day, NEVER).label("covered_from"),
             sa.case((series_key.is_(None), -NEVER), else_=end_day).label("t"),
             horizon_day.label("horizon_day"),
             sa.func.coalesce(led.c.posted, 0).label("posted"),
@@ -182,14 +184,16 @@ def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
         .subquery("principal_change")
     )
     seg_t, on_t, cum_t = _day_at(segments, "seg_t", tc.series, tc.t)
-    seg_s, on_s, _ = _day_at(segments, "seg_s", tc.series, tc.s1 + 1)
+    # Days before the rate tables' first half-year accrue nothing: the period described starts where they do.
+    from_day = greatest(tc.s1 + 1, tc.covered_from)
+    seg_s, on_s, _ = _day_at(segments, "seg_s", tc.series, from_day)
     numerator = sa.func.coalesce(changes.c.principal * cum_t - changes.c.weighted, 0)
     total = sa.case(
         (numerator >= 0, (2 * numerator + DENOMINATOR) // (2 * DENOMINATOR)),
         else_=-((DENOMINATOR - 2 * numerator) // (2 * DENOMINATOR)),
     )
     description = (
-        sa.literal("Intérêts de retard du ") + fr_date(tc.s1 + 1) + " au " + fr_date(tc.t)
+        sa.literal("Intérêts de retard du ") + fr_date(from_day) + " au " + fr_date(tc.t)
         + sa.case(
             (seg_s.c.rate_bp == seg_t.c.rate_bp, " (" + _percent(seg_t.c.rate_bp) + " %)"),
             else_=" (de " + _percent(seg_s.c.rate_bp) + " % à " + _percent(seg_t.c.rate_bp) + " % selon le semestre)",
@@ -201,7 +205,7 @@ def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
             date_from_day(tc.horizon_day).label("horizon"),
             sa.cast(total, sa.BigInteger).label("total"),
             sa.cast(tc.posted, sa.BigInteger).label("posted"),
-            sa.case((tc.t > tc.s1, description), else_="Intérêts de retard").label("description"),
+            sa.case((tc.t >= from_day, description), else_="Intérêts de retard").label("description"),
             tc.indemnity_ok, tc.indemnities,
         )
         .select_from(terms)

@@ -121,3 +121,18 @@ def test_the_daily_job_posts_only_claims_left_alone_for_thirty_days(app):
     assert [e.accrued_through for e in _entries(stale, EntryKind.INTEREST)] == [now - timedelta(days=30), now]
     assert sum(e.amount_cents for e in _entries(stale, EntryKind.INTEREST)) == accrued_by_claim([stale.id], now)[
         stale.claims[0].id]
+
+
+def test_a_claim_due_before_the_rate_tables_accrues_from_their_first_half_year():
+    from cases.interest import explain
+
+    first = db.session.scalar(sa.select(sa.func.min(RatePeriod.starts_on)))
+    case = business_case([(100_000, first - timedelta(days=200))])
+    through = first + timedelta(days=89)
+
+    assert post_interest(through, [case.id]).interest_entries == 1
+    [interest] = _entries(case, EntryKind.INTEREST)
+    # The days before the tables start accrue nothing, and the description says where accrual starts.
+    assert interest.description.startswith(f"Intérêts de retard du {first:%d/%m/%Y} au {through:%d/%m/%Y} (")
+    [claim] = explain(case, through)
+    assert claim.periods[0].start == first and claim.total_cents == interest.amount_cents > 0
