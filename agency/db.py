@@ -67,6 +67,38 @@ def enum_check(column: str, values) -> sa.CheckConstraint:
     return sa.CheckConstraint(f"{column} IN ({allowed})", name=f"{column}_allowed")
 
 
+# Foreign keys that PostgreSQL checks once per statement, by triggers, instead of row by row (see
+# migration 0011): the models and SQLite keep them as constraints.
+SET_BASED_KEYS = frozenset(
+    {
+        "fk_contact_point_debtor_id_debtor",
+        "fk_debtor_reference_client_id_client",
+        "fk_debtor_reference_debtor_id_debtor",
+        "fk_collection_case_client_id_client",
+        "fk_collection_case_debtor_id_debtor",
+        "fk_collection_case_placement_id_placement",
+        "fk_claim_case_client",
+        "fk_claim_placement_id_placement",
+        "fk_ledger_entry_case_client",
+        "fk_ledger_entry_claim_case",
+        "fk_ledger_entry_created_by_id_user_account",
+        "fk_audit_event_actor_id_user_account",
+        "fk_audit_event_client_id_client",
+    }
+)
+
+
+def schema_filter(dialect_name: str):
+    """Return Alembic's `include_object` for comparing the models with a database of this kind."""
+
+    def include_object(obj, name, type_, reflected, compare_to) -> bool:
+        return not (
+            dialect_name == "postgresql" and type_ == "foreign_key_constraint" and name in SET_BASED_KEYS
+        )
+
+    return include_object
+
+
 def configure_sqlite(engine: sa.Engine) -> None:
     """Turn on foreign keys and real transactions (SAVEPOINT, transactional DDL) for pysqlite."""
 

@@ -5,6 +5,8 @@ from flask import current_app
 
 from alembic import context
 
+from agency.db import schema_filter
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -106,6 +108,7 @@ def run_migrations_online():
     with connectable.connect() as connection:
         conf_args.setdefault("render_item", render_item)
         conf_args.setdefault("compare_type", True)
+        conf_args.setdefault("include_object", schema_filter(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
