@@ -161,9 +161,21 @@ class RowStream:
             return len(complete)
         quoted = ", ".join(f'"{n}"' for n in names)
         self._put(("start", f'COPY "{table.name}" ({quoted}) FROM STDIN'))
+        fixed = {n: _copy_text(value) for n, value in defaults.items()}  # formatted once per table
+        tabs = len(names) - 1
         count, lines, size = 0, [], 0
         for row in itertools.chain((first,), rows):
-            line = "\t".join([_copy_text(row[n] if n in row else defaults[n]) for n in names]) + "\n"
+            # Most values are strings needing no escape: they go as they are, and the whole line is
+            # checked once for what would need one, rather than each value on its own.
+            line = "\t".join(
+                [
+                    (value if (value := row[n]).__class__ is str else _copy_text(value)) if n in row else fixed[n]
+                    for n in names
+                ]
+            )
+            if "\\" in line or "\n" in line or "\r" in line or line.count("\t") != tabs:
+                line = "\t".join([_copy_text(row[n]) if n in row else fixed[n] for n in names])
+            line += "\n"
             lines.append(line)
             size += len(line)
             count += 1

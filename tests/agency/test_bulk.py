@@ -40,6 +40,19 @@ def test_streamed_rows_read_back_exactly(db_session):
     assert all(f.created_at == when and f.before is None for f in found)
 
 
+def test_plain_text_rows_read_back_exactly(db_session):
+    """Rows of text alone (no JSON, whose escapes would take the careful path anyway)."""
+    from debtors.models import Debtor
+
+    rows = [{"kind": "person", "first_name": name, "last_name": f"Bulk{i}"} for i, name in enumerate(TRICKY)]
+    with RowStream() as stream:
+        stream.write(Debtor.__table__, rows)
+    found = db_session.execute(
+        sa.select(Debtor.first_name).where(Debtor.last_name.like("Bulk%")).order_by(Debtor.id)
+    ).scalars()
+    assert list(found) == TRICKY
+
+
 def test_a_refused_row_raises_and_the_savepoint_keeps_nothing(db_session):
     client = factories.client()
     db_session.flush()
