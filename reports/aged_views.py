@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 from agency.auth import permission_required
 from agency.clock import today
 from agency.db import db
-from agency.models import Client, Role
+from agency.models import Client
 from agency.money import format_money
 from cases.labels import STATUS
 from reports.aged import BUCKET_KEYS, BUCKETS
@@ -21,6 +21,7 @@ from reports.aged_exports import as_csv, as_xlsx, balance_rows, case_rows, perfo
 from reports.aged_jobs import request_aged_refresh
 from reports.aged_snapshot import Source, balance_from, cases_from, source_for
 from reports.collectors import MAX_DAYS, Grain, collector_performance
+from reports.web import asked_client_id, download
 
 bp = Blueprint("aged", __name__)
 
@@ -39,27 +40,6 @@ def _date_arg(name: str, label: str, default: date | None, errors: list[str]) ->
         return default
 
 
-def _client_id() -> int | None:
-    """Return the client whose figures are asked for; a client user sees its own, and 404 for any other."""
-    asked = request.args.get("client", "").strip()
-    if current_user.role == Role.CLIENT.value:
-        if asked and asked != str(current_user.client_id):
-            abort(404)
-        return current_user.client_id
-    if not asked:
-        return None
-    if not asked.isdigit() or db.session.get(Client, int(asked)) is None:
-        abort(404)
-    return int(asked)
-
-
-def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -71,7 +51,7 @@ def _source(errors: list[str]) -> Source:
 def _balance():
     errors: list[str] = []
     source = _source(errors)
-    client_id = _client_id()
+    client_id = asked_client_id()
     return errors, source, client_id, balance_from(source, client_id)
 
 
@@ -120,14 +100,14 @@ def _balance_export(fmt: str) -> Response:
         abort(400, "; ".join(errors))
     name = f"balance-agee-{source.as_of.isoformat()}.{fmt}"
     if fmt == "csv":
-        return _download(as_csv(balance_rows(aged)), name, "text/csv; charset=utf-8")
-    return _download(as_xlsx(_("Aged balance"), balance_rows(aged)), name, XLSX)
+        return download(as_csv(balance_rows(aged)), name, "text/csv; charset=utf-8")
+    return download(as_xlsx(_("Aged balance"), balance_rows(aged)), name, XLSX)
 
 
 def _cases(page: int | None):
     errors: list[str] = []
     source = _source(errors)
-    client_id = _client_id()
+    client_id = asked_client_id()
     bucket = request.args.get("bucket") or None
     if bucket is not None and bucket not in BUCKET_KEYS:
         abort(404)
@@ -166,8 +146,8 @@ def _cases_export(fmt: str) -> Response:
         abort(400, "; ".join(errors))
     name = f"balance-agee-dossiers-{source.as_of.isoformat()}{'-' + bucket if bucket else ''}.{fmt}"
     if fmt == "csv":
-        return _download(as_csv(case_rows(rows)), name, "text/csv; charset=utf-8")
-    return _download(as_xlsx(_("Cases"), case_rows(rows)), name, XLSX)
+        return download(as_csv(case_rows(rows)), name, "text/csv; charset=utf-8")
+    return download(as_xlsx(_("Cases"), case_rows(rows)), name, XLSX)
 
 
 def _performance():
@@ -202,7 +182,7 @@ def collectors_export():
     if errors:
         abort(400, "; ".join(errors))
     name = f"performance-{performance.date_from.isoformat()}-{performance.date_to.isoformat()}.csv"
-    return _download(as_csv(performance_rows(performance)), name, "text/csv; charset=utf-8")
+    return download(as_csv(performance_rows(performance)), name, "text/csv; charset=utf-8")
 
 
 def _grain_labels() -> dict[Grain, str]:

@@ -5,39 +5,26 @@ from __future__ import annotations
 from decimal import Decimal
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from agency.auth import get_scoped_or_404, permission_required, scoped
 from agency.db import db
-from agency.models import Client, Role
+from agency.models import Client
 from cases.letters.storage import pdf_response, read_document
 from reports.labels import percent
 from reports.models import MonthlyReport
+from reports.web import asked_client_id, download
 
 bp = Blueprint("monthly", __name__, url_prefix="/reports/monthly")
 
 PAGE_SIZE = 50
 
 
-def _client_id() -> int | None:
-    """Return the client whose reports are asked for; a client user sees its own, and 404 for any other."""
-    asked = request.args.get("client", "").strip()
-    if current_user.role == Role.CLIENT.value:
-        if asked and asked != str(current_user.client_id):
-            abort(404)
-        return current_user.client_id
-    if not asked:
-        return None
-    if not asked.isdigit() or db.session.get(Client, int(asked)) is None:
-        abort(404)
-    return int(asked)
-
-
 @bp.get("")
 @permission_required("reports.monthly")
 def index():
-    client_id = _client_id()
+    client_id = asked_client_id()
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and int(page) > 0 else 1
     query = scoped(MonthlyReport).join(Client, Client.id == MonthlyReport.client_id)
@@ -76,7 +63,4 @@ def pdf(report_id: int):
 @permission_required("reports.monthly")
 def csv(report_id: int):
     report = _report(report_id)
-    response = Response(report.csv_text, mimetype="text/csv; charset=utf-8")
-    response.headers["Content-Disposition"] = f'attachment; filename="{_name(report)}.csv"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return download(report.csv_text, f"{_name(report)}.csv", "text/csv; charset=utf-8")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -22,6 +22,7 @@ from reports.exports import columns, rows_csv, rows_xlsx
 from reports.filters import Filters, filters_for
 from reports.forms import form_from_args
 from reports.jobs import request_refresh
+from reports.web import download
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 
@@ -77,7 +78,7 @@ def cases_csv():
     form, filters = _filters()
     figure = form.figure.data if not form.figure.errors else "opened"
     body = rows_csv(case_rows(filters, figure), current_user.is_staff)
-    return _download(body, "text/csv; charset=utf-8", _file_name(figure, filters, "csv"))
+    return download(body, _file_name(figure, filters, "csv"), "text/csv; charset=utf-8")
 
 
 @bp.get("/cases.xlsx")
@@ -87,13 +88,7 @@ def cases_xlsx():
     figure = form.figure.data if not form.figure.errors else "opened"
     body = rows_xlsx(case_rows(filters, figure), current_user.is_staff)
     mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return _download(body, mimetype, _file_name(figure, filters, "xlsx"))
-
-
-def _download(body, mimetype: str, name: str) -> Response:
-    response = Response(body, mimetype=mimetype)
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return download(body, _file_name(figure, filters, "xlsx"), mimetype)
 
 
 def _file_name(figure: str, filters: Filters, extension: str) -> str:

@@ -99,6 +99,7 @@ def test_csv_and_xlsx_equal_the_screen(client, login_as, dash):
 
     response = client.get("/reports/cases.csv", query_string=query)
     assert response.headers["Content-Disposition"].endswith('.csv"')
+    assert response.headers["Cache-Control"] == "private, no-store"  # a client's cases: no shared cache
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0] == ["Dossier", "Client", "Débiteur", "Ouvert le", "Statut", "Chargé de recouvrement", "Remis",
                        "Encaissé", "Reste dû"]
