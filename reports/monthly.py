@@ -24,7 +24,7 @@ from agency.models import AgencyProfile, Client, User
 from agency.money import format_money
 from agency.pdf import render_pdf
 from agency.spreadsheet import french_number, text_cell
-from cases.letters.documents import ASSETS_DIR, LOCALES, _registration
+from cases.letters.documents import ASSETS_DIR, LOCALES, registration_line
 from cases.letters.storage import store_document
 from cases.models import PaymentChannel
 from reports.aged import BUCKETS
@@ -99,7 +99,7 @@ def render_report(
     with force_locale(language):
         html = template.render(
             f=figures, client=db.session.get(Client, figures["client"]["id"]), agency=profile,
-            registration=_registration(profile), charts=charts(figures, locale), buckets=BUCKETS,
+            registration=registration_line(profile), charts=charts(figures, locale), buckets=BUCKETS,
             month=date.fromisoformat(figures["month"]), month_end=date.fromisoformat(figures["month_end"]),
             money=lambda cents: format_money(cents, "EUR", locale=locale),
             pct=lambda value: "—" if value is None else format_decimal(Decimal(value), "0.0", locale=locale) + "\u00a0%",

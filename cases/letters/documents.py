@@ -119,8 +119,8 @@ def _context(letter: Letter, profile: AgencyProfile, amounts: AmountsDue, draft:
         "short_date": lambda day: format_date(day, "short", locale=locale) if day else "",
         # French readers dial national numbers; others need the international form.
         "phone": lambda number: _nbsp(format_phone(number, "FR" if letter.language == "fr" else "ZZ")),
-        "iban": _group_iban,
-        "registration": _registration(profile),
+        "iban": group_iban,
+        "registration": registration_line(profile),
     }
 
 
@@ -142,12 +142,12 @@ def _nbsp(text: str) -> str:
     return text.replace(" ", "\u00a0")
 
 
-def _group_iban(iban: str) -> str:
+def group_iban(iban: str) -> str:
     compact = iban.replace(" ", "").upper()
     return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
 
 
-def _registration(profile: AgencyProfile) -> str:
+def registration_line(profile: AgencyProfile) -> str:
     """Return the registration line, adding the SIREN only when the registration does not show it."""
     digits = "".join(ch for ch in profile.registration if ch.isdigit())
     siren = f"SIREN {profile.siren[:3]} {profile.siren[3:6]} {profile.siren[6:]}" if profile.siren else ""

@@ -22,7 +22,7 @@ from agency.models import AgencyProfile, User
 from agency.money import format_money
 from agency.pdf import render_pdf
 from agency.spreadsheet import french_number, text_cell
-from cases.letters.documents import ASSETS_DIR, LOCALES, _group_iban, _registration
+from cases.letters.documents import ASSETS_DIR, LOCALES, group_iban, registration_line
 from cases.letters.storage import read_document, store_document
 from cases.models import Case, LineKind, Payment, PaymentChannel, Remittance, RemittanceLine
 from debtors.models import Debtor
@@ -84,7 +84,7 @@ def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
         money=lambda cents: format_money(cents, remittance.currency, locale=locale),
         long_date=lambda day: format_date(day, "long", locale=locale) if day else "",
         short_date=lambda day: format_date(day, "short", locale=locale) if day else "",
-        iban=_group_iban, registration=_registration(profile), issued_on=remittance.created_at.date(),
+        iban=group_iban, registration=registration_line(profile), issued_on=remittance.created_at.date(),
     )
     return render_pdf(html, assets_dir=Path(ASSETS_DIR))
 
