@@ -12,7 +12,6 @@ from flask import (
     current_app,
     has_request_context,
     redirect,
-    render_template,
     request,
     session,
     url_for,
@@ -21,14 +20,15 @@ from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_login import current_user
 from flask_migrate import Migrate
-from flask_wtf.csrf import CSRFError, CSRFProtect
+from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from agency import jobs
+from agency import errors, jobs
 from agency.auth import can, login_manager
 from agency.config import ROOT, Config
-from agency.db import configure_sqlite, db
+from agency.db import db
 from agency.money import format_money
+from agency.sqlite import configure_sqlite
 from cases.labels import as_context as case_labels
 from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
@@ -92,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jobs.import_job_modules()
 
     _register_blueprints(app)
+    errors.init_app(app)
     _register_template_helpers(app)
     _register_cli(app)
     _start_scheduler(app)
@@ -117,15 +118,6 @@ def _register_blueprints(app: Flask) -> None:
     @app.get("/")
     def index():
         return redirect(url_for("cases.index"))
-
-    @app.errorhandler(CSRFError)
-    def csrf_error(error):
-        return render_template("error.html", error=error, csrf=True), 400
-
-    @app.errorhandler(403)
-    @app.errorhandler(404)
-    def error_page(error):
-        return render_template("error.html", error=error), error.code
 
 
 def _register_template_helpers(app: Flask) -> None:

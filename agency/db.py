@@ -1,11 +1,10 @@
-"""The SQLAlchemy handle, the column types every model shares, and the SQLite connection setup."""
+"""The SQLAlchemy handle and the column types every model shares (SQLite's setup is in agency.sqlite)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from flask import has_request_context, request
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -97,29 +96,3 @@ def schema_filter(dialect_name: str):
         )
 
     return include_object
-
-
-def configure_sqlite(engine: sa.Engine) -> None:
-    """Turn on foreign keys and real transactions (SAVEPOINT, transactional DDL) for pysqlite."""
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.close()
-
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(conn):
-        # A transaction that reads, then writes after another connection committed, fails at once
-        # (WAL: its snapshot is stale; waiting cannot help). Transactions that will write (jobs, form
-        # posts) take the write lock up front instead, so they wait their turn; pages being read
-        # (GET) stay concurrent.
-        conn.exec_driver_sql("BEGIN" if _reading_only() else "BEGIN IMMEDIATE")
-
-
-def _reading_only() -> bool:
-    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -15,18 +15,12 @@ from cases.queue.queue import queue_counts
 from tests.cases.test_demo import run_demo
 
 PARIS = ZoneInfo("Europe/Paris")
+# A Tuesday morning in Paris, within the calling hours and on no public holiday.
+TUESDAY_MORNING = datetime(2026, 11, 24, 10, 30, tzinfo=PARIS)
 
 
-def _next_weekday_morning() -> datetime:
-    """Return 10:30 in Paris on the next weekday (not a public holiday in the demo's window)."""
-    day = utcnow().astimezone(PARIS).date() + timedelta(days=1)
-    while day.weekday() >= 5 or (day.month, day.day) in {(1, 1), (5, 1), (5, 8), (7, 14), (8, 15), (11, 1),
-                                                         (11, 11), (12, 25)}:  # fmt: skip
-        day += timedelta(days=1)
-    return datetime.combine(day, time(10, 30), PARIS)
-
-
-def test_the_demo_collector_has_a_queue_and_gets_a_case(app, db_session):
+def test_the_demo_collector_has_a_queue_and_gets_a_case(app, db_session, time_machine):
+    time_machine.move_to(TUESDAY_MORNING)
     run_demo(app)
     collector = db_session.scalar(sa.select(User).where(User.email == "collector@amiable.example"))
     assert collector.team is not None and collector.team.name == "Particuliers"
@@ -34,6 +28,6 @@ def test_the_demo_collector_has_a_queue_and_gets_a_case(app, db_session):
     assert counts.pool_planned > 50 and counts.pool_due > 0 and counts.mine_planned > 0
     scored = db_session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.queue_score > 0))
     assert scored > 100
-    found = lease_next_case(collector, _next_weekday_morning())
+    found = lease_next_case(collector, utcnow())
     assert found.case is not None and found.case.leased_by_id == collector.id
     assert found.case.assigned_collector_id == collector.id or found.case.team_id == collector.team_id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -105,8 +105,10 @@ def test_paid_and_closed_cases_get_nothing():
     assert post_interest(date(2026, 3, 1), [paid.id, closed.id]).entries == 0
 
 
-def test_the_daily_job_posts_only_claims_left_alone_for_thirty_days(app):
+def test_the_daily_job_posts_only_claims_left_alone_for_thirty_days(app, time_machine):
     from agency.clock import today
+
+    time_machine.move_to(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # within the shipped rate tables
     from cases.rates.jobs import post_interest_job
 
     now = today()

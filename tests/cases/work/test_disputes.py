@@ -24,6 +24,12 @@ from tests.conftest import csrf_token
 REASON = "La facture F-1203 a été réglée par chèque le 3 mars"
 
 
+@pytest.fixture(autouse=True)
+def half_past_ten_on_tuesday(time_machine):
+    """The clock at 10:30 Paris on TUESDAY_11, so that what happens 'now' precedes the checks at 11:00."""
+    time_machine.move_to(TUESDAY_11 - timedelta(minutes=30))
+
+
 @pytest.fixture
 def case(db_session):
     creditor = factories.client(email="compta@creancier.example.com")

@@ -147,7 +147,8 @@ def test_the_reminder_goes_once_before_the_date_and_only_when_allowed(case, open
     assert not remind_promise(promises[0], now=utcnow())  # never twice
 
 
-def test_no_reminder_outside_the_hours_or_for_a_promise_made_today(case):
+def test_no_reminder_outside_the_hours_or_for_a_promise_made_today(case, time_machine):
+    time_machine.move_to(TUESDAY_11)
     promises = record_promises(case, [Instalment(30_000, TUESDAY_11.date() + timedelta(days=1))], actor=None)
     assert not remind_promise(promises[0], now=TUESDAY_3AM)
     assert promises[0].reminded_at is None
