@@ -51,6 +51,8 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or f"sqlite:///{instance / 'amiable.db'}"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env.get("REDIS_URL", "")
+        # Embedded mode: seconds a request waits for SQLite's write lock before the "busy" page.
+        self.SQLITE_BUSY_TIMEOUT = float(env.get("SQLITE_BUSY_TIMEOUT", "15"))
         # Embedded mode runs periodic work on a thread of the web process; tests and CLI switch it off.
         self.SCHEDULER_THREAD = env.get("AMIABLE_SCHEDULER_THREAD", "1") == "1"
         self.DOCUMENTS_DIR = env.get("DOCUMENTS_DIR", str(instance / "documents"))

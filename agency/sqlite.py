@@ -20,9 +20,6 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from flask import has_request_context, request
 
-# Milliseconds a connection polls for the lock before giving up with "database is locked".
-BUSY_TIMEOUT_MS = 15_000
-
 
 class WriteGate:
     """Who may begin a write transaction next: people waiting in this process go first."""
@@ -70,8 +67,11 @@ def is_background() -> bool:
     return getattr(threading.current_thread(), "background_work", False)
 
 
-def configure_sqlite(engine: sa.Engine, gate: WriteGate | None = None) -> WriteGate:
-    """Turn on foreign keys and real transactions (SAVEPOINT, transactional DDL), and share the lock."""
+def configure_sqlite(engine: sa.Engine, busy_timeout: float, gate: WriteGate | None = None) -> WriteGate:
+    """Turn on foreign keys and real transactions (SAVEPOINT, transactional DDL), and share the lock.
+
+    `busy_timeout` is how many seconds a connection polls for the lock before "database is locked".
+    """
     gate = gate or WriteGate()
 
     @sa.event.listens_for(engine, "connect")
@@ -81,7 +81,7 @@ def configure_sqlite(engine: sa.Engine, gate: WriteGate | None = None) -> WriteG
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")
