@@ -108,3 +108,16 @@ def test_english_statement(statement, tmp_path):
     text = pdf_text(render_statement(statement, "en"), tmp_path)
     assert "remittance statement from 3 March 2026 to 31 March 2026" in text
     assert "Net to be transferred to you" in text and statement.reference in text
+
+
+def test_statement_columns_do_not_run_into_each_other(statement, tmp_path):
+    text = pdf_text(statement_pdf(statement), tmp_path)
+    # Headers of neighbouring columns are apart, never "l'agence Reçu directement Commission HT TVA".
+    assert not re.search(r"Paiements ?Encaissé|agence ?Reçu|directement ?Commission|HT ?TVA", text)
+    rows = [line for line in text.splitlines() if re.match(r"\s*D\d{2}-\d{6}\s", line)]
+    assert len(rows) == 2
+    for row in rows:
+        amounts = MONEY.findall(row)
+        assert len(amounts) == 4, row  # collected, received directly, commission, VAT
+        # Two amounts are at least two spaces apart: "86,73 €   17,35 €", not "86,73 € 17,35 €".
+        assert not re.search(r"€ ?\S", row), row
