@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
+
 from agency import audit
 from agency.db import db, utcnow
 from agency.models import User
-from cases.models import Action, ActionStatus, Case
+from cases.models import Action, ActionKind, ActionStatus, Case, Letter, LetterStatus
+
+LETTER_KINDS = (ActionKind.LETTER.value, ActionKind.FORMAL_NOTICE.value)
 
 
 def record_action(
@@ -58,3 +62,25 @@ def record_action(
         after={"kind": kind, "channel": channel, "status": status, "outcome": outcome, "reason": reason},
     )
     return action
+
+
+def case_history(case: Case, *, internal: bool) -> list[Action]:
+    """Return the case's history, newest first: all of it for staff, the agency's contacts for the client.
+
+    A client user sees what was done to reach the debtor, not the agency's workings: no internal note,
+    no planned, blocked, failed or cancelled attempt, no message kept in the outbox (never sent), and
+    a letter only when it was issued, so that the history and the letters panel tell the same story.
+    """
+    actions = list(case.actions)
+    if internal:
+        return actions
+    issued = set(db.session.scalars(
+        sa.select(Letter.id).where(Letter.case_id == case.id, Letter.status == LetterStatus.ISSUED.value)
+    ))
+    return [action for action in actions if _shown_to_client(action, issued)]
+
+
+def _shown_to_client(action: Action, issued_letters: set[int]) -> bool:
+    if action.kind == ActionKind.NOTE or action.status != ActionStatus.DONE or action.outcome == "outbox":
+        return False
+    return action.kind not in LETTER_KINDS or action.letter_id in issued_letters

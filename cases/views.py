@@ -11,7 +11,8 @@ from agency.clock import today
 from agency.db import db
 from agency.models import Client
 from cases import contact_rules, ledger
-from cases.models import ActionKind, Case, CaseStatus
+from cases.actions import case_history
+from cases.models import Case, CaseStatus
 from cases.search import CaseFilters, search_cases
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -58,7 +59,7 @@ def index():
 def show(case_id: int):
     case = get_scoped_or_404(Case, case_id)
     internal = can("cases.internal")
-    actions = [a for a in case.actions if internal or a.kind != ActionKind.NOTE]
+    actions = case_history(case, internal=internal)
     return render_template(
         "cases/show.html",
         case=case,
