@@ -55,8 +55,11 @@ class PaymentPlan(db.Model):
     balance_cents: Mapped[int] = mapped_column(Cents)  # the outstanding balance when agreed
     total_cents: Mapped[int] = mapped_column(Cents)  # = balance, or the settlement amount accepted
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
-    # Payments counted toward the plan are those received from this day on.
-    starts_on: Mapped[date]
+    starts_on: Mapped[date]  # the day the plan was agreed
+    # The case's last ledger entry when the plan was agreed: `balance_cents` is the ledger up to it, so the
+    # payments up to it are already deducted from the total. Only the payments after it, net of their
+    # reversals, pay the instalments, whatever day they were received.
+    last_entry_id: Mapped[int | None] = mapped_column(BigId)
     grace_days: Mapped[int] = mapped_column(default=5)
     # The agreement letter (PDF), stored once like letters.
     agreement_path: Mapped[str] = mapped_column(sa.String(255), default="")

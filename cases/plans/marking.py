@@ -1,8 +1,9 @@
 """Marking a plan's instalments from the ledger, and ending the plan when it is completed or broken.
 
-Payments (net of their reversals) dated from the plan's start fill the instalments in date order. An
-instalment past its date is late during the grace days, then missed: the plan breaks and the case goes
-back to the top of the queue, as after a broken promise. A completed settlement writes off the rest.
+Payments made under the plan (net of their reversals) fill the instalments in date order; those its total
+already deducted never do. An instalment past its date is late during the grace days, then missed: the
+plan breaks and the case goes back to the top of the queue, as after a broken promise. A completed
+settlement writes off the rest.
 """
 
 from __future__ import annotations
@@ -35,17 +36,23 @@ from cases.queue.queue import refresh_scores
 
 
 def paid_towards(plan_ids: list[int]) -> dict[int, int]:
-    """Return, per plan, the payments net of their reversals posted on its case from its start: one query."""
+    """Return, per plan, the payments made under it net of their reversals: one query.
+
+    A plan's total already took into account every payment up to its `last_entry_id`: such a payment, and
+    its reversal, never count toward an instalment. A payment recorded after the plan was agreed counts,
+    whatever day it was received, since the plan's total did not deduct it.
+    """
     if not plan_ids:
         return {}
     reversed_entry = sa.orm.aliased(LedgerEntry)
     kind = sa.func.coalesce(reversed_entry.kind, LedgerEntry.kind)
+    payment_entry_id = sa.func.coalesce(reversed_entry.id, LedgerEntry.id)  # the payment a reversal undoes
+    mark = sa.func.coalesce(PaymentPlan.last_entry_id, 0)
     rows = db.session.execute(
         sa.select(PaymentPlan.id, sum_cents(LedgerEntry.amount_cents))
-        .join(LedgerEntry, sa.and_(LedgerEntry.case_id == PaymentPlan.case_id,
-                                   LedgerEntry.effective_on >= PaymentPlan.starts_on))
+        .join(LedgerEntry, sa.and_(LedgerEntry.case_id == PaymentPlan.case_id, LedgerEntry.id > mark))
         .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
-        .where(PaymentPlan.id.in_(plan_ids), kind == EntryKind.PAYMENT.value)
+        .where(PaymentPlan.id.in_(plan_ids), kind == EntryKind.PAYMENT.value, payment_entry_id > mark)
         .group_by(PaymentPlan.id)
     ).all()
     paid = dict.fromkeys(plan_ids, 0)

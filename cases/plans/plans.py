@@ -32,6 +32,7 @@ from cases.models import (
     ActionKind,
     Case,
     CaseStatus,
+    LedgerEntry,
     PaymentPlan,
     PlanInstalment,
     PlanStatus,
@@ -132,6 +133,8 @@ def propose_plan(
         client_id=case.client_id,
         reference=_next_reference(case),
         balance_cents=outstanding,
+        # What the total already took into account: payments after this entry are the plan's.
+        last_entry_id=db.session.scalar(sa.select(sa.func.max(LedgerEntry.id)).where(LedgerEntry.case_id == case.id)),
         total_cents=total_cents,
         currency=case.currency,
         starts_on=today,

@@ -165,12 +165,17 @@ def test_cancelling_needs_a_reason_and_puts_the_case_back_to_work(case):
 # --- marking ------------------------------------------------------------------------------------------------
 
 
-def test_payments_count_from_the_start_net_of_their_reversals(case):
-    plan = propose_plan(case, instalments=monthly(100_000, 4), total_cents=100_000, actor=None)
-    pay(case, 5_000, today() - timedelta(days=1))  # before the plan: not towards it
+def test_payments_count_from_the_agreement_net_of_their_reversals(case):
+    before = pay(case, 5_000, today())  # before the plan: deducted from its total, not towards it
+    plan = propose_plan(case, instalments=monthly(95_000, 4), total_cents=95_000, actor=None)
     pay(case, 30_000, today())
     pay(case, 10_000, today(), reverse=True)  # bounced
-    assert paid_towards([plan.id]) == {plan.id: 30_000}
+    pay(case, 2_000, today() - timedelta(days=3))  # received earlier, recorded after: the total did not deduct it
+    assert paid_towards([plan.id]) == {plan.id: 32_000}
+    bounced = post_entry(case, EntryKind.REVERSAL, 5_000, today(), description="Rejet")
+    bounced.reverses_id = before.id
+    db.session.flush()
+    assert paid_towards([plan.id]) == {plan.id: 32_000}
 
 
 def test_instalments_are_marked_paid_pending_late_then_missed(case):
