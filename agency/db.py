@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
+import sqlalchemy.ext.compiler
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy.orm import DeclarativeBase
 
@@ -29,6 +30,23 @@ BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 # Money: integer cents, never Numeric (SQLite stores Numeric as a float).
 Cents = sa.BigInteger
+
+
+class local_day(sa.sql.functions.GenericFunction):  # noqa: N801 (an SQL function's name)
+    """The calendar day of a UTC timestamp in a time zone: `local_day(column, "Europe/Paris")`.
+
+    PostgreSQL converts with `timezone()`; SQLite calls the Python function `agency.sqlite` registers
+    on each connection, so both give the same day, summer time included.
+    """
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@sa.ext.compiler.compiles(local_day, "postgresql")
+def _local_day_postgresql(element, compiler, **kw):
+    moment, zone = element.clauses.clauses
+    return f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
 
 
 def sum_cents(column) -> sa.ColumnElement[int]:

@@ -38,15 +38,14 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     role: Mapped[str] = mapped_column(sa.String(16))
     client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id"), index=True)
-    # A collector works the cases assigned to them and those in their team's pool.
-    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"), index=True)
     locale: Mapped[str | None] = mapped_column(sa.String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client | None] = relationship(back_populates="users")
-    team: Mapped[Team | None] = relationship(back_populates="members")
+    # A collector works the cases assigned to them and those in the pools of all their teams.
+    teams: Mapped[list[Team]] = relationship(secondary="team_member", back_populates="members", order_by="Team.name")
 
     def set_password(self, password: str) -> None:
         """Store a slow salted hash (scrypt) of `password`."""
@@ -73,7 +72,7 @@ class User(UserMixin, db.Model):
 
 
 class Team(db.Model):
-    """A group of collectors sharing a pool of cases."""
+    """A group of collectors sharing a pool of cases; a collector may belong to several."""
 
     __tablename__ = "team"
 
@@ -81,7 +80,16 @@ class Team(db.Model):
     name: Mapped[str] = mapped_column(sa.String(100), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list[User]] = relationship(back_populates="team", order_by="User.name")
+    members: Mapped[list[User]] = relationship(secondary="team_member", back_populates="teams", order_by="User.name")
+
+
+# Who belongs to which team: a collector works the pool of every team they are in.
+team_member = sa.Table(
+    "team_member",
+    db.metadata,
+    sa.Column("team_id", sa.ForeignKey("team.id"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("user_account.id"), primary_key=True, index=True),
+)
 
 
 class AgencyProfile(db.Model):

@@ -16,6 +16,8 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import has_request_context, request
@@ -83,6 +85,7 @@ def configure_sqlite(engine: sa.Engine, busy_timeout: float, gate: WriteGate | N
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
         cursor.close()
+        dbapi_connection.create_function("local_day", 2, _local_day, deterministic=True)
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(conn):
@@ -112,3 +115,11 @@ def configure_sqlite(engine: sa.Engine, busy_timeout: float, gate: WriteGate | N
 
 def _reading_only() -> bool:
     return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+
+
+def _local_day(moment: str | None, zone: str) -> str | None:
+    """SQL `local_day(timestamp, zone)`: the day of a stored UTC timestamp in `zone` (agency.db.local_day)."""
+    if moment is None:
+        return None
+    parsed = datetime.fromisoformat(moment)
+    return parsed.replace(tzinfo=parsed.tzinfo or UTC).astimezone(ZoneInfo(zone)).date().isoformat()

@@ -14,7 +14,7 @@ from agency.mail import send_email
 from agency.models import EmailMessage, User
 from agency.money import format_money
 from alerts.inbox import is_open
-from alerts.models import Alert
+from alerts.models import Alert, severity_order
 from alerts.settings import eligible_recipients, get_settings
 from cases.messaging.links import public_url
 
@@ -29,9 +29,10 @@ def digest_recipients() -> list[User]:
 
 
 def pending_alerts() -> list[Alert]:
-    """Return the open alerts no digest has carried yet, by kind then oldest first."""
+    """Return the open alerts no digest has carried yet, most serious kinds first, then by the day of the event."""
     return db.session.scalars(
-        sa.select(Alert).where(is_open(), Alert.digested_at.is_(None)).order_by(Alert.kind, Alert.fired_at, Alert.id)
+        sa.select(Alert).where(is_open(), Alert.digested_at.is_(None))
+        .order_by(severity_order(), Alert.occurred_on, Alert.id)
     ).all()
 
 
@@ -72,14 +73,16 @@ def render_digest(alerts: list[Alert], language: str) -> tuple[str, str]:
 def _item(alert: Alert, language: str) -> dict:
     if alert.placement_id is not None:
         reference, link = f"#{alert.placement_id}", public_url("placements.show", placement_id=alert.placement_id)
+    elif alert.team_id is not None:
+        reference, link = alert.team.name, public_url("queue.board_page")
     else:
         reference, link = alert.case.reference, public_url("cases.show", case_id=alert.case_id)
     return {
         "kind": alert.kind,
         "reference": reference,
-        "client": alert.client.name,
+        "client": alert.client.name if alert.client else "",
         "amount": format_money(alert.amount_cents, alert.currency, locale=language) if alert.amount_cents else "",
-        "date": format_date(alert.fired_on, "long", locale=language),
+        "date": format_date(alert.occurred_on, "long", locale=language),
         "link": link,
     }
 

@@ -11,7 +11,7 @@ from agency import audit
 from agency.auth import scoped
 from agency.db import db, utcnow
 from agency.models import User
-from alerts.models import Alert, AlertKind
+from alerts.models import Alert, AlertKind, severity_order
 
 PAGE_SIZE = 200
 OPEN = "open"
@@ -30,14 +30,21 @@ def open_count() -> int:
 
 
 def list_alerts(state: str = OPEN, kind: str = "") -> list[Alert]:
-    """Return the open alerts, or those acknowledged or cleared (the history), newest first, of one kind or all."""
+    """Return the open alerts, most serious first, or the history (acknowledged or cleared), of one kind or all.
+
+    Within a severity, and in the history, the most recent events come first.
+    """
     query = scoped(Alert).where(is_open() if state == OPEN else ~is_open())
     if kind in {k.value for k in AlertKind}:
         query = query.where(Alert.kind == kind)
     query = query.options(
-        joinedload(Alert.client), joinedload(Alert.case), joinedload(Alert.placement), joinedload(Alert.acknowledged_by)
+        joinedload(Alert.client), joinedload(Alert.case), joinedload(Alert.placement), joinedload(Alert.team),
+        joinedload(Alert.acknowledged_by),
     )
-    return db.session.scalars(query.order_by(Alert.fired_at.desc(), Alert.id.desc()).limit(PAGE_SIZE)).unique().all()
+    order = [Alert.occurred_on.desc(), Alert.fired_at.desc(), Alert.id.desc()]
+    if state == OPEN:
+        order.insert(0, severity_order())
+    return db.session.scalars(query.order_by(*order).limit(PAGE_SIZE)).unique().all()
 
 
 def counts_by_kind() -> dict[str, int]:

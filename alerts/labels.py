@@ -12,6 +12,7 @@ KIND = {
     AlertKind.DISPUTE_OPENED.value: _l("Dispute opened"),
     AlertKind.LARGE_PAYMENT.value: _l("Large payment received"),
     AlertKind.IMPORT_FAILED.value: _l("Placement import failed"),
+    AlertKind.POOL_UNATTENDED.value: _l("Pool with nobody to work it"),
 }
 KIND_COLOR = {
     AlertKind.PROMISE_BROKEN.value: "warning",
@@ -19,4 +20,5 @@ KIND_COLOR = {
     AlertKind.DISPUTE_OPENED.value: "info",
     AlertKind.LARGE_PAYMENT.value: "success",
     AlertKind.IMPORT_FAILED.value: "danger",
+    AlertKind.POOL_UNATTENDED.value: "warning",
 }

@@ -20,32 +20,63 @@ class AlertKind(StrEnum):
     DISPUTE_OPENED = "dispute_opened"
     LARGE_PAYMENT = "large_payment"
     IMPORT_FAILED = "import_failed"
+    POOL_UNATTENDED = "pool_unattended"  # a team's pool has due cases and no active member to work them
+
+
+# Most serious first: money kept from a client against the law (R124-6), then what stops work (a failed
+# import, a pool nobody works), then what a collector should act on, then good news.
+SEVERITY = (
+    AlertKind.FUNDS_AGED,
+    AlertKind.IMPORT_FAILED,
+    AlertKind.POOL_UNATTENDED,
+    AlertKind.PROMISE_BROKEN,
+    AlertKind.DISPUTE_OPENED,
+    AlertKind.LARGE_PAYMENT,
+)
+# A team's pool can go unattended again after it was attended: each spell is its own occurrence.
+RECURRING = (AlertKind.POOL_UNATTENDED,)
+_RECURRING_SQL = ", ".join(f"'{kind.value}'" for kind in RECURRING)
+
+
+def severity_order() -> sa.ColumnElement[int]:
+    """Return the ORDER BY term putting the most serious kinds first."""
+    return sa.case({kind.value: rank for rank, kind in enumerate(SEVERITY)}, value=Alert.kind, else_=len(SEVERITY))
 
 
 class Alert(db.Model):
     """One occurrence of a rule: fired once (unique kind and subject), open until acknowledged or cleared.
 
-    `subject_id` is the row the occurrence is about: the promise, the payment, the dispute hold or the
-    placement, according to the kind. `cleared_at` is set when the condition stopped holding before
-    anyone acknowledged it (the funds were remitted, the dispute resolved, the import run again).
+    `subject_id` is the row the occurrence is about: the promise, the payment, the dispute hold, the
+    placement or the team, according to the kind. `occurred_on` is the day of the event itself (the
+    promise's date, the payment's, the dispute's opening), not the day the rule noticed it.
+    `cleared_at` is set when the condition stopped holding before anyone acknowledged it (the funds
+    were remitted, the dispute resolved, the import run again); an unattended pool's alert is cleared
+    even once acknowledged, so that the pool's next unattended spell fires again.
     """
 
     __tablename__ = "alert"
     __table_args__ = (
         enum_check("kind", [k.value for k in AlertKind]),
-        # The dedup key: a rule never fires twice for the same occurrence.
-        sa.UniqueConstraint("kind", "subject_id", name="uq_alert_occurrence"),
+        # The dedup key: a rule never fires twice for the same occurrence; a recurring kind once per spell.
+        sa.Index("uq_alert_occurrence", "kind", "subject_id", unique=True,
+                 postgresql_where=sa.text(f"kind NOT IN ({_RECURRING_SQL})"),
+                 sqlite_where=sa.text(f"kind NOT IN ({_RECURRING_SQL})")),
+        sa.Index("uq_alert_spell", "kind", "subject_id", unique=True,
+                 postgresql_where=sa.text(f"kind IN ({_RECURRING_SQL}) AND cleared_at IS NULL"),
+                 sqlite_where=sa.text(f"kind IN ({_RECURRING_SQL}) AND cleared_at IS NULL")),
         sa.Index("ix_alert_open", "acknowledged_at", "cleared_at", "fired_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(20))
     subject_id: Mapped[int] = mapped_column(sa.BigInteger)
-    client_id: Mapped[int] = mapped_column(sa.ForeignKey("client.id"), index=True)
+    client_id: Mapped[int | None] = mapped_column(sa.ForeignKey("client.id"), index=True)  # none for a pool
+    team_id: Mapped[int | None] = mapped_column(sa.ForeignKey("team.id"))
     case_id: Mapped[int | None] = mapped_column(sa.ForeignKey("collection_case.id"))
     placement_id: Mapped[int | None] = mapped_column(sa.ForeignKey("placement.id"))
     amount_cents: Mapped[int | None] = mapped_column(Cents)
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
+    occurred_on: Mapped[date]  # the agency's day of the event
     fired_on: Mapped[date]  # the agency's day it fired
     fired_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -57,6 +88,7 @@ class Alert(db.Model):
     client = relationship("Client")
     case = relationship("Case")
     placement = relationship("Placement")
+    team = relationship("Team")
     acknowledged_by: Mapped[User | None] = relationship()
 
     @property

@@ -1,9 +1,11 @@
 """The alert rules: one set-based INSERT … SELECT per rule, so each occurrence fires once, whatever the volume.
 
 Each rule fires only for rows whose condition holds when it runs; the unique (kind, subject) key makes a
-second run, or two runs at once, add nothing. Open alerts whose condition has ended (funds remitted,
-dispute resolved, payment reversed, import run again) are cleared: they leave the open list and stay
-in the history. A broken promise is not cleared: it stays broken.
+second run, or two runs at once, add nothing. Each alert is dated by its event (`occurred_on`: the
+promise's date, the day the payment was received, the dispute opened, the import failed, the pool's
+oldest due case fell due), whenever the rule noticed it. Open alerts whose condition has ended (funds
+remitted, dispute resolved, payment reversed, import run again, pool worked again) are cleared: they
+leave the open list and stay in the history. A broken promise is not cleared: it stays broken.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from agency.clock import today as agency_today
-from agency.db import UTCDateTime, db, utcnow
-from alerts.models import Alert, AlertKind
+from agency.db import UTCDateTime, db, local_day, utcnow
+from agency.models import AuditEvent, Role, Team, User, team_member
+from alerts.models import RECURRING, Alert, AlertKind
 from alerts.settings import get_settings
 from cases.models import Case, Payment, Promise, PromiseStatus
 from cases.placement.models import Placement, PlacementStatus
+from cases.queue.queue import IN_QUEUE, UNASSIGNED
 from cases.remittances.trust import aged_funds
 from debtors.models import Hold, HoldKind
 
@@ -29,7 +33,7 @@ from debtors.models import Hold, HoldKind
 # while a threshold lowered today does not flood the page with last year's payments.
 LARGE_PAYMENT_WINDOW = timedelta(days=7)
 COLUMNS = ("kind", "subject_id", "client_id", "case_id", "placement_id", "amount_cents", "currency",
-           "fired_on", "fired_at")
+           "occurred_on", "team_id", "fired_on", "fired_at")
 
 
 def fire_alerts(today: date | None = None, now: datetime | None = None) -> dict[str, int]:
@@ -43,15 +47,20 @@ def fire_alerts(today: date | None = None, now: datetime | None = None) -> dict[
         AlertKind.DISPUTE_OPENED.value: fire_disputes(today, now),
         AlertKind.LARGE_PAYMENT.value: fire_large_payments(today, now),
         AlertKind.IMPORT_FAILED.value: fire_failed_imports(today, now),
+        AlertKind.POOL_UNATTENDED.value: fire_unattended_pools(today, now),
     }
     counts["cleared"] = clear_ended(aged, now)
     return counts
 
 
 def fire_broken_promises(today: date, now: datetime) -> int:
-    """Fire for each instalment found broken today (the promise check settles them the day after their date)."""
+    """Fire for each instalment found broken today (the promise check settles them the day after their date).
+
+    Dated by the promise's date: the day the debtor did not pay.
+    """
     query = (
-        sa.select(Promise.id, Case.client_id, Promise.case_id, sa.null(), Promise.amount_cents, Promise.currency)
+        sa.select(Promise.id, Case.client_id, Promise.case_id, sa.null(), Promise.amount_cents, Promise.currency,
+                  Promise.due_on)
         .join(Case, Case.id == Promise.case_id)
         .where(Promise.status == PromiseStatus.BROKEN.value, Promise.resolved_at >= start_of_day(today))
     )
@@ -59,12 +68,15 @@ def fire_broken_promises(today: date, now: datetime) -> int:
 
 
 def fire_aged_funds(ids: list[int], today: date, now: datetime) -> int:
-    """Fire for each trust payment of `ids`, those held beyond their client's remittance delay (R124-6)."""
+    """Fire for each trust payment of `ids`, those held beyond their client's remittance delay (R124-6).
+
+    Dated by the day the money was received, from which the delay runs.
+    """
     if not ids:
         return 0
     query = sa.select(
         Payment.id, Payment.client_id, Payment.case_id, sa.null(), Payment.amount_cents - Payment.credit_cents,
-        Payment.currency,
+        Payment.currency, Payment.received_on,
     ).where(Payment.id.in_(ids))
     return _fire(AlertKind.FUNDS_AGED, query, Payment.id, today, now)
 
@@ -78,9 +90,10 @@ def aged_payment_ids(today: date) -> list[int]:
 
 
 def fire_disputes(today: date, now: datetime) -> int:
-    """Fire for each dispute open on a case."""
+    """Fire for each dispute open on a case, dated by the day it was opened."""
     query = (
-        sa.select(Hold.id, Case.client_id, Hold.case_id, sa.null(), sa.null(), Case.currency)
+        sa.select(Hold.id, Case.client_id, Hold.case_id, sa.null(), sa.null(), Case.currency,
+                  local_day(Hold.started_at, _zone()))
         .join(Case, Case.id == Hold.case_id)
         .where(Hold.kind == HoldKind.DISPUTE.value, Hold.ended_at.is_(None))
     )
@@ -88,10 +101,11 @@ def fire_disputes(today: date, now: datetime) -> int:
 
 
 def fire_large_payments(today: date, now: datetime) -> int:
-    """Fire for each payment of at least the threshold recorded lately and not reversed."""
+    """Fire for each payment of at least the threshold recorded lately and not reversed, dated by its receipt."""
     threshold = get_settings().payment_threshold_cents
     query = sa.select(
-        Payment.id, Payment.client_id, Payment.case_id, sa.null(), Payment.amount_cents, Payment.currency
+        Payment.id, Payment.client_id, Payment.case_id, sa.null(), Payment.amount_cents, Payment.currency,
+        Payment.received_on,
     ).where(
         Payment.amount_cents >= threshold, Payment.reversed_on.is_(None),
         Payment.created_at >= now - LARGE_PAYMENT_WINDOW,
@@ -100,10 +114,42 @@ def fire_large_payments(today: date, now: datetime) -> int:
 
 
 def fire_failed_imports(today: date, now: datetime) -> int:
-    """Fire for each placement whose import failed."""
+    """Fire for each placement whose import failed, dated by the failure (its audit event)."""
+    failed_at = (
+        sa.select(sa.func.max(AuditEvent.created_at))
+        .where(AuditEvent.action == "placement.failed", AuditEvent.subject_type == "placement",
+               AuditEvent.subject_id == Placement.id)
+        .scalar_subquery()
+    )
+    moment = sa.func.coalesce(failed_at, Placement.validated_at, Placement.created_at)
     query = sa.select(Placement.id, Placement.client_id, sa.null(), Placement.id, Placement.total_cents,
-                      sa.literal("EUR")).where(Placement.status == PlacementStatus.FAILED.value)
+                      sa.literal("EUR"), local_day(moment, _zone())).where(
+        Placement.status == PlacementStatus.FAILED.value)
     return _fire(AlertKind.IMPORT_FAILED, query, Placement.id, today, now)
+
+
+def unattended_pools(now: datetime) -> sa.Select:
+    """Return SELECT (team id, cases due, oldest due time) of the pools with due cases and no active member."""
+    attended = sa.exists().where(
+        team_member.c.team_id == Team.id, team_member.c.user_id == User.id, User.active.is_(True),
+        User.role != Role.CLIENT.value,
+    )
+    return (
+        sa.select(Team.id, sa.func.count(Case.id).label("due"), sa.func.min(Case.next_action_at).label("since"))
+        .join(Case, Case.team_id == Team.id)
+        .where(IN_QUEUE, UNASSIGNED, Case.next_action_at <= now, ~attended)
+        .group_by(Team.id)
+    )
+
+
+def fire_unattended_pools(today: date, now: datetime) -> int:
+    """Fire for each team whose pool has due cases and no active member, dated by its oldest due case."""
+    pools = unattended_pools(now).subquery()
+    query = sa.select(
+        pools.c.id, sa.null(), sa.null(), sa.null(), sa.null(), sa.literal("EUR"), local_day(pools.c.since, _zone()),
+        pools.c.id,
+    )
+    return _fire(AlertKind.POOL_UNATTENDED, query, pools.c.id, today, now)
 
 
 def clear_ended(aged_ids: list[int], now: datetime) -> int:
@@ -115,12 +161,15 @@ def clear_ended(aged_ids: list[int], now: datetime) -> int:
         AlertKind.IMPORT_FAILED: Alert.subject_id.in_(
             sa.select(Placement.id).where(Placement.status != PlacementStatus.FAILED.value)
         ),
+        AlertKind.POOL_UNATTENDED: ~Alert.subject_id.in_(unattended_pools(now).with_only_columns(Team.id)),
     }
     cleared = 0
     for kind, condition in ended.items():
+        # A recurring kind's spell ends even once acknowledged, so that the next spell fires again.
+        unseen = [] if kind in RECURRING else [Alert.acknowledged_at.is_(None)]
         cleared += db.session.execute(
             sa.update(Alert)
-            .where(Alert.kind == kind.value, Alert.acknowledged_at.is_(None), Alert.cleared_at.is_(None), condition)
+            .where(Alert.kind == kind.value, *unseen, Alert.cleared_at.is_(None), condition)
             .values(cleared_at=now)
             .execution_options(synchronize_session=False)
         ).rowcount
@@ -132,12 +181,24 @@ def start_of_day(day: date) -> datetime:
     return datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
 
 
+def _zone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
 def _fire(kind: AlertKind, query: sa.Select, subject_id, today: date, now: datetime) -> int:
-    """Insert one alert per row of `query` (subject, client, case, placement, amount, currency) not yet fired."""
-    already = sa.select(Alert.id).where(Alert.kind == kind.value, Alert.subject_id == subject_id).exists()
+    """Insert one alert per row of `query` not yet fired.
+
+    The rows are (subject, client, case, placement, amount, currency, day of the event[, team]).
+    """
+    already = sa.select(Alert.id).where(Alert.kind == kind.value, Alert.subject_id == subject_id)
+    if kind in RECURRING:
+        already = already.where(Alert.cleared_at.is_(None))  # the spell under way, acknowledged or not
+    columns = list(query.selected_columns)
+    if len(columns) == 7:
+        columns.append(sa.null())  # no team
     rows = query.with_only_columns(
-        sa.literal(kind.value), *query.selected_columns, sa.literal(today, sa.Date), sa.literal(now, UTCDateTime())
-    ).where(~already)
+        sa.literal(kind.value), *columns, sa.literal(today, sa.Date), sa.literal(now, UTCDateTime())
+    ).where(~already.exists())
     insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # ON CONFLICT: a second run at the same moment (another worker) adds nothing rather than failing.
     statement = insert(Alert).from_select(COLUMNS, rows).on_conflict_do_nothing().returning(Alert.id)

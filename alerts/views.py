@@ -14,7 +14,7 @@ from agency.money import cents_to_decimal
 from alerts import labels
 from alerts.forms import AcknowledgeForm, SettingsForm
 from alerts.inbox import OPEN, STATES, acknowledge, counts_by_kind, list_alerts, open_count
-from alerts.models import AlertKind
+from alerts.models import SEVERITY, AlertKind
 from alerts.settings import SettingsError, eligible_recipients, get_settings, update_settings
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -37,7 +37,7 @@ def index():
     kind = kind if kind in {k.value for k in AlertKind} else ""
     alerts = list_alerts(state, kind)
     return render_template(
-        "alerts/index.html", alerts=alerts, state=state, kind=kind, kinds=[k.value for k in AlertKind],
+        "alerts/index.html", alerts=alerts, state=state, kind=kind, kinds=[k.value for k in SEVERITY],
         counts=counts_by_kind(), form=AcknowledgeForm(formdata=None, ids=",".join(str(a.id) for a in alerts)),
     )
 

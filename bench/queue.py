@@ -186,14 +186,14 @@ def bare_select(url: str, collector_ids: list[int], clock: Clock, runs: int = 20
 
     from agency.db import db
     from agency.models import User
-    from cases.queue.queue import waiting, waiting_params
+    from cases.queue.queue import team_ids, waiting, waiting_params
 
     app = make_app(url)
     with app.app_context():
         users = [db.session.get(User, uid) for uid in collector_ids]
         statements = []
         for user in users:
-            compiled = waiting(user.team_id is not None).compile(dialect=postgresql.psycopg.dialect())
+            compiled = waiting(len(team_ids(user))).compile(dialect=postgresql.psycopg.dialect())
             expanded = compiled.construct_expanded_state(waiting_params(user, clock.now()))
             statements.append((expanded.statement, dict(expanded.parameters)))
         db.engine.dispose()

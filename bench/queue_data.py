@@ -55,7 +55,7 @@ def seed_people(session, today: date, clients: int = CLIENTS) -> list[int]:
         session.flush()
         for c in range(COLLECTORS_PER_TEAM):
             user = User(email=f"collector{t}{c}@bench.example", name=f"Collector {t}.{c}", role=Role.COLLECTOR.value,
-                        team_id=team.id, password_hash="-")  # fmt: skip
+                        teams=[team], password_hash="-")  # fmt: skip
             session.add(user)
             collectors.append(user)
     session.add(User(email="manager@bench.example", name="Manager", role=Role.MANAGER.value, password_hash="-"))

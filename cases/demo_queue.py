@@ -23,7 +23,7 @@ def fill_queue(rng: Random, cases: list[Case], collector: User) -> None:
             db.session.add(team)
             db.session.flush()
             audit.record("team.created", actor=None, actor_label="demo", subject=team, after={"name": team.name})
-    collector.team_id = teams["b2c"].id
+    collector.teams = [teams["b2c"]]
     now = utcnow()
     for case in cases:
         if case.status in ("new", "active", "promise"):

@@ -135,7 +135,7 @@ def team(name: str | None = None, members: tuple[User, ...] = ()) -> Team:
     db.session.add(row)
     db.session.flush()
     for member in members:
-        member.team_id = row.id
+        member.teams.append(row)
     db.session.flush()
     return row
 

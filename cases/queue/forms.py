@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -34,5 +34,5 @@ class TeamForm(FlaskForm):
 
 class MemberForm(FlaskForm):
     user_id = SelectField(_l("Collector"), coerce=int, validators=[DataRequired()])
-    team_id = SelectField(_l("Team"), coerce=int)  # 0: in no team
-    submit = SubmitField(_l("Move to team"))
+    team_ids = SelectMultipleField(_l("Teams"), coerce=int)  # none ticked: in no team
+    submit = SubmitField(_l("Save teams"))

@@ -24,7 +24,7 @@ from agency.db import UTCDateTime, db, utcnow
 from agency.models import Client, User
 from cases.contact_rules import may_contact
 from cases.models import Case
-from cases.queue.queue import QueueError, lease_free, refresh_scores, waiting, waiting_params
+from cases.queue.queue import QueueError, lease_free, refresh_scores, team_ids, waiting, waiting_params
 from debtors.models import Debtor
 
 LEASE = timedelta(minutes=15)
@@ -65,10 +65,10 @@ def take_next_case(user: User, now: datetime | None = None) -> Next:
 def _lease_next(user: User, now: datetime) -> Next:
     found = Next()
     examined: set[int] = set()
-    pool = user.team_id is not None
+    pools = len(team_ids(user))
     for _look in range(LOOKS):
         params = waiting_params(user, now, examined)
-        case = db.session.scalars(_best_case(pool), params).unique().first()
+        case = db.session.scalars(_best_case(pools), params).unique().first()
         if case is None:
             break
         examined.add(case.id)
@@ -84,9 +84,9 @@ def _lease_next(user: User, now: datetime) -> Next:
 
 
 @cache
-def _best_case(pool: bool) -> sa.Select:
+def _best_case(pools: int) -> sa.Select:
     """Return SELECT of the best waiting case, loaded with what the contact rules read: one statement."""
-    return sa.select(Case).where(Case.id == waiting(pool).scalar_subquery()).options(*LOADED)
+    return sa.select(Case).where(Case.id == waiting(pools).scalar_subquery()).options(*LOADED)
 
 
 @cache

@@ -16,8 +16,8 @@ single case when a collector finishes it; `explain_score` lists a case's parts f
 
 "Today" is the agency's day (BABEL_DEFAULT_TIMEZONE) of `now`; amounts are in the case's currency.
 
-A collector's queue is the open cases assigned to them plus the unassigned cases of their team's
-pool. `waiting` lists, best first, those whose next action is due, that nobody holds and whose debtor
+A collector's queue is the open cases assigned to them plus the unassigned cases of the pools of
+all their teams. `waiting` lists, best first, those whose next action is due, that nobody holds and whose debtor
 has no hold: "Next" (`cases.queue.leases`) takes the first the contact rules let us call now.
 """
 
@@ -235,36 +235,41 @@ ORDER = (Case.queue_score.desc(), Case.next_action_at, Case.id)
 
 
 @cache
-def waiting(pool: bool, limit: int = 1) -> sa.Select:
+def waiting(pools: int, limit: int = 1) -> sa.Select:
     """Return SELECT id of a collector's due, free, unheld cases, best first (before the contact rules).
 
-    Built once (it is long to put together); `waiting_params` gives its parameters. `pool`: whether
-    the collector has a team, whose pool is walked beside their own cases.
+    Built once per number of teams (it is long to put together); `waiting_params` gives its parameters.
+    `pools`: how many teams the collector is in; each team's pool is walked beside their own cases, one
+    walk per pool so that each follows the pool's index in score order.
     """
     now = sa.bindparam("now", type_=UTCDateTime)
     due = [IN_QUEUE, Case.next_action_at <= now, lease_free(now), no_hold(),
            Case.id.not_in(sa.bindparam("exclude", expanding=True))]  # fmt: skip
     own = Case.assigned_collector_id == sa.bindparam("user_id")
     walks = [sa.select(Case.id).where(own, *due).order_by(*ORDER).limit(limit)]
-    if pool:
-        in_pool = sa.and_(UNASSIGNED, Case.team_id == sa.bindparam("team_id"))
+    for number in range(pools):
+        in_pool = sa.and_(UNASSIGNED, Case.team_id == sa.bindparam(f"team_id_{number}"))
         walks.append(sa.select(Case.id).where(in_pool, *due).order_by(*ORDER).limit(limit))
     # Each walk is its own subquery: SQLite allows ORDER BY … LIMIT only on a whole compound SELECT.
     ids = sa.union_all(*(sa.select(walk.subquery().c.id) for walk in walks))
     return sa.select(Case.id).where(Case.id.in_(ids)).order_by(*ORDER).limit(limit)
 
 
+def team_ids(user: User) -> list[int]:
+    """Return the ids of the user's teams, whose pools they work."""
+    return [team.id for team in user.teams]
+
+
 def waiting_params(user: User, now: datetime, exclude: set[int] | frozenset = frozenset()) -> dict:
-    """Return the parameters of `waiting(user.team_id is not None, …)` for `user` at `now`."""
+    """Return the parameters of `waiting(len(team_ids(user)), …)` for `user` at `now`."""
     params = {"user_id": user.id, "now": now, "exclude": sorted(exclude)}
-    if user.team_id is not None:
-        params["team_id"] = user.team_id
+    params.update({f"team_id_{number}": team_id for number, team_id in enumerate(team_ids(user))})
     return params
 
 
 def upcoming(user: User, now: datetime, limit: int = 10) -> list[Case]:
     """Return the first cases waiting for the user, best first (the contact rules not asked yet)."""
-    ids = waiting(user.team_id is not None, limit).subquery()
+    ids = waiting(len(team_ids(user)), limit).subquery()
     query = (
         sa.select(Case)
         .join(ids, ids.c.id == Case.id)
@@ -276,7 +281,7 @@ def upcoming(user: User, now: datetime, limit: int = 10) -> list[Case]:
 
 @dataclass(frozen=True)
 class QueueCounts:
-    """A collector's queue in figures: cases due now (free, no hold) and cases planned, theirs and their pool's."""
+    """A collector's queue in figures: cases due now (free, no hold) and cases planned, theirs and their pools'."""
 
     mine_due: int
     mine_planned: int
@@ -285,7 +290,7 @@ class QueueCounts:
 
 
 def queue_counts(user: User, now: datetime) -> QueueCounts:
-    """Count the cases waiting in the user's own queue and in their team's pool."""
+    """Count the cases waiting in the user's own queue and in the pools of their teams."""
     due = sa.func.coalesce(
         sa.func.sum(sa.case((sa.and_(Case.next_action_at <= now, lease_free(now), no_hold()), 1), else_=0)), 0
     )
@@ -296,5 +301,6 @@ def queue_counts(user: User, now: datetime) -> QueueCounts:
         return int(row[0]), int(row[1])
 
     mine = figures(Case.assigned_collector_id == user.id)
-    pool = figures(UNASSIGNED, Case.team_id == user.team_id) if user.team_id is not None else (0, 0)
+    pools = team_ids(user)
+    pool = figures(UNASSIGNED, Case.team_id.in_(pools)) if pools else (0, 0)
     return QueueCounts(mine[0], mine[1], pool[0], pool[1])

@@ -1,7 +1,8 @@
 """Teams and their pools: who works which cases, queue sizes for managers, reassigning and moving cases.
 
 A case in a collector's queue has `assigned_collector_id`; an unassigned case with a `team_id` is
-in that team's pool, which every member of the team works. An open case with neither is in no queue:
+in that team's pool, which every member of the team works. A collector may be in several teams, and
+then works each of their pools. An open case with neither is in no queue:
 the board shows how many, so that a manager moves them into a pool.
 """
 
@@ -39,6 +40,11 @@ def teams() -> list[Team]:
     return list(db.session.scalars(sa.select(Team).order_by(Team.name)))
 
 
+def teams_by_id(ids: list[int]) -> list[Team]:
+    """Return the teams of `ids`, by name."""
+    return list(db.session.scalars(sa.select(Team).where(Team.id.in_(ids)).order_by(Team.name)))
+
+
 def create_team(name: str, *, actor: User) -> Team:
     """Create a team (and so a pool) named `name`; the caller commits."""
     name = " ".join(name.split())
@@ -53,13 +59,22 @@ def create_team(name: str, *, actor: User) -> Team:
     return team
 
 
-def set_team(user: User, team: Team | None, *, actor: User) -> None:
-    """Put a staff member in `team` (None: in no team); they then work its pool."""
+def set_teams(user: User, new_teams: list[Team], *, actor: User) -> None:
+    """Put a staff member in exactly `new_teams` (none: in no team); they then work those pools."""
     if not user.is_staff:
         raise QueueError(_("Only agency staff work the queue."))
-    before, after = audit.changes(user, team_id=team.id if team else None)
-    if after:
-        audit.record("user.team_changed", actor=actor, subject=user, before=before, after=after)
+    before = sorted(team.id for team in user.teams)
+    after = sorted({team.id for team in new_teams})
+    if before == after:
+        return
+    user.teams = sorted({team.id: team for team in new_teams}.values(), key=lambda team: team.name)
+    db.session.flush()
+    audit.record("user.teams_changed", actor=actor, subject=user, before={"team_ids": _ids(before)},
+                 after={"team_ids": _ids(after)})
+
+
+def _ids(ids: list[int]) -> str:
+    return ",".join(str(i) for i in ids)
 
 
 def assign_case(case: Case, *, actor: User, collector: User | None = None, team: Team | None = None) -> None:
@@ -69,12 +84,20 @@ def assign_case(case: Case, *, actor: User, collector: User | None = None, team:
     if collector is not None and (not collector.is_staff or not collector.active):
         raise QueueError(_("%(name)s does not work the queue.", name=collector.name))
     if collector is not None:
-        values = {"assigned_collector_id": collector.id, "team_id": collector.team_id or case.team_id}
+        values = {"assigned_collector_id": collector.id, "team_id": _team_for(case, collector)}
     else:
         values = {"assigned_collector_id": None, "team_id": team.id}
     before, after = audit.changes(case, **values)
     if after:
         audit.record("case.reassigned", actor=actor, subject=case, before=before, after=after)
+
+
+def _team_for(case: Case, collector: User) -> int | None:
+    """Return the pool a case given to `collector` belongs to: its own if one of theirs, else their first team's."""
+    theirs = [team.id for team in collector.teams]
+    if case.team_id in theirs or not theirs:
+        return case.team_id
+    return theirs[0]
 
 
 def parse_references(text: str) -> list[str]:
@@ -201,7 +224,7 @@ def board(now: datetime) -> Board:
         )
     }
     # Collectors, and any other staff member who has a team, cases of their own or a case in hand.
-    people = [u for u in workers() if u.role == Role.COLLECTOR.value or u.team_id or u.id in by_collector or u.id in held]
+    people = [u for u in workers() if u.role == Role.COLLECTOR.value or u.teams or u.id in by_collector or u.id in held]
     people += [u for u in db.session.scalars(sa.select(User).where(User.id.in_(by_collector))) if u not in people]
     return Board(
         collectors=[(u, by_collector.get(u.id, QueueSize()), held.get(u.id)) for u in people],

@@ -36,8 +36,9 @@ from cases.queue.teams import (
     create_team,
     move_cases,
     parse_references,
-    set_team,
+    set_teams,
     teams,
+    teams_by_id,
     workers,
 )
 from debtors.labels import CONTACT_REASON
@@ -270,12 +271,12 @@ def team_member():
     if form.validate_on_submit():
         user = db.session.get(User, form.user_id.data) or abort(400)
         try:
-            set_team(user, db.session.get(Team, form.team_id.data) if form.team_id.data else None, actor=current_user)
+            set_teams(user, teams_by_id(form.team_ids.data or []), actor=current_user)
         except QueueError as exc:
             form.user_id.errors.append(str(exc))
         else:
             db.session.commit()
-            flash(_("%(name)s's team changed.", name=user.name), "success")
+            flash(_("Teams of %(name)s saved.", name=user.name), "success")
             return redirect(url_for("queue.board_page"))
     return _board(member=form)
 
@@ -304,5 +305,5 @@ def _move_form() -> MoveForm:
 def _member_form() -> MemberForm:
     form = MemberForm()
     form.user_id.choices = [SelectChoice(u.id, u.name) for u in workers()]
-    form.team_id.choices = [SelectChoice(0, _("No team"))] + [SelectChoice(t.id, t.name) for t in teams()]
+    form.team_ids.choices = [SelectChoice(t.id, t.name) for t in teams()]
     return form

@@ -23,7 +23,7 @@ def test_the_demo_collector_has_a_queue_and_gets_a_case(app, db_session, time_ma
     time_machine.move_to(TUESDAY_MORNING)
     run_demo(app)
     collector = db_session.scalar(sa.select(User).where(User.email == "collector@amiable.example"))
-    assert collector.team is not None and collector.team.name == "Particuliers"
+    assert [team.name for team in collector.teams] == ["Particuliers"]
     counts = queue_counts(collector, utcnow())
     assert counts.pool_planned > 50 and counts.pool_due > 0 and counts.mine_planned > 0
     scored = db_session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.queue_score > 0))

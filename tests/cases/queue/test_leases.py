@@ -40,6 +40,27 @@ def _actions(db_session, action: str) -> list[AuditEvent]:
     return db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
 
+def test_a_collector_in_two_teams_works_both_pools(db_session, crew):
+    """Lucie joins team A as well as B: both pools come to her, best first; Paul's single team is unchanged."""
+    lucie, paul = crew["lucie"], crew["paul"]
+    lucie.teams.append(crew["a"])
+    db_session.flush()
+    assert [t.id for t in crew["a"].members] == sorted(u.id for u in (crew["camille"], lucie, paul))
+    in_a = queued_case(team=crew["a"], score=500)
+    in_b = queued_case(team=crew["b"], score=300)
+    other = factories.team()
+    queued_case(team=other, score=900)  # a pool she is not in
+    queued_case(team=crew["b"], score=100, due=NOW + HOUR)  # planned, not due
+    counts = queue_counts(lucie, NOW)
+    assert (counts.pool_due, counts.pool_planned) == (2, 3)
+    assert queue_counts(paul, NOW).pool_due == 1  # only team A's
+
+    assert lease_next_case(lucie, NOW).case is in_a
+    assert lease_next_case(lucie, NOW).case is in_b
+    assert lease_next_case(lucie, NOW).case is None
+    assert lease_next_case(paul, NOW).case is None  # team A's only case is Lucie's now
+
+
 def test_next_is_the_best_due_case_of_own_queue_or_team_pool(db_session, crew):
     camille = crew["camille"]
     mine = queued_case(collector=camille, score=100)

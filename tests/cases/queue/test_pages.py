@@ -179,13 +179,25 @@ def test_manager_creates_teams_and_puts_collectors_in_them(client, db_session, l
     assert team is not None
     again = _post(client, "/queue/teams", {"name": "recouvrement b2b"}, "/queue/board")
     assert again.status_code == 400
-    assert _post(client, "/queue/teams/members", {"user_id": camille.id, "team_id": team.id}, "/queue/board").status_code == 302
+    other = factories.team("Particuliers")
+    db_session.commit()
+    both = {"user_id": camille.id, "team_ids": [team.id, other.id]}
+    assert _post(client, "/queue/teams/members", both, "/queue/board").status_code == 302
     db_session.refresh(camille)
-    assert camille.team_id == team.id
-    _post(client, "/queue/teams/members", {"user_id": camille.id, "team_id": 0}, "/queue/board")
+    assert [t.name for t in camille.teams] == ["Particuliers", "Recouvrement B2B"]
+    board = client.get("/queue/board").get_data(as_text=True)
+    assert "Particuliers, Recouvrement B2B" in board  # her teams, on the button that changes them
+    _post(client, "/queue/teams/members", {"user_id": camille.id}, "/queue/board")  # nothing ticked
     db_session.refresh(camille)
-    assert camille.team_id is None
-    assert [e.action for e in _events(db_session, "user.team_changed")] == ["user.team_changed"] * 2
+    assert camille.teams == []
+    events = _events(db_session, "user.teams_changed")
+    both_ids = ",".join(str(i) for i in sorted([team.id, other.id]))
+    assert [(e.before, e.after) for e in events] == [
+        ({"team_ids": ""}, {"team_ids": both_ids}),
+        ({"team_ids": both_ids}, {"team_ids": ""}),
+    ]
+    unknown = _post(client, "/queue/teams/members", {"user_id": camille.id, "team_ids": [999_999]})
+    assert unknown.status_code == 400
     assert _events(db_session, "team.created")[0].after == {"name": "Recouvrement B2B"}
 
 
