@@ -25,8 +25,11 @@ def asked_client_id() -> int | None:
 
 
 def download(body: str | bytes, filename: str, mimetype: str) -> Response:
-    """Return `body` as a file to save; never kept by a shared cache (it holds a client's figures)."""
-    response = Response(body, mimetype=mimetype)
+    """Return `body` as a file to save; never kept by a shared cache (it holds a client's figures).
+
+    Text is sent in UTF-8, which Werkzeug names itself: a `mimetype` that names a charset too would send it twice.
+    """
+    response = Response(body, mimetype=mimetype.split(";", 1)[0].strip())
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -141,7 +141,7 @@ def test_page_and_exports_show_the_same_figures(portfolio, client, login_as):
     columns = [*BUCKET_KEYS, "total"]
 
     response = client.get(f"/reports/aged.csv?as_of={AS_OF.isoformat()}")
-    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.status_code == 200 and response.headers["Content-Type"] == "text/csv; charset=utf-8"
     lines = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert lines[0][1] == "0–30 jours" and lines[-1][0] == "Total"
     from_csv = {line[0]: [_euros(v) for v in line[1:8]] for line in lines[1:]}

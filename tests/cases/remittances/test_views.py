@@ -39,6 +39,7 @@ def test_client_sees_its_own_statements_and_not_another(client, db_session, logi
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF") and pdf.headers["Repr-Digest"].startswith("sha-256=")
     csv = client.get(f"/remittances/{mine.id}.csv")
     assert csv.status_code == 200 and mine.reference in csv.get_data(as_text=True)
+    assert csv.headers["Content-Type"] == "text/csv; charset=utf-8"  # one charset, not two
     for suffix in ("", ".pdf", ".csv"):
         assert client.get(f"/remittances/{theirs.id}{suffix}").status_code == 404
     assert client.post(f"/remittances/{mine.id}/paid", data={"csrf_token": csrf_token(client, "/remittances")}
