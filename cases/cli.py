@@ -42,6 +42,12 @@ def import_command(path: Path, client_code: str, dry_run: bool) -> None:
             db.session.rollback()
             click.echo("dry run: nothing written")
             return
+        if placement.rows_valid == 0 and placement.rows_rejected == 0 and placement.rows_already_placed:
+            # Sending a file again is no error: its invoices are in their cases already.
+            db.session.rollback()
+            click.echo(f"nothing new: the file's {placement.rows_already_placed} invoices are already placed; "
+                       "nothing written")
+            return
         confirm_placement(placement, None)
         written = import_placement(placement, None, checked=plan)
     except PlacementError as exc:

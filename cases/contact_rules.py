@@ -30,8 +30,12 @@ def may_contact(
     contact_point: ContactPoint | None = None,
     at: datetime | None = None,
     about_dispute: bool = False,
+    incoming: bool = False,
 ) -> Verdict:
-    """Tell whether `case`'s debtor may be contacted by `channel` (on `contact_point`, if given) at `at`."""
+    """Tell whether `case`'s debtor may be contacted by `channel` (on `contact_point`, if given) at `at`.
+
+    `incoming`: the debtor called us; only the holds apply (see `check_contact`).
+    """
     at = at or utcnow()
     if contact_point is not None and contact_point.debtor_id != case.debtor_id:
         raise ValueError("the contact point is not the case debtor's")
@@ -41,6 +45,7 @@ def may_contact(
         channel,
         at=at,
         about_dispute=about_dispute,
+        incoming=incoming,
         contact_point=contact_point,
         **_facts(case, profile, channel, at),
     )

@@ -14,6 +14,7 @@ from cases import contact_rules, ledger
 from cases.actions import case_history
 from cases.models import Case, CaseStatus
 from cases.search import CaseFilters, search_cases
+from cases.timeline import timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
 
@@ -57,14 +58,22 @@ def index():
 @bp.get("/<int:case_id>")
 @permission_required("cases.view")
 def show(case_id: int):
-    case = get_scoped_or_404(Case, case_id)
+    return render_case(get_scoped_or_404(Case, case_id))
+
+
+def render_case(case: Case, *, call_form: object = None, status: int = 200) -> tuple[str, int]:
+    """Render the case file; `call_form` is a call form posted and refused, shown again as it was typed."""
     internal = can("cases.internal")
     actions = case_history(case, internal=internal)
-    return render_template(
+    page = render_template(
         "cases/show.html",
         case=case,
         balance=ledger.balance(case.id),
         actions=actions,
+        history=timeline(case, actions, internal=internal),
         internal=internal,
         today=today(),
+        call_form=call_form,
+        from_queue=request.args.get("from") == "queue",
     )
+    return page, status

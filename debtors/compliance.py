@@ -62,18 +62,24 @@ def check_contact(
     call_attempts: Iterable[datetime] = (),
     last_conversation_at: datetime | None = None,
     about_dispute: bool = False,
+    incoming: bool = False,
 ) -> Verdict:
     """Tell whether contacting the debtor by `channel` at `at` is allowed, and if not why and from when.
 
     `contact_point` is the point to use; without one, any usable point of the debtor (`contact_points`)
     will do. `call_attempts` are the times of the case's earlier outbound call attempts and
     `last_conversation_at` the time of its last telephone conversation; both only matter for calls.
+    An `incoming` contact is one the debtor started (they called us): only the holds apply to it, since
+    hours, caps, waits and the state of the number they called from restrain what we start.
     """
     if channel not in CHANNELS:
         raise ValueError(f"unknown channel {channel!r}")
     at = _as_utc(at)
+    hold = _hold_verdict(holds, at, case_id, about_dispute)
+    if incoming:
+        return hold or ALLOWED
     return (
-        _hold_verdict(holds, at, case_id, about_dispute)
+        hold
         or _contact_point_verdict(channel, contact_point, contact_points)
         or _time_verdict(profile, channel, at, timezone, call_attempts, last_conversation_at)
         or ALLOWED

@@ -9,8 +9,12 @@ KIND = {
 }
 STATUS = {
     "pending_approval": _l("Awaiting approval"),
-    "issued": _l("Sent"),
+    "issued": _l("Generated"),  # until marked printed or sent (`cases.letters.dispatch`)
+    "generated": _l("Generated"),
+    "printed": _l("Printed"),
+    "sent": _l("Sent"),
     "rejected": _l("Not approved"),
     "cancelled": _l("Withdrawn"),
 }
-STATUS_COLOR = {"pending_approval": "warning", "issued": "success", "rejected": "secondary", "cancelled": "light"}
+STATUS_COLOR = {"pending_approval": "warning", "issued": "info", "generated": "info", "printed": "primary",
+                "sent": "success", "rejected": "secondary", "cancelled": "light"}

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 
 from agency.auth import can, get_scoped_or_404, permission_required
 from agency.db import db
 from cases.letters import labels
+from cases.letters.dispatch import DispatchError, dispatch_state, mark_letter
 from cases.letters.documents import postal_address
 from cases.letters.forms import ApproveForm, CreateLetterForm, RejectForm
 from cases.letters.letters import (
@@ -68,6 +70,7 @@ def letter_helpers() -> dict:
         "letters_panel": letters_panel,
         "pending_letter_count": lambda: pending_count() if can("letters.approve") else 0,
         "letter_labels": {"kind": labels.KIND, "status": labels.STATUS, "status_color": labels.STATUS_COLOR},
+        "letter_state": dispatch_state,
     }
 
 
@@ -183,3 +186,19 @@ def reject(letter_id: int):
         flash(_("Formal notice %(reference)s rejected; it will not be sent.", reference=letter.reference), "info")
     return redirect(url_for("letters.approvals"))
 
+
+@bp.post("/letters/<int:letter_id>/mark/<any(printed, sent):mark>")
+@permission_required("letters.create")
+def mark(letter_id: int, mark: str):
+    letter = get_scoped_or_404(Letter, letter_id)
+    if not FlaskForm().validate_on_submit():  # the CSRF token of the button
+        abort(400)
+    try:
+        mark_letter(letter, mark, actor=current_user)
+    except DispatchError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Letter %(reference)s marked printed.", reference=letter.reference) if mark == "printed"
+              else _("Letter %(reference)s marked sent.", reference=letter.reference), "success")
+    return redirect(url_for("cases.show", case_id=letter.case_id, _anchor="letters"))

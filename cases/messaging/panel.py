@@ -28,8 +28,10 @@ from debtors.contacts import format_phone
 from debtors.models import ContactPoint
 
 TITLES = {"sms": _l("SMS"), "email": _l("E-mail")}
-# Refusals that concern one number or address, listed under the form; the others concern the debtor.
-POINT_REASONS = frozenset({"opted_out", "wrong_contact", "not_mobile"})
+# Refusals that concern one number or address, listed under the form; the others concern the debtor. When
+# every point is refused for its own reason, the one named is the one that says most: a mobile that opted
+# out, rather than the landline beside it that cannot take a text anyway.
+POINT_REASONS = ("opted_out", "wrong_contact", "not_mobile")
 RECENT = 5
 # A message's state as collectors read it (SMS and e-mail rows, and actions refused before sending).
 STATUS_LABELS = {
@@ -92,8 +94,10 @@ class ChannelPanel:
             return None
         # A reason that holds for every point (a hold, the hour) says more than one point's own refusal.
         general = [verdict for _cp, verdict in self.refused if verdict.reason not in POINT_REASONS]
-        if general or self.refused:
-            return (general or [self.refused[0][1]])[0]
+        if general:
+            return general[0]
+        if self.refused:
+            return min((verdict for _cp, verdict in self.refused), key=lambda v: POINT_REASONS.index(v.reason))
         return Verdict(False, "no_contact_point", str(_l("No contact point for this channel.")))
 
 

@@ -69,6 +69,9 @@ class Letter(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # approval or rejection
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+    # An issued letter is only generated until someone marks it printed or sent (audited, `cases.letters.dispatch`).
+    printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     case: Mapped[Case] = relationship()
     first_notice: Mapped[Letter | None] = relationship(remote_side=[id])

@@ -54,9 +54,10 @@ class Panel:
     mine: bool  # the current user holds the case
     holder: User | None  # another collector holding it now
     expires_at: datetime | None
-    parts: list[tuple[str, int]] | None  # the score explained, for managers
-    assign: AssignForm | None
+    parts: list[tuple[str, int]] | None  # the score explained: why the case comes up now
+    assign: AssignForm | None  # managers only
     buttons: ButtonForm
+    callback_late: bool
 
 
 def panel(case: Case) -> Panel:
@@ -68,9 +69,10 @@ def panel(case: Case) -> Panel:
         mine=mine,
         holder=case.leased_by if held_by_other(case, current_user, now) else None,
         expires_at=case.lease_expires_at if case.leased_by_id else None,
-        parts=explain_score(case, now) if manager else None,
+        parts=explain_score(case, now) if manager or can("queue.work") else None,
         assign=_assign_form(case) if manager else None,
         buttons=ButtonForm(),
+        callback_late=case.callback_at is not None and case.callback_at < now,
     )
 
 
@@ -121,8 +123,8 @@ def next_case():
     _check_button()
     found = take_next_case(current_user)
     db.session.commit()
-    if found.case is not None:
-        return redirect(url_for("cases.show", case_id=found.case.id))
+    if found.case is not None:  # "from": the page puts the cursor on the call's outcome
+        return redirect(url_for("cases.show", case_id=found.case.id, **{"from": "queue"}))
     flash(_why_nothing(found), "info")
     return redirect(url_for("queue.index"))
 

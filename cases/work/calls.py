@@ -56,6 +56,7 @@ class CallReport:
     instalments: list[Instalment] = field(default_factory=list)
     dispute_reason: str = ""
     callback_at: datetime | None = None
+    incoming: bool = False  # the debtor called us: only the holds apply, not hours nor caps
 
 
 def phone_numbers(case: Case, *, at: datetime | None = None) -> list[tuple[ContactPoint, Verdict]]:
@@ -74,10 +75,12 @@ def record_call(case: Case, report: CallReport, *, actor: User | None, now: date
     at = dial_time(report.dialled_at, now)
     disputed = open_dispute_of(case) is not None
     _check_report(case, report, disputed, now)
-    verdict = may_contact(case, "phone", contact_point=report.contact_point, at=at, about_dispute=disputed)
+    verdict = may_contact(case, "phone", contact_point=report.contact_point, at=at, about_dispute=disputed,
+                          incoming=report.incoming)
     if not verdict.allowed:
         blocked = record_blocked(case, ActionKind.CALL.value, "phone", verdict, actor=actor,
                                  contact_point=report.contact_point)
+        blocked.direction = "inbound" if report.incoming else "outbound"
         db.session.add(blocked)  # a new action joins the session through its case only on add
         return blocked
     action = _call_action(case, report, actor, at)
@@ -120,6 +123,7 @@ def _call_action(case: Case, report: CallReport, actor: User | None, at: datetim
         "outcome": report.outcome.value,
         "note": report.note.strip(),
         "contact_point_id": report.contact_point.id if report.contact_point else None,
+        "direction": "inbound" if report.incoming else "outbound",
     }
     planned = db.session.scalar(
         sa.select(Action)

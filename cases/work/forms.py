@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     FieldList,
@@ -74,6 +75,7 @@ class InstalmentsMixin:
 
 class CallForm(InstalmentsMixin, FlaskForm):
     contact_point_id = SelectField(_l("Number called"), coerce=int, validators=[Optional()])
+    incoming = BooleanField(_l("Incoming call: the debtor called us"))
     outcome = SelectField(
         _l("Outcome"),
         choices=[SelectChoice("", _l("Choose the outcome…"))]

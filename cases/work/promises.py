@@ -19,7 +19,7 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.clock import today as agency_today
 from agency.db import db, sum_cents, utcnow
-from agency.models import User
+from agency.models import AuditEvent, User
 from cases import ledger
 from cases.contact_rules import may_contact
 from cases.messaging.sms import send_case_sms
@@ -120,16 +120,59 @@ def pending_promises(case: Case) -> list[Promise]:
     ).all()
 
 
-def paid_since(case_id: int, since: date) -> int:
-    """Return the payments (net of their reversals) posted on the case with a date on or after `since`."""
+def paid_since(case_id: int, since: date, until: date | None = None) -> int:
+    """Return the payments (net of their reversals) posted on the case dated from `since` (to `until`)."""
     reversed_entry = sa.orm.aliased(LedgerEntry)
     kind = sa.func.coalesce(reversed_entry.kind, LedgerEntry.kind)
-    total = db.session.scalar(
+    query = (
         sa.select(sum_cents(LedgerEntry.amount_cents))
         .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
         .where(LedgerEntry.case_id == case_id, LedgerEntry.effective_on >= since, kind == EntryKind.PAYMENT.value)
     )
-    return -total
+    if until is not None:
+        query = query.where(LedgerEntry.effective_on <= until)
+    return -db.session.scalar(query)
+
+
+@dataclass(frozen=True)
+class PromiseLine:
+    """One instalment as the case screen shows it: what was paid toward it so far, and what replaced it."""
+
+    promise: Promise
+    paid_cents: int
+    replaced_by: str  # "plan" when a payment plan replaced it, else ""
+
+
+def promise_lines(case: Case) -> list[PromiseLine]:
+    """Return the case's promises with what was paid toward each, as payments arrive; cancelled ones only
+    when a plan replaced them (a newer promise or a dispute makes them moot)."""
+    promises = sorted(case.promises, key=lambda p: (p.created_at, p.due_on, p.id))
+    cancelled = [p.id for p in promises if p.status == PromiseStatus.CANCELLED]
+    by_plan = set(db.session.scalars(
+        sa.select(AuditEvent.subject_id).where(
+            AuditEvent.action == "promise.cancelled", AuditEvent.subject_type == Promise.__tablename__,
+            AuditEvent.subject_id.in_(cancelled), AuditEvent.after["reason"].as_string() == "plan",
+        )
+    )) if cancelled else set()
+    lines: list[PromiseLine] = []
+    groups: dict[datetime, list[Promise]] = {}
+    for promise in promises:
+        groups.setdefault(promise.created_at, []).append(promise)
+    for group in groups.values():
+        shown = [p for p in group if p.status != PromiseStatus.CANCELLED or p.id in by_plan]
+        if not shown:
+            continue
+        ended = max((p.resolved_at for p in shown if p.status == PromiseStatus.CANCELLED and p.resolved_at),
+                    default=None)
+        # The same sharing as `resolve_promise`: payments go to the instalments in date order.
+        available = paid_since(case.id, _agency_date(group[0].created_at), _agency_date(ended) if ended else None)
+        taken = 0
+        for promise in shown:
+            paid = promise.paid_cents if promise.paid_cents is not None else min(
+                max(available - taken, 0), promise.amount_cents)
+            taken += paid
+            lines.append(PromiseLine(promise, paid, "plan" if promise.id in by_plan else ""))
+    return lines
 
 
 def resolve_due_promises(today: date, *, now: datetime | None = None) -> dict[str, int]:

@@ -16,7 +16,8 @@ from wtforms import Form, SelectChoice
 from agency.auth import can, get_scoped_or_404, permission_required
 from agency.db import db, utcnow
 from cases.ledger import balance
-from cases.models import Action, ActionKind, ActionStatus, CallOutcome, Case, Promise
+from cases.models import Action, ActionKind, ActionStatus, CallOutcome, Case
+from cases.views import render_case
 from cases.work import WorkError
 from cases.work.calls import CallReport, phone_numbers, record_call, set_callback
 from cases.work.disputes import decision_of, disputes_of, open_dispute, open_dispute_of, resolve_dispute
@@ -28,7 +29,7 @@ from cases.work.forms import (
     ResolveDisputeForm,
     local_to_utc,
 )
-from cases.work.promises import record_promises
+from cases.work.promises import PromiseLine, promise_lines, record_promises
 from cases.work.strategy import STEPS
 from debtors.contacts import format_phone
 from debtors.models import ContactKind, ContactPoint
@@ -41,6 +42,8 @@ bp = Blueprint("work", __name__, url_prefix="/cases")
 def call(case_id: int):
     case = get_scoped_or_404(Case, case_id)
     form = call_form(case)
+    if not form.is_submitted():
+        return render_template("cases/work/call.html", case=case, form=form, numbers=phone_numbers(case))
     if form.validate_on_submit():
         report = _call_report(case, form)
         if report is not None:
@@ -51,10 +54,14 @@ def call(case_id: int):
                 _attach_error(form, exc)
             else:
                 db.session.commit()
-                _flash_call(case, action)
-                return redirect(url_for("cases.show", case_id=case.id))
-    page = render_template("cases/work/call.html", case=case, form=form, numbers=phone_numbers(case))
-    return page, 400 if form.is_submitted() else 200
+                if action.status != ActionStatus.BLOCKED:
+                    _flash_call(case, action)
+                    return redirect(url_for("cases.show", case_id=case.id))
+                # Recorded as blocked: the case page again, with what was typed, to call later or change it.
+                form.form_errors.append(_blocked_text(action))
+                return render_case(case, call_form=form, status=409)
+    # The case page again, the form as it was typed, each refusal under its field.
+    return render_case(case, call_form=form, status=400)
 
 
 @bp.route("/<int:case_id>/promise", methods=["GET", "POST"])
@@ -169,6 +176,7 @@ def _call_report(case: Case, form: CallForm) -> CallReport | None:
         instalments=instalments,
         dispute_reason=form.dispute_reason.data or "",
         callback_at=local_to_utc(form.callback_at.data, case.debtor.timezone),
+        incoming=bool(form.incoming.data),
     )
 
 
@@ -179,11 +187,13 @@ def _call_of(case: Case, action_id: int | None) -> Action | None:
     return action if action is not None and action.case_id == case.id and action.kind == ActionKind.CALL else None
 
 
+def _blocked_text(action: Action) -> str:
+    return _("The contact rules refuse this call: %(detail)s It is recorded as blocked; what you typed is kept "
+             "below.", detail=action.note)
+
+
 def _flash_call(case: Case, action: Action) -> None:
-    if action.status == ActionStatus.BLOCKED:
-        flash(_("The contact rules refuse this call: %(detail)s It is recorded as blocked.", detail=action.note),
-              "warning")
-    elif action.outcome == CallOutcome.PROMISE:
+    if action.outcome == CallOutcome.PROMISE:
         flash(_("Call recorded with the promise to pay."), "success")
     elif action.outcome == CallOutcome.DISPUTE:
         flash(_("Call recorded; dispute opened: collection on this case is suspended and the client is told."),
@@ -217,6 +227,7 @@ class WorkPanel:
     planned: list[Action]
     local_time: datetime | None
     timezone: str
+    callback_late: bool  # the time the debtor asked to be called back has passed
 
 
 @bp.app_context_processor
@@ -225,8 +236,8 @@ def work_helpers() -> dict:
             "resolve_form": ResolveDisputeForm, "strategy_steps": STEPS}
 
 
-def work_panel(case: Case) -> WorkPanel | None:
-    """Gather the collector's panel: the numbers allowed now, the call form, the planned steps."""
+def work_panel(case: Case, form: CallForm | None = None) -> WorkPanel | None:
+    """Gather the collector's panel: the numbers allowed now, the call form (`form` if one was posted)."""
     if not can("actions.record"):
         return None
     planned = db.session.scalars(
@@ -234,13 +245,15 @@ def work_panel(case: Case) -> WorkPanel | None:
         .order_by(Action.scheduled_at, Action.id)
     ).all()
     tz = case.debtor.timezone
+    now = utcnow()
     return WorkPanel(
         numbers=phone_numbers(case),
-        form=call_form(case),
+        form=form if isinstance(form, CallForm) else call_form(case),
         disputed=open_dispute_of(case) is not None,
         planned=list(planned),
-        local_time=utcnow().astimezone(ZoneInfo(tz)) if tz != "Europe/Paris" else None,
+        local_time=now.astimezone(ZoneInfo(tz)) if tz != "Europe/Paris" else None,
         timezone=tz,
+        callback_late=case.callback_at is not None and case.callback_at < now,
     )
 
 
@@ -249,6 +262,6 @@ def case_disputes(case: Case) -> list[tuple]:
     return [(hold, decision_of(hold) if hold.ended_at else "") for hold in disputes_of(case)]
 
 
-def case_promises(case: Case) -> list[Promise]:
-    """Return the case's promises, but for the cancelled ones, latest instalments last."""
-    return [p for p in case.promises if p.status != "cancelled"]
+def case_promises(case: Case) -> list[PromiseLine]:
+    """Return the case's promises with what was paid toward each; cancelled ones only when a plan replaced them."""
+    return promise_lines(case)

@@ -10,6 +10,7 @@ from agency.db import utcnow
 from agency.models import EmailMessage, SmsMessage
 from cases.messaging.links import PORTAL, UNSUBSCRIBE, sign_id
 from cases.models import Action
+from debtors.contacts import opt_out
 from debtors.models import ContactPoint, Hold
 from tests import factories
 from tests.cases.messaging.conftest import ADDRESS, MOBILE
@@ -65,6 +66,19 @@ def test_blocked_channels_say_why_and_offer_no_send_button(client, db_session, c
     assert 'data-testid="messaging-blocked"' in email_part and "opted out" in email_part
     assert "Send the e-mail" not in email_part and 'data-testid="message-preview"' not in email_part
     assert f'line-through">{ADDRESS}</span>' in email_part  # the address itself is refused
+
+
+def test_an_opted_out_mobile_is_named_as_such_beside_a_landline(client, db_session, case, open_hours, login_as):
+    mobile = point(case, "phone")
+    mobile.is_primary = False
+    factories.contact(case.debtor, "phone", "+33478123456", label="fixe", is_primary=True)  # cannot take a text
+    opt_out(mobile, actor=None, source="sms_reply")
+    db_session.commit()
+    sign_in(login_as, db_session)
+    sms_part = panel_of(client.get(f"/cases/{case.id}").get_data(as_text=True)).split(' id="messaging-email"')[0]
+    blocked = sms_part.split('data-testid="messaging-blocked"', 1)[1].split("</div>", 2)[0]
+    assert "Opted out" in blocked and "Not a mobile number" not in blocked
+    assert "Send the SMS" not in sms_part
 
 
 def test_client_users_see_no_panel_and_cannot_send(client, db_session, case, open_hours, login_as):

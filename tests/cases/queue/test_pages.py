@@ -35,11 +35,11 @@ def test_collector_presses_next_works_the_case_and_finishes(client, db_session, 
     assert case.reference in page[page.index('data-testid="upcoming"'):]
 
     response = _post(client, "/queue/next")
-    assert response.status_code == 302 and response.headers["Location"] == f"/cases/{case.id}"
+    assert response.status_code == 302 and response.headers["Location"] == f"/cases/{case.id}?from=queue"
     screen = client.get(f"/cases/{case.id}").get_data(as_text=True)
     panel = screen[screen.index('data-testid="queue-panel"'):]
     assert 'data-testid="finish-next"' in panel and "data-lease-renew" in panel
-    assert 'data-testid="score-parts"' not in panel  # the explanation is for managers
+    assert 'data-testid="score-parts"' in panel and 'id="queue-target"' not in panel  # why it is next; no reassigning
     assert case.reference in client.get("/queue/").get_data(as_text=True).split('data-testid="current"')[1]
 
     renewed = _post(client, f"/queue/cases/{case.id}/renew", page=f"/cases/{case.id}")
