@@ -27,6 +27,7 @@ from agency import errors, jobs
 from agency.auth import can, login_manager
 from agency.config import ROOT, Config
 from agency.db import db
+from agency.french import elide
 from agency.money import format_money
 from agency.sqlite import configure_sqlite
 from cases.labels import as_context as case_labels
@@ -135,6 +136,7 @@ def _register_template_helpers(app: Flask) -> None:
         }
 
     app.add_template_filter(format_phone, "phone")
+    app.add_template_filter(elide, "elide")  # French letters and messages: "d'Énergia", not "de Énergia"
 
     @app.template_filter("money")
     def money_filter(cents: int | None, currency: str = "EUR") -> str:
