@@ -16,7 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from agency.models import Role
-from agency.users import MIN_PASSWORD_LENGTH
+from agency.users import MIN_PASSWORD_LENGTH, password_rule
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -49,7 +49,7 @@ class UserForm(FlaskForm):
     client_id = SelectField(_l("Client (client users only)"), coerce=int, validators=[Optional()])
     password = PasswordField(
         _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)],
+        validators=[DataRequired(password_rule()), Length(min=MIN_PASSWORD_LENGTH, message=password_rule())],
         description=_l("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH),
     )
     submit = SubmitField(_l("Create user"))

@@ -12,6 +12,11 @@ from agency.models import Client, Role, User
 MIN_PASSWORD_LENGTH = 10
 
 
+def password_rule() -> str:
+    """Return the password rule as the forms and the shell state it when a password breaks it."""
+    return _l("The password must be at least %(num)d characters long.", num=MIN_PASSWORD_LENGTH)
+
+
 class UserError(ValueError):
     """A user could not be created; `field` names the field at fault."""
 
@@ -45,7 +50,7 @@ def create_user(
     if not name.strip():
         raise UserError("name", _l("A name is required."))
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError("password", _l("At least %(num)d characters.", num=MIN_PASSWORD_LENGTH))
+        raise UserError("password", password_rule())
     if (role is Role.CLIENT) != (client is not None):
         raise UserError("client", _l("A client user needs a client; agency staff have none."))
     if db.session.scalar(sa.select(User.id).where(User.email == email)):

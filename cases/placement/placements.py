@@ -91,7 +91,12 @@ def receive_file(
 
 
 def previous_upload(placement: Placement) -> Placement | None:
-    """Return an earlier placement of the same file by the same client, if any."""
+    """Return an earlier placement of the same file by the same client, if any.
+
+    The one that imported it comes first, since its invoices are those that will not be placed again;
+    else the latest upload (checked, cancelled or failed: nothing of it was placed).
+    """
+    imported = sa.case((Placement.status == PlacementStatus.IMPORTED.value, 0), else_=1)
     return db.session.scalar(
         sa.select(Placement)
         .where(
@@ -99,7 +104,7 @@ def previous_upload(placement: Placement) -> Placement | None:
             Placement.file_sha256 == placement.file_sha256,
             Placement.id != placement.id,
         )
-        .order_by(Placement.id.desc())
+        .order_by(imported, sa.case((imported == 0, Placement.id), else_=-Placement.id))
         .limit(1)
     )
 

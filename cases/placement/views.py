@@ -81,15 +81,24 @@ def _upload_form() -> UploadForm:
 def _after_receive(placement: Placement):
     db.session.commit()
     earlier = previous_upload(placement)
-    if earlier is not None:
+    if earlier is not None and earlier.status == PlacementStatus.IMPORTED:
         flash(
             _(
-                "This file was already uploaded on %(date)s (placement %(id)d): invoices placed then will not "
+                "This file was already placed on %(date)s (placement %(id)d): invoices placed then will not "
                 "be placed again.",
-                date=format_datetime(earlier.created_at, "short"),
+                date=format_datetime(earlier.imported_at or earlier.created_at, "short"),
                 id=earlier.id,
             ),
             "warning",
+        )
+    elif earlier is not None:
+        flash(
+            _(
+                "This file was already uploaded on %(date)s (placement %(id)d), but not imported.",
+                date=format_datetime(earlier.created_at, "short"),
+                id=earlier.id,
+            ),
+            "info",
         )
     if placement.status == PlacementStatus.MAPPING:
         return redirect(url_for("placements.mapping", placement_id=placement.id))

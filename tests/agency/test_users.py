@@ -40,7 +40,9 @@ def test_user_form_names_the_field_at_fault_and_creates_nothing(client, db_sessi
     cases = [
         ({"email": "taken@example.com", "role": "manager"}, "taken@example.com"),
         ({"email": "new@example.com", "role": "client", "client_id": "0"}, "client"),
-        ({"email": "new@example.com", "role": "collector", "password": "short"}, "10"),
+        # The message states the rule, not only a number.
+        ({"email": "new@example.com", "role": "collector", "password": "short"},
+         "Le mot de passe doit contenir au moins 10 caractères."),
     ]
     for overrides, expected in cases:
         data = {

@@ -95,6 +95,27 @@ def test_cancel_from_the_page_writes_nothing(client, db_session, login_as, run_j
     assert placement.status == "cancelled" and claims(creditor) == 0
 
 
+def test_sending_a_file_again_names_the_placement_that_placed_its_invoices(client, db_session, login_as, run_jobs):
+    creditor = factories.client()
+    login_as("client", client_row=creditor)
+
+    def send() -> tuple[int, str]:
+        response = upload(client, GOOD)
+        run_jobs()
+        return int(response.headers["Location"].rstrip("/").split("/")[-1]), client.get("/placements/").get_data(
+            as_text=True)
+
+    placed, _page = send()
+    client.post(f"/placements/{placed}/confirm", data={"csrf_token": csrf_token(client, "/placements/")})
+    run_jobs()
+    cancelled, page = send()
+    assert "Ce fichier a déjà été remis le" in page and f"(remise n° {placed})" in page
+    client.post(f"/placements/{cancelled}/cancel", data={"csrf_token": csrf_token(client, "/placements/")})
+    _third, page = send()
+    # The cancelled upload in between placed nothing: the warning names the one that did.
+    assert f"(remise n° {placed})" in page and f"(remise n° {cancelled})" not in page
+
+
 def test_upload_is_refused_without_mandate_with_a_clear_message(client, db_session, login_as):
     creditor = factories.client(with_mandate=False)
     login_as("client", client_row=creditor)
@@ -130,6 +151,21 @@ def test_shell_import_dry_run_then_real(app, db_session, tmp_path):
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Case).where(Case.client_id == creditor.id)) == 2
     unknown = runner.invoke(args=["cases", "import", str(path), "--client", "NOPE"])
     assert unknown.exit_code != 0 and "NOPE" in unknown.output
+
+
+def test_shell_import_of_invoices_already_placed_says_nothing_new_and_succeeds(app, db_session, tmp_path):
+    creditor = factories.client(code="BOULANGE")
+    db_session.commit()
+    path = tmp_path / "placement.csv"
+    path.write_bytes("\n".join(GOOD.splitlines()[:3]).encode("cp1252"))  # the two valid rows only
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["cases", "import", str(path), "--client", "BOULANGE"]).exit_code == 0
+    placements = db_session.scalar(sa.select(sa.func.count()).select_from(Placement))
+    again = runner.invoke(args=["cases", "import", str(path), "--client", "BOULANGE"])
+    assert again.exit_code == 0, again.output
+    assert "nothing new: the file's 2 invoices are already placed; nothing written" in again.output
+    assert claims(creditor) == 2
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Placement)) == placements
 
 
 def test_rejections_download_never_hands_a_formula_to_a_spreadsheet(client, db_session, login_as, run_jobs):

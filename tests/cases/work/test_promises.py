@@ -26,6 +26,7 @@ from cases.work.promises import (
 )
 from tests import factories
 from tests.cases.work.conftest import TUESDAY_3AM, TUESDAY_11
+from tests.conftest import csrf_token
 
 
 @pytest.fixture
@@ -161,3 +162,19 @@ def test_the_promise_form_page(client, login_as, case):
     login_as("collector")
     page = client.get(f"/cases/{case.id}/promise")
     assert page.status_code == 200 and 'data-testid="promise-form"' in page.get_data(as_text=True)
+
+
+def test_a_missing_date_is_reported_under_the_date_field(client, db_session, login_as, case):
+    login_as("collector")
+    url = f"/cases/{case.id}/promise"
+    for date_typed in ("", "   "):
+        data = {"csrf_token": csrf_token(client, url), "instalments-0-amount": "150,00",
+                "instalments-0-due_on": date_typed}
+        response = client.post(url, data=data)
+        page = response.get_data(as_text=True)
+        assert response.status_code == 400, page
+        line = page.split('data-testid="instalment"', 1)[1].split('data-add-instalment', 1)[0]
+        date_cell = line.split('name="instalments-0-due_on"', 1)[1]
+        assert "Indiquez la date." in date_cell or "Give the date." in date_cell, date_cell[:400]
+        assert 'role="alert"' not in page.split('data-testid="promise-form"', 1)[1].split('data-testid="instalments"')[0]
+    assert not case.promises
