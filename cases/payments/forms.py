@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     SelectChoice,
@@ -53,6 +54,8 @@ class _PaymentFields(FlaskForm):
         widget=ListWidget(prefix_label=False),
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)])
+    # Set by the "record it anyway" button of the warning about a payment already on the case.
+    confirm_duplicate = BooleanField(validators=[Optional()])
     # Drawn once with the form: submitting the same form twice records the payment once.
     idempotency_key = HiddenField(validators=[DataRequired(_l("This form has expired: reload the page.")),
                                               Length(max=KEY_MAX)])

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
@@ -15,6 +15,7 @@ from agency import audit
 from agency.clock import today as agency_today
 from agency.db import db, utcnow
 from agency.models import User
+from agency.money import format_money
 from cases import ledger
 from cases.commission import case_age_days, commission_of, commission_rate_bp
 from cases.interest_sql import accrued_by_claim
@@ -48,6 +49,21 @@ class PaymentError(ValueError):
         self.field = field
 
 
+class DuplicatePaymentError(PaymentError):
+    """A payment like one already on the case (amount, date received, payer reference): recorded once confirmed."""
+
+    def __init__(self, earlier: Payment) -> None:
+        who = earlier.created_by.name if earlier.created_by else _("the platform")
+        super().__init__(
+            _("Confirm: a payment of %(amount)s received on %(date)s with the same payer reference was already "
+              "recorded on this case (%(reference)s, by %(who)s). Record this one only if the debtor paid twice.",
+              amount=format_money(earlier.amount_cents, earlier.currency, locale=str(get_locale() or "fr")),
+              date=format_date(earlier.received_on, "short"), reference=earlier.reference, who=who),
+            "confirm_duplicate",
+        )
+        self.earlier = earlier
+
+
 def record_payment(
     case: Case,
     *,
@@ -61,18 +77,29 @@ def record_payment(
     note: str = "",
     actor: User | None,
     currency: str | None = None,
+    confirm_duplicate: bool = False,
 ) -> Payment:
     """Record a payment on `case` and allocate it; the same idempotency key again returns the first payment.
 
-    Interest is brought up to the payment's date first, so that the payment settles the interest owed
-    that day and no more; interest posted for later days is corrected afterwards. A paid case is closed
-    and leaves the queue. The caller commits, then asks for the receipt (`jobs.issue_receipt_later`).
+    A payment with the amount, date received and payer reference of one already on the case (not
+    reversed) is refused with a `DuplicatePaymentError` naming it, unless `confirm_duplicate` says the
+    debtor really paid twice. Interest is brought up to the payment's date first, so that the payment
+    settles the interest owed that day and no more; interest posted for later days is corrected
+    afterwards. A paid case is closed and leaves the queue. The caller commits, then asks for the receipt
+    (`jobs.issue_receipt_later`).
     """
     key = (idempotency_key or "").strip()
     _check(case, amount_cents, received_on, method, channel, key, debtor_choice, currency)
+    # Payments on one case one at a time (PostgreSQL): a twin submitted meanwhile is seen below, by its key
+    # (the same form again) or as a duplicate (the same payment entered twice).
+    db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
     existing = _by_key(case.client_id, key)
     if existing is not None:
         return _same_or_refuse(existing, case, amount_cents)
+    if not confirm_duplicate:
+        earlier = duplicate_of(case, amount_cents, received_on, payer_reference)
+        if earlier is not None:
+            raise DuplicatePaymentError(earlier)
 
     _post_interest(received_on, case.id)
     before = ledger.balance(case.id)
@@ -230,6 +257,25 @@ def reverse_payment(payment: Payment, *, reason: str, on: date, actor: User | No
         },
     )
     return reversals
+
+
+def duplicate_of(case: Case, amount_cents: int, received_on: date, payer_reference: str = "") -> Payment | None:
+    """Return the case's payment (not reversed) with this amount, date received and payer reference, if any.
+
+    References are compared without case or extra spaces ("VIR 2211" is "vir  2211"); no reference matches no
+    reference.
+    """
+    wanted = _plain_reference((payer_reference or "").strip()[:100])  # as it would be stored
+    candidates = db.session.scalars(
+        sa.select(Payment).where(Payment.case_id == case.id, Payment.amount_cents == amount_cents,
+                                 Payment.received_on == received_on, Payment.reversed_on.is_(None))
+        .order_by(Payment.id)
+    )
+    return next((p for p in candidates if _plain_reference(p.payer_reference) == wanted), None)
+
+
+def _plain_reference(reference: str | None) -> str:
+    return " ".join((reference or "").split()).casefold()
 
 
 def new_idempotency_key() -> str:

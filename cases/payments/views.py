@@ -20,7 +20,7 @@ from cases.payments import labels
 from cases.payments.feed import PaymentFilters, ledger_origins, payments_page, payments_panel
 from cases.payments.forms import DeclarePaymentForm, RecordPaymentForm, ReverseForm
 from cases.payments.jobs import issue_receipt_later
-from cases.payments.payments import PaymentError, record_payment, reverse_payment
+from cases.payments.payments import DuplicatePaymentError, PaymentError, record_payment, reverse_payment
 
 bp = Blueprint("payments", __name__)
 
@@ -69,7 +69,12 @@ def _payment_form(case: Case, form, *, channel: str | None, template: str):
                 debtor_choice=form.debtor_choice.data or [],
                 note=form.note.data or "",
                 actor=current_user,
+                confirm_duplicate=bool(form.confirm_duplicate.data),
             )
+        except DuplicatePaymentError as exc:
+            db.session.rollback()
+            # Nothing recorded: the page names the earlier payment and asks to confirm (same form, same key).
+            return render_template(template, case=case, form=form, duplicate=exc.earlier), 409
         except PaymentError as exc:
             db.session.rollback()
             _attach_error(form, exc)
@@ -78,7 +83,7 @@ def _payment_form(case: Case, form, *, channel: str | None, template: str):
             issue_receipt_later(payment.id)
             flash(_recorded_message(payment), "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="payments"))
-    page = render_template(template, case=case, form=form)
+    page = render_template(template, case=case, form=form, duplicate=None)
     return page, 400 if form.is_submitted() else 200
 
 

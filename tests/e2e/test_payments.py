@@ -34,6 +34,7 @@ class PaymentsWorld:
     declare_case_id: int  # the client declares a payment on it
     declare_case_reference: str
     bounced_case_id: int  # paid in full by a cheque that bounces
+    twin_case_id: int  # a transfer is on it; the collector enters it a second time
 
 
 def _seed_payments() -> dict:
@@ -41,7 +42,7 @@ def _seed_payments() -> dict:
 
     factories.agency_profile()
     morel = factories.client(code="MOREL", name="Ateliers Morel SAS")
-    factories.user("collector", email=COLLECTOR, name="Inès Encaissement")
+    collector = factories.user("collector", email=COLLECTOR, name="Inès Encaissement")
     factories.user("manager", email=MANAGER, name="Gérard Gestion")
     factories.user("client", client=morel, email=CLIENT_USER, name="Hugo Morel")
     debtor = factories.debtor(first_name="Paul", last_name="Girard", title="M")
@@ -54,10 +55,13 @@ def _seed_payments() -> dict:
         row.status = "active"
     bounced_case = factories.case(morel, factories.debtor(first_name="Ugo", last_name="Perrin"), amounts=(45_000,))
     factories.payment(bounced_case, 45_000, method="cheque", payer_reference="CHQ 998877")
+    twin_case = factories.case(morel, factories.debtor(first_name="Jade", last_name="Morin"), amounts=(120_000,))
+    factories.payment(twin_case, 41_250, payer_reference="VIR SEPA MORIN 0412", actor=collector)
+    twin_case.status = "active"
     db.session.commit()
     return {"case_id": case.id, "paid_case_reference": paid_case.reference, "seeded_payment": seeded.reference,
             "declare_case_id": declare_case.id, "declare_case_reference": declare_case.reference,
-            "bounced_case_id": bounced_case.id}
+            "bounced_case_id": bounced_case.id, "twin_case_id": twin_case.id}
 
 
 @pytest.fixture(scope="module")
@@ -152,3 +156,25 @@ def test_a_manager_reverses_a_bounced_cheque_and_the_case_reopens(page: Page, pa
     expect(page.get_by_test_id("ledger").locator("[data-entry-kind=reversal]")).to_have_count(1)
     expect(page.locator(".badge", has_text="En cours").first).to_be_visible()  # reopened, back in the queue
     screenshot(page, "case-after-reversal")
+
+
+def test_a_payment_entered_twice_is_recorded_again_only_when_confirmed(page: Page, payments_world: PaymentsWorld):
+    sign_in(page, COLLECTOR)
+    page.goto(f"/cases/{payments_world.twin_case_id}")
+    form = page.get_by_test_id("payments-panel").get_by_test_id("payment-form")
+    form.locator("input[name=amount]").fill("412,50")
+    form.locator("input[name=payer_reference]").fill("VIR SEPA MORIN 0412")
+    form.locator("input[type=submit]").click()
+
+    warning = page.get_by_test_id("duplicate-warning")
+    expect(warning).to_contain_text("Ce paiement est peut-être déjà enregistré")
+    details = squash(warning.get_by_test_id("duplicate-payment").inner_text())
+    assert "412,50 €" in details and "VIR SEPA MORIN 0412" in details and "Inès Encaissement" in details
+    screenshot(page, "payment-duplicate-warning")
+    # Enter in a field sends the form's own button: checked again, still not recorded.
+    page.locator("input[name=amount]").press("Enter")
+    expect(page.get_by_test_id("duplicate-warning")).to_be_visible()
+    page.get_by_test_id("confirm-duplicate").click()
+    page.wait_for_url(re.compile(rf"/cases/{payments_world.twin_case_id}#payments$"))
+    expect(page.get_by_test_id("outstanding")).to_have_text(re.compile(r"375,00\s€"))
+    expect(page.get_by_test_id("payments-panel").get_by_test_id("payment")).to_have_count(2)

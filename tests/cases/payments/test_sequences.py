@@ -12,7 +12,7 @@ from agency.clock import today
 from cases import ledger
 from cases.intake import ClaimInput, open_case
 from cases.models import CaseKind, EntryKind, LedgerEntry, Payment
-from cases.payments.payments import PaymentError, reverse_payment
+from cases.payments.payments import DuplicatePaymentError, PaymentError, reverse_payment
 from tests import factories
 
 DEBITS = {EntryKind.PRINCIPAL.value, EntryKind.INTEREST.value, EntryKind.INDEMNITY.value, EntryKind.COST.value}
@@ -80,11 +80,20 @@ def test_no_sequence_of_payments_and_reversals_creates_or_loses_a_cent(db_sessio
             if step[0] == "pay":
                 _, amount, days_ago, picks = step
                 choice = [claim_ids[i] for i in picks]
+                received_on = today() - timedelta(days=days_ago)
+                twins = [p for p in made if (p.amount_cents, p.received_on, p.reversed_on) == (amount, received_on, None)]
                 try:
-                    made.append(factories.payment(case, amount, received_on=today() - timedelta(days=days_ago),
-                                                  debtor_choice=choice))
+                    made.append(factories.payment(case, amount, received_on=received_on, debtor_choice=choice))
+                except DuplicatePaymentError as exc:
+                    # The same amount on the same day (no payer reference) asks for confirmation, then is recorded.
+                    assert exc.earlier == twins[0]
+                    check_invariants(db_session, case)
+                    made.append(factories.payment(case, amount, received_on=received_on, debtor_choice=choice,
+                                                  confirm_duplicate=True))
                 except PaymentError:
                     assert case.status == "closed"
+                else:
+                    assert not twins
             elif made and step[0] == "reverse":
                 payment = made[step[1] % len(made)]
                 try:

@@ -17,8 +17,8 @@ def test_reversing_a_payment_made_before_the_plan_pays_no_instalment(db_session,
     client = factories.client()
     client.mandates[0].max_discount_bp, client.mandates[0].max_plan_months = 1_000, 6
     case = factories.case(client, amounts=(200_000,))
-    first = factories.payment(case, 30_000)
-    factories.payment(case, 30_000)
+    first = factories.payment(case, 30_000, payer_reference="VIR SEPA 0412")
+    factories.payment(case, 30_000, payer_reference="CHQ 5512034", method="cheque")
     assert balance(case.id).outstanding == 140_000
     plan = propose_plan(case, instalments=split(140_000, 4, today() + timedelta(days=10)), total_cents=140_000,
                         actor=None)
