@@ -1,7 +1,7 @@
 """collectors in several teams (team_member); alerts dated by their event, and the unattended pool alert
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-06
 
 A collector's one team (`user_account.team_id`) becomes a membership row per team: each user keeps the
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0013'
-down_revision = '0011'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """payment plans: the case's last ledger entry when the plan was agreed, so only later payments pay instalments
 
 Revision ID: 0015
-Revises: 0011
+Revises: 0014
 Create Date: 2026-12-06
 
 A plan's balance is the case's ledger up to that entry: the payments it holds are already deducted
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0015'
-down_revision = '0011'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 
