@@ -48,3 +48,16 @@ def test_a_manager_sets_a_collector_s_teams_from_the_board(page: Page, live_serv
     screenshot(page, "board-teams-saved")
     page.goto("/alerts/")
     screenshot(page, "alerts-1440")
+
+
+def test_the_client_s_case_page_shows_its_reference_and_contacts_only(page: Page, live_server):
+    page.set_viewport_size({"width": 1440, "height": 900})
+    sign_in(page, live_server.client_a_user)
+    with_ref, without_ref = live_server.cases[0], live_server.cases[2]  # C-1001, and none
+    page.goto(f"/cases/{with_ref.id}")
+    assert page.get_by_test_id("case-client").inner_text().strip() == "réf. client C-1001"
+    history = page.get_by_test_id("history").inner_text()
+    assert "Appel" in history and "Note" not in history
+    screenshot(page, "client-case-page")
+    page.goto(f"/cases/{without_ref.id}")
+    assert page.get_by_test_id("case-client").count() == 0
