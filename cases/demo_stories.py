@@ -1,5 +1,9 @@
 """The demo cases' pasts: for each final status, the letters, calls, texts, notes, promises and payments
-that led there, written in date order by `Story` (used by `flask agency demo`, cases.demo)."""
+that led there, written in date order by `Story` (used by `flask agency demo`, cases.demo).
+
+Past letters are letter rows, recorded as sent outside the platform (no document: rendering hundreds of
+PDFs would take minutes), so the order of letters sees them: no second first notice, a formal notice
+after the first notice's deadline. The first notice is the strategy's first step."""
 
 from __future__ import annotations
 
@@ -7,18 +11,22 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from random import Random
 
+import sqlalchemy as sa
+
 from agency import audit
 from agency.db import db
 from agency.models import User
 from cases import ledger
 from cases.demo_content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
 from cases.demo_data import DebtorSpec, between, business_time, split_cents, workday
+from cases.letters.letters import record_sent_letter
 from cases.models import Action, Case, PaymentChannel, Promise
 from cases.payments.payments import record_payment
 from cases.rates.posting import post_interest
 from debtors.models import ContactPoint, Debtor, Hold
 
 DAY = timedelta(days=1)
+JUDGMENT_TO_BODACC = timedelta(days=10)  # an opening judgment is published in the BODACC days later
 
 # How a call attempt ends, weighted; the notes that go with each outcome are in `demo_content`.
 CALL_OUTCOMES = {"no_answer": 35, "voicemail": 25, "right_party": 20, "callback": 10, "refused": 10}
@@ -67,11 +75,20 @@ class Story:
         return self.act(day, "note", "internal", note=text)
 
     def letter(self) -> date:
-        """Send the first letter (R124-4) a few days after placement; return its date."""
+        """Send the first letter (R124-4), the strategy's first step, a few days after placement; return its date."""
         day = self.case.opened_on + timedelta(days=self.rng.randint(1, 3))
-        text = "Première lettre de relance (art. R124-4 CPCE)."
-        self.act(day, "letter", "post", "sent", text, self.contact("address"), by_collector=False)
+        action = self.post(day, "first_notice", "Première lettre de relance (art. R124-4 CPCE).", by_collector=False)
+        action.strategy_step = self.case.strategy_step = 1
         return day
+
+    def post(self, day: date, kind: str, text: str, by_collector: bool = True) -> Action:
+        """Send a letter of `kind` on `day`: its letter row and its action."""
+        letter = record_sent_letter(self.case, kind, workday(day, self.today),
+                                    actor=self.collector if by_collector else None)  # fmt: skip
+        action_kind = "formal_notice" if kind == "formal_notice" else "letter"
+        action = self.act(day, action_kind, "post", "sent", text, self.contact("address"), by_collector)
+        action.letter_id = letter.id
+        return action
 
     def call(self, day: date, outcome: str, note: str | None = None) -> Action:
         note = self.rng.choice(CALL_NOTES.get(outcome, ("",))) if note is None else note
@@ -198,8 +215,7 @@ def _escalated(s: Story) -> None:
     first = s.letter()
     notice = between(s.rng, first + 30 * DAY, s.today - 30 * DAY)
     s.attempts(first + 7 * DAY, notice - DAY)
-    text = "Mise en demeure validée par un responsable."
-    s.act(notice, "formal_notice", "post", "sent", text, s.contact("address"))
+    s.post(notice, "formal_notice", "Mise en demeure validée par un responsable.")
     s.note(notice + timedelta(days=s.rng.randint(15, 25)), ESCALATION)
 
 
@@ -208,6 +224,17 @@ def _hold(s: Story) -> None:
     started = s.spec.hold.started_on
     s.attempts(first + 7 * DAY, started - DAY)
     s.note(started, f"Relances suspendues. {s.spec.hold.reason}")
+    if s.spec.hold.kind == "insolvency":
+        _insolvency_dates(s.debtor)
+
+
+def _insolvency_dates(debtor: Debtor) -> None:
+    """Give the debtor's insolvency hold both dates the BODACC shows: the date placed is the publication's,
+    and the opening judgment came about ten days before it (interest stops from the judgment)."""
+    hold = db.session.scalar(sa.select(Hold).where(Hold.debtor_id == debtor.id, Hold.kind == "insolvency"))
+    if hold is not None and hold.bodacc_published_on is None and hold.reference_date is not None:
+        hold.bodacc_published_on = hold.reference_date
+        hold.reference_date = hold.reference_date - JUDGMENT_TO_BODACC
 
 
 STORIES = {"new": _new, "active": _active, "promise": _promise, "paid": _paid, "closed": _closed,

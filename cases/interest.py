@@ -7,7 +7,8 @@ The rules, per claim:
 - consumers (b2c): the legal rate (the creditor's column) from the day after the issued formal notice;
   without a notice, no interest; never an indemnity;
 - United States mandates: no automatic interest, state law and the contract decide, so none is posted;
-- an active insolvency hold on the debtor stops interest from the hold's start, and the indemnity;
+- an active insolvency hold on the debtor stops interest from the opening judgment's date (the hold's
+  `reference_date`; the day the hold was recorded when no date was entered), and the indemnity;
 - a half-year missing from the rate tables stops the computation at the last covered day.
 Simple interest, actual days / 365; an amount paid on day p still accrues on day p. The claim's total
 is computed exactly and rounded half-up to the cent once; postings add the difference with what is
@@ -27,7 +28,7 @@ import sqlalchemy as sa
 from agency import clock
 from agency.db import db
 from agency.models import Client, Jurisdiction, Mandate
-from cases.models import Case, EntryKind, Letter, LetterKind, LetterStatus
+from cases.models import SENT_STATUSES, Case, EntryKind, Letter, LetterKind
 from cases.rates import series as rs
 from cases.rates.sqlfuncs import (
     date_of,
@@ -65,7 +66,7 @@ class Terms:
 
     series: int | None = None
     start_day: int | None = None
-    stop_day: int | None = None  # the day before an insolvency hold started
+    stop_day: int | None = None  # the day before the insolvency proceedings opened
     indemnity: bool = False
     reason: str = ""  # why no interest runs, when none does
 
@@ -143,20 +144,24 @@ def mandate_for(client: Client, on: date) -> Mandate | None:
 
 
 def formal_notice_day(case: Case) -> date | None:
-    """Return the issue date of the case's first issued formal notice."""
+    """Return the date of the case's first formal notice sent."""
     return db.session.scalar(
         sa.select(sa.func.min(Letter.issued_on)).where(
             Letter.case_id == case.id,
             Letter.kind == LetterKind.FORMAL_NOTICE.value,
-            Letter.status == LetterStatus.ISSUED.value,
+            Letter.status.in_(SENT_STATUSES),
         )
     )
 
 
 def insolvency_start(case: Case) -> date | None:
-    """Return the UTC day the debtor's earliest active insolvency hold started."""
+    """Return the day the debtor's insolvency proceedings opened, for the earliest active insolvency hold.
+
+    That is the opening judgment's date entered on the hold (interest stops from the judgment, however late
+    the agency learns of it); without one, the UTC day the hold was recorded.
+    """
     starts = [
-        h.started_at.date()
+        h.reference_date or h.started_at.date()
         for h in case.debtor.holds
         if h.kind == HoldKind.INSOLVENCY.value and h.ended_at is None
     ]

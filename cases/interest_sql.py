@@ -15,7 +15,7 @@ from agency import clock
 from agency.db import db
 from agency.models import Client, Jurisdiction, Mandate
 from cases.interest import DENOMINATOR, NEVER, PRINCIPAL_CREDITS
-from cases.models import Case, Claim, EntryKind, LedgerEntry, Letter, LetterKind, LetterStatus
+from cases.models import SENT_STATUSES, Case, Claim, EntryKind, LedgerEntry, Letter, LetterKind
 from cases.rates import series as rs
 from cases.rates.sqlfuncs import (
     date_from_day,
@@ -78,12 +78,14 @@ def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
     mandate = _mandate_pick(clock.today())
     notice = (
         sa.select(Letter.case_id, sa.func.min(Letter.issued_on).label("issued_on"))
-        .where(Letter.kind == LetterKind.FORMAL_NOTICE.value, Letter.status == LetterStatus.ISSUED.value)
+        .where(Letter.kind == LetterKind.FORMAL_NOTICE.value, Letter.status.in_(SENT_STATUSES))
         .group_by(Letter.case_id)
         .subquery("notice")
     )
+    # The opening judgment's date, else the day the hold was recorded (as `cases.interest.insolvency_start`).
+    opened = sa.func.coalesce(day_number(Hold.reference_date), utc_day_number(Hold.started_at))
     hold = (
-        sa.select(Hold.debtor_id, sa.func.min(utc_day_number(Hold.started_at)).label("day"))
+        sa.select(Hold.debtor_id, sa.func.min(opened).label("day"))
         .where(Hold.kind == HoldKind.INSOLVENCY.value, Hold.ended_at.is_(None))
         .group_by(Hold.debtor_id)
         .subquery("insolvency")

@@ -39,17 +39,28 @@ WEEKDAYS = {
 class HoldForm(FlaskForm):
     kind = SelectField(_l("Kind of hold"), choices=[SelectChoice(k.value, HOLD[k.value]) for k in DEBTOR_HOLDS])
     reference_date = DateField(
-        _l("Reference date"),
+        _l("Date of the judgment or decision"),
         validators=[Optional()],
-        description=_l("Insolvency: the BODACC publication date, from which the claim must be declared "
-                       "within 2 months."),
+        description=_l("Insolvency: the date of the opening judgment; interest stops from that day."),
+    )
+    bodacc_published_on = DateField(
+        _l("BODACC publication date"),
+        validators=[Optional()],
+        description=_l("Insolvency: the claim must be declared within 2 months of the publication."),
     )
     reason = TextAreaField(_l("Details"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 2})
     submit = SubmitField(_l("Put on hold"))
 
     def validate_reference_date(self, field: Field) -> None:
         if field.data and field.data > today():
-            raise ValidationError(_l("The reference date cannot be in the future."))
+            raise ValidationError(_l("The date of the judgment cannot be in the future."))
+
+    def validate_bodacc_published_on(self, field: Field) -> None:
+        if field.data and field.data > today():
+            raise ValidationError(_l("The BODACC publication date cannot be in the future."))
+        judgment = self.reference_date.data
+        if field.data and judgment and field.data < judgment:
+            raise ValidationError(_l("The BODACC publication cannot come before the judgment it announces."))
 
 
 class EndHoldForm(FlaskForm):

@@ -2,6 +2,11 @@
 
 While one is active the contact rules refuse every contact on every case of the debtor. A dispute is
 a hold too, but on one case: it is opened and resolved from that case, not here.
+
+An insolvency hold carries two dates the agency reads in the BODACC: the opening judgment
+(`reference_date`), from which interest stops (cases.interest), and the publication, from which the
+claim must be declared within 2 months (C. com. R622-24). Neither can be in the future, and the
+publication cannot come before the judgment.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from datetime import date
 from flask_babel import gettext as _
 
 from agency import audit
+from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import User
 from debtors.compliance import DEBTOR_HOLDS
@@ -30,18 +36,26 @@ class HoldError(ValueError):
 
 
 def put_on_hold(
-    debtor: Debtor, kind: str, *, actor: User | None, reason: str = "", reference_date: date | None = None
+    debtor: Debtor,
+    kind: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    reference_date: date | None = None,
+    bodacc_published_on: date | None = None,
 ) -> Hold:
     """Stop every contact with `debtor` for `kind` until a manager ends the hold; the caller commits."""
     if kind not in DEBTOR_HOLDS:
         raise HoldError(_("A dispute is opened from its case."), "kind")
     if any(h.kind == kind for h in debtor.active_holds):
         raise HoldError(_("The debtor already has an active hold of this kind."), "kind")
+    check_dates(reference_date, bodacc_published_on)
     hold = Hold(
         debtor=debtor,
         kind=kind,
         reason=reason.strip(),
         reference_date=reference_date,
+        bodacc_published_on=bodacc_published_on if kind == HoldKind.INSOLVENCY else None,
         created_by_id=actor.id if actor else None,
     )
     db.session.add(hold)
@@ -50,9 +64,21 @@ def put_on_hold(
         "hold.started",
         actor=actor,
         subject=hold,
-        after={"debtor_id": debtor.id, "kind": kind, "reason": hold.reason, "reference_date": reference_date},
+        after={"debtor_id": debtor.id, "kind": kind, "reason": hold.reason, "reference_date": reference_date,
+               "bodacc_published_on": hold.bodacc_published_on},
     )
     return hold
+
+
+def check_dates(judgment: date | None, published: date | None) -> None:
+    """Refuse a judgment or publication date in the future, or a publication before the judgment."""
+    if judgment and judgment > today():
+        raise HoldError(_("The date of the judgment cannot be in the future."), "reference_date")
+    if published and published > today():
+        raise HoldError(_("The BODACC publication date cannot be in the future."), "bodacc_published_on")
+    if judgment and published and published < judgment:
+        raise HoldError(_("The BODACC publication cannot come before the judgment it announces."),
+                        "bodacc_published_on")
 
 
 def end_hold(hold: Hold, *, actor: User | None, resolution: str) -> None:
@@ -77,9 +103,9 @@ def end_hold(hold: Hold, *, actor: User | None, resolution: str) -> None:
 
 def claim_filing_deadline(hold: Hold) -> date | None:
     """Return the last day to declare the claim in insolvency proceedings (2 months after the BODACC)."""
-    if hold.kind != HoldKind.INSOLVENCY or hold.reference_date is None:
+    if hold.kind != HoldKind.INSOLVENCY or hold.bodacc_published_on is None:
         return None
-    return add_months(hold.reference_date, CLAIM_FILING_MONTHS)
+    return add_months(hold.bodacc_published_on, CLAIM_FILING_MONTHS)
 
 
 def add_months(day: date, months: int) -> date:

@@ -166,8 +166,11 @@ class Hold(db.Model):
     case_id: Mapped[int | None] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(sa.String(24))
     reason: Mapped[str] = mapped_column(sa.Text, default="")
-    # e.g. the BODACC publication date of insolvency proceedings, from which the 2-month filing runs.
+    # The date of the judgment or decision behind the hold: for insolvency, the opening judgment, from which
+    # interest stops.
     reference_date: Mapped[date | None]
+    # Insolvency: the BODACC publication of the opening judgment, from which the 2-month claim filing runs.
+    bodacc_published_on: Mapped[date | None]
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))

@@ -65,7 +65,8 @@ def create_hold(debtor_id: int):
     if form.validate_on_submit():
         try:
             put_on_hold(debtor, form.kind.data, actor=current_user, reason=form.reason.data or "",
-                        reference_date=form.reference_date.data)
+                        reference_date=form.reference_date.data,
+                        bodacc_published_on=form.bodacc_published_on.data)
         except HoldError as exc:
             form[exc.field or "kind"].errors.append(str(exc))
         else:

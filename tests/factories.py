@@ -165,16 +165,26 @@ def postal_address(debtor_row: Debtor, **fields) -> ContactPoint:
     return contact(debtor_row, "address", "", **values)
 
 
-def letter(case_row: Case, kind: str = "first_notice", actor: User | None = None):
-    """Issue (or, for a formal notice, propose) a letter through cases.letters, profile and address in place."""
+def letter(case_row: Case, kind: str = "first_notice", actor: User | None = None, days_ago: int = 0):
+    """Issue (or, for a formal notice, propose) a letter through cases.letters, profile and address in place.
+
+    The letter is issued `days_ago` days ago (the clock travels back meanwhile). A later letter asked for
+    on a case without a first notice gets one 30 days before it, so that the order of letters lets it go.
+    """
+    import time_machine
+
+    from agency.db import utcnow
     from cases.letters.letters import create_letter, first_notice_of
 
     agency_profile()
     if not any(cp.kind == "address" for cp in case_row.debtor.contact_points):
         postal_address(case_row.debtor)
     if kind != "first_notice" and first_notice_of(case_row) is None:
-        create_letter(case_row, "first_notice", actor=actor)
-    return create_letter(case_row, kind, actor=actor)
+        letter(case_row, "first_notice", actor, days_ago=days_ago + 30)
+    if not days_ago:
+        return create_letter(case_row, kind, actor=actor)
+    with time_machine.travel(utcnow() - timedelta(days=days_ago), tick=False):
+        return create_letter(case_row, kind, actor=actor)
 
 
 def payment(case_row: Case, amount_cents: int = 10_000, received_on: date | None = None,

@@ -54,7 +54,7 @@ def world(db_session):
     users = {role: factories.user(role, client=client_a if role == "client" else None) for role in ROLES}
     placements = {c: factories.placement(c) for c in (client_a, client_b)}
     # An issued first notice (downloads) and a formal notice awaiting approval (previews) per case.
-    letters = {c: (factories.letter(c), factories.letter(c, "formal_notice")) for c in (case_a, case_b)}
+    letters = {c: (factories.letter(c, days_ago=30), factories.letter(c, "formal_notice")) for c in (case_a, case_b)}
     # A payment (receipt), a remittance statement and a payment plan (agreement) per client.
     payments = {c: factories.payment(c, 1_000) for c in (case_a, case_b)}
     statements = {s.client_id: s for s in run_remittances(today())}

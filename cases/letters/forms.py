@@ -5,13 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 from cases.models import LetterKind
 
 
 class CreateLetterForm(FlaskForm):
     kind = HiddenField(validators=[AnyOf([k.value for k in LetterKind])])
+    # Only for a letter out of order (cases.letters.sequence): why it must go now; kept in the case's history.
+    reason = TextAreaField(_l("Why send it now?"), validators=[Optional(), Length(max=500)])
 
 
 class ApproveForm(FlaskForm):

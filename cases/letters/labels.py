@@ -13,8 +13,9 @@ STATUS = {
     "generated": _l("Generated"),
     "printed": _l("Printed"),
     "sent": _l("Sent"),
+    "recorded": _l("Sent"),  # sent outside the platform: no document kept
     "rejected": _l("Not approved"),
     "cancelled": _l("Withdrawn"),
 }
 STATUS_COLOR = {"pending_approval": "warning", "issued": "info", "generated": "info", "printed": "primary",
-                "sent": "success", "rejected": "secondary", "cancelled": "light"}
+                "sent": "success", "recorded": "success", "rejected": "secondary", "cancelled": "light"}

@@ -2,9 +2,15 @@
 
 - The first notice carries every mention of CPCE R124-4; a case has one. Every later letter prints
   its reference and date (R124-4, last paragraph).
+- Letters follow each other in the order `cases.letters.sequence` sets (one first notice; a reminder
+  after its deadline; a formal notice after the last letter's deadline; no demand while a promise or a
+  plan runs). A letter out of order raises `LetterOutOfOrder`, unless the collector gives a reason
+  for the rules that allow one: the reason goes into the letter's action and an audit event.
 - A reminder asked for before any first notice is issued *as* the first notice: the first letter a
   debtor receives must carry the R124-4 mentions, so the strategy's reminder step never sends a
-  letter without them. A formal notice needs an issued first notice.
+  letter without them.
+- A letter sent outside the platform is recorded (`record_sent_letter`): no document, but its date,
+  deadline and amounts count for the order of letters.
 - The contact rules are asked before issuing (holds stop letters too). A refusal is recorded as a
   blocked action and raised as `LetterRefused`; commit to keep the record.
 - A formal notice (mise en demeure) is created `pending_approval` and issued only when a manager
@@ -16,10 +22,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import format_date
 from flask_babel import gettext as _
 
 from agency import audit
@@ -37,8 +42,19 @@ from cases.letters.documents import (
     recipient_snapshot,
     render_letter,
 )
+from cases.letters.sequence import Decision, letter_allowed
 from cases.letters.storage import store_document
-from cases.models import Action, ActionKind, ActionStatus, Case, CaseStatus, Letter, LetterKind, LetterStatus
+from cases.models import (
+    SENT_STATUSES,
+    Action,
+    ActionKind,
+    ActionStatus,
+    Case,
+    CaseStatus,
+    Letter,
+    LetterKind,
+    LetterStatus,
+)
 from cases.rates.posting import post_interest
 from debtors.compliance import Verdict
 from debtors.models import ContactPoint
@@ -66,22 +82,31 @@ class LetterRefused(LetterError):
         self.verdict, self.action = verdict, action
 
 
+class LetterOutOfOrder(LetterError):
+    """The letter would break the order of letters (`decision` says which rules, and whether a reason may
+    let it go)."""
+
+    def __init__(self, decision: Decision) -> None:
+        super().__init__(decision.explanation)
+        self.decision = decision
+
+
 def first_notice_of(case: Case) -> Letter | None:
-    """Return the case's issued first notice, whose reference and date later contacts repeat."""
+    """Return the case's first notice sent, whose reference and date later contacts repeat."""
     return db.session.scalar(
         sa.select(Letter)
         .where(Letter.case_id == case.id, Letter.kind == LetterKind.FIRST_NOTICE.value,
-               Letter.status == LetterStatus.ISSUED.value)
+               Letter.status.in_(SENT_STATUSES))
         .order_by(Letter.id)
         .limit(1)
     )
 
 
 def letters_of(case: Case, *, issued_only: bool = False) -> list[Letter]:
-    """Return the case's letters, newest first (only the issued ones if asked)."""
+    """Return the case's letters, newest first (only the ones sent if asked)."""
     query = sa.select(Letter).where(Letter.case_id == case.id).order_by(Letter.id.desc())
     if issued_only:
-        query = query.where(Letter.status == LetterStatus.ISSUED.value)
+        query = query.where(Letter.status.in_(SENT_STATUSES))
     return list(db.session.scalars(query))
 
 
@@ -99,17 +124,25 @@ def pending_letters() -> list[Letter]:
     ))
 
 
-def create_letter(case: Case, kind: str, *, actor: User | None, strategy_step: int | None = None) -> Letter:
+def create_letter(
+    case: Case, kind: str, *, actor: User | None, strategy_step: int | None = None, override_reason: str = ""
+) -> Letter:
     """Create a letter of `kind` for `case`: issue it now, or (formal notice) propose it for approval.
 
-    With a `strategy_step`, a second call for the same step returns the letter of the first one.
+    With a `strategy_step`, a second call for the same step returns the letter of the first one. A letter
+    out of order is refused unless `override_reason` is given and the rules broken allow one.
     """
     _lock(case)
     if strategy_step is not None and (earlier := _letter_of_step(case, strategy_step)) is not None:
         return earlier
+    decision = letter_allowed(case, kind, today())
+    override_reason = (override_reason or "").strip()
+    if not decision.allowed and not (override_reason and decision.overridable):
+        raise LetterOutOfOrder(decision)
     first = first_notice_of(case)
-    kind = _effective_kind(LetterKind(kind), first)
-    _check_no_pending(case, kind)
+    kind = LetterKind(decision.kind)
+    note = "" if decision.allowed else _("Sent out of order (%(rules)s). Reason given: %(reason)s",
+                                         rules=decision.explanation, reason=override_reason)
     profile = agency_profile()
     amounts = _amounts_due(case)
     address = _allowed_address(case, ACTION_KIND[kind], actor=actor, strategy_step=strategy_step)
@@ -125,10 +158,42 @@ def create_letter(case: Case, kind: str, *, actor: User | None, strategy_step: i
     )
     _set_amounts(letter, amounts)
     if kind is LetterKind.FORMAL_NOTICE:
-        return _propose(letter, address, actor=actor, strategy_step=strategy_step)
-    _issue(letter, profile, address, amounts, actor=actor)
-    record_action(case, ACTION_KIND[kind].value, "post", actor=actor, contact_point_id=address.id,
-                  letter_id=letter.id, strategy_step=strategy_step)
+        _propose(letter, address, actor=actor, strategy_step=strategy_step, note=note)
+    else:
+        _issue(letter, profile, address, amounts, actor=actor)
+        record_action(case, ACTION_KIND[kind].value, "post", actor=actor, contact_point_id=address.id,
+                      letter_id=letter.id, strategy_step=strategy_step, note=note)
+    if note:
+        audit.record("letter.order_overridden", actor=actor, subject=letter, after={
+            "kind": letter.kind, "rules": ",".join(r.code for r in decision.refusals),
+            "reason": override_reason[:500]})
+    return letter
+
+
+def record_sent_letter(case: Case, kind: str, issued_on: date, *, actor: User | None) -> Letter:
+    """Record a letter sent outside the platform on `issued_on`, with the amounts owed then; no document.
+
+    It must fit the order of letters as of that day. The caller records the action that sent it.
+    """
+    decision = letter_allowed(case, kind, issued_on)
+    if not decision.allowed:
+        raise LetterOutOfOrder(decision)
+    kind_sent = LetterKind(decision.kind)
+    address = postal_address(case.debtor)
+    language = letter_language(case.debtor)
+    letter = Letter(
+        case=case, client_id=case.client_id, kind=kind_sent.value, status=LetterStatus.RECORDED.value,
+        reference=_next_reference(case), language=language, first_notice=first_notice_of(case),
+        currency=case.currency, created_by=actor, issued_on=issued_on,
+        pay_by=issued_on + timedelta(days=PAY_WITHIN_DAYS[kind_sent]),
+        recipient=recipient_snapshot(case.debtor, address, language) if address else {},
+    )
+    _set_amounts(letter, amounts_due(ledger.balance(case.id)))
+    db.session.add(letter)
+    db.session.flush()
+    audit.record("letter.recorded", actor=actor, subject=letter, after={
+        "reference": letter.reference, "kind": letter.kind, "issued_on": issued_on,
+        "principal": letter.principal_cents, "interest": letter.interest_cents, "other": letter.other_cents})
     return letter
 
 
@@ -195,26 +260,6 @@ def agency_profile() -> AgencyProfile:
     return profile
 
 
-def _effective_kind(kind: LetterKind, first: Letter | None) -> LetterKind:
-    if first is None:
-        if kind is LetterKind.FORMAL_NOTICE:
-            raise LetterError(_("Send the first notice before a formal notice."))
-        return LetterKind.FIRST_NOTICE  # the first letter carries the R124-4 mentions, whatever was asked
-    if kind is LetterKind.FIRST_NOTICE:
-        raise LetterError(_("The first notice was already sent on %(date)s (%(reference)s): send a reminder.",
-                            date=format_date(first.issued_on), reference=first.reference))
-    return kind
-
-
-def _check_no_pending(case: Case, kind: LetterKind) -> None:
-    if kind is not LetterKind.FORMAL_NOTICE:
-        return
-    pending = db.session.scalar(sa.select(Letter.reference).where(
-        Letter.case_id == case.id, Letter.status == LetterStatus.PENDING_APPROVAL.value))
-    if pending:
-        raise LetterError(_("A formal notice (%(reference)s) is already awaiting approval.", reference=pending))
-
-
 def _amounts_due(case: Case) -> AmountsDue:
     if CaseStatus(case.status) in NO_LETTER_STATUSES:
         raise LetterError(_("No letter on a closed, paid or escalated case."))
@@ -248,13 +293,15 @@ def _allowed_address(case: Case, kind: ActionKind, *, actor: User | None, strate
     return address
 
 
-def _propose(letter: Letter, address: ContactPoint, *, actor: User | None, strategy_step: int | None) -> Letter:
+def _propose(
+    letter: Letter, address: ContactPoint, *, actor: User | None, strategy_step: int | None, note: str = ""
+) -> Letter:
     letter.status = LetterStatus.PENDING_APPROVAL.value
     db.session.add(letter)
     db.session.flush()
     record_action(letter.case, ActionKind.FORMAL_NOTICE.value, "post", actor=actor,
                   status=ActionStatus.PENDING_APPROVAL.value, contact_point_id=address.id,
-                  letter_id=letter.id, strategy_step=strategy_step)
+                  letter_id=letter.id, strategy_step=strategy_step, note=note)
     audit.record("letter.proposed", actor=actor, subject=letter,
                  after={"reference": letter.reference, "kind": letter.kind, "total_cents": letter.total_cents})
     return letter

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -10,6 +11,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 
 from agency.auth import can, get_scoped_or_404, permission_required
+from agency.clock import today
 from agency.db import db
 from cases.letters import labels
 from cases.letters.dispatch import DispatchError, dispatch_state, mark_letter
@@ -17,6 +19,7 @@ from cases.letters.documents import postal_address
 from cases.letters.forms import ApproveForm, CreateLetterForm, RejectForm
 from cases.letters.letters import (
     LetterError,
+    LetterOutOfOrder,
     LetterRefused,
     approve_letter,
     create_letter,
@@ -28,6 +31,7 @@ from cases.letters.letters import (
     preview_letter,
     reject_letter,
 )
+from cases.letters.sequence import Decision, letter_allowed
 from cases.letters.storage import DocumentError, pdf_response, read_document
 from cases.models import Case, Letter, LetterKind, LetterStatus
 from debtors.compliance import Verdict
@@ -46,6 +50,8 @@ class Panel:
     verdict: Verdict | None  # staff only: may a letter go out now?
     offers: list[str]  # the kinds staff may ask for now
     form: CreateLetterForm | None
+    # Staff only: the kinds the order of letters refuses for now, which a reason lets go anyway.
+    out_of_order: dict[str, Decision] = dataclasses.field(default_factory=dict)
 
 
 def letters_panel(case: Case) -> Panel:
@@ -57,11 +63,15 @@ def letters_panel(case: Case) -> Panel:
         return Panel(letters, first, None, None, [], None)
     address = postal_address(case.debtor)
     verdict = letter_verdict(case, address)
-    pending = any(letter.status == LetterStatus.PENDING_APPROVAL for letter in letters)
-    offers = [LetterKind.FIRST_NOTICE.value] if first is None else [LetterKind.REMINDER.value]
-    if first is not None and not pending:
-        offers.append(LetterKind.FORMAL_NOTICE.value)
-    return Panel(letters, first, address, verdict, offers, CreateLetterForm())
+    kinds = [LetterKind.FIRST_NOTICE] if first is None else [LetterKind.REMINDER, LetterKind.FORMAL_NOTICE]
+    offers, out_of_order = [], {}
+    for kind in kinds:
+        decision = letter_allowed(case, kind.value, today())
+        if decision.allowed:
+            offers.append(kind.value)
+        elif decision.overridable:
+            out_of_order[kind.value] = decision
+    return Panel(letters, first, address, verdict, offers, CreateLetterForm(), out_of_order)
 
 
 @bp.app_context_processor
@@ -83,10 +93,17 @@ def create(case_id: int):
         flash(_("This letter cannot be sent from here."), "danger")
         return _back_to(case)
     try:
-        letter = create_letter(case, form.kind.data, actor=current_user)
+        letter = create_letter(case, form.kind.data, actor=current_user, override_reason=form.reason.data or "")
     except LetterRefused as exc:
         db.session.commit()  # the refused attempt stays in the case's history
         flash(_("No letter sent: %(reason)s", reason=str(exc)), "warning")
+    except LetterOutOfOrder as exc:
+        db.session.rollback()
+        if exc.decision.overridable:
+            flash(_("No letter sent: %(reason)s To send it anyway, say why under the warning.", reason=str(exc)),
+                  "warning")
+        else:
+            flash(str(exc), "danger")
     except LetterError as exc:
         db.session.rollback()
         flash(str(exc), "danger")

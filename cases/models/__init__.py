@@ -11,7 +11,7 @@ from cases.models.actions import (
 )
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
 from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, AppliesTo, EntryKind, LedgerEntry
-from cases.models.letters import Letter, LetterKind, LetterStatus
+from cases.models.letters import SENT_STATUSES, Letter, LetterKind, LetterStatus
 from cases.models.payments import Payment, PaymentChannel, PaymentMethod
 from cases.models.plans import InstalmentStatus, PaymentPlan, PlanInstalment, PlanStatus
 from cases.models.rates import RateKind, RatePeriod
@@ -51,4 +51,5 @@ __all__ = [
     "Remittance",
     "RemittanceLine",
     "RemittanceStatus",
+    "SENT_STATUSES",
 ]

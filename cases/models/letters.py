@@ -22,8 +22,15 @@ class LetterKind(StrEnum):
 class LetterStatus(StrEnum):
     PENDING_APPROVAL = "pending_approval"
     ISSUED = "issued"  # rendered, stored, hashed: the document the debtor receives
+    # Sent outside the platform (before the case came to it): date, deadline and amounts recorded, no document.
+    RECORDED = "recorded"
     REJECTED = "rejected"  # a manager refused the formal notice
     CANCELLED = "cancelled"
+
+
+# The letters the debtor received: they count for the order of letters, the first notice's reference and
+# the formal notice from which interest runs.
+SENT_STATUSES = (LetterStatus.ISSUED.value, LetterStatus.RECORDED.value)
 
 
 class Letter(db.Model):

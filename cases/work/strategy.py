@@ -24,7 +24,9 @@ cases on hold, disputed, under a promise or a plan, escalated, paid or closed wa
 they were. Over 1,000,000 cases due at once it takes about 45 s on PostgreSQL.
 
 The automatic actions are then carried out by jobs, one per action (`run_step`), which check the
-case again, ask the contact rules and send the SMS or create the letter.
+case again, ask the contact rules and send the SMS or create the letter. A letter step the order of
+letters refuses (`cases.letters.sequence`) is skipped: its action is cancelled with the rule's code and
+explanation, and no letter goes.
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from agency import audit
 from agency.db import UTCDateTime, db
 from cases.contact_rules import may_contact
-from cases.letters.letters import LetterError, LetterRefused, create_letter, first_notice_of
+from cases.letters.letters import LetterError, LetterRefused, create_letter
+from cases.letters.sequence import letter_allowed
 from cases.messaging.sms import send_case_sms
 from cases.models import Action, ActionChannel, ActionKind, ActionStatus, Case, CaseStatus
 from debtors.models import Hold, HoldKind
@@ -252,9 +255,12 @@ def run_step(action: Action, *, now: datetime) -> str:
     if not verdict.allowed:
         _close(action, ActionStatus.BLOCKED, verdict.reason, verdict.detail)
         return "blocked"
-    if step.template == "first_notice" and first_notice_of(case) is not None:
-        _close(action, ActionStatus.CANCELLED, "already_done")
-        return "cancelled"
+    decision = letter_allowed(case, step.template, now.astimezone(_agency_zone()).date())
+    if not decision.allowed:
+        # Out of order (a first notice already sent, a deadline still running, a promise kept…): the step is
+        # skipped, and its action says which rule and why, in the case's history.
+        _close(action, ActionStatus.CANCELLED, decision.reason, decision.explanation)
+        return "skipped"
     return _send_letter(action, step)
 
 

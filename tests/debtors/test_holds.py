@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -18,16 +18,18 @@ def events(db_session, action):
     return db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
 
 
-def test_put_on_hold_and_end_it(db_session):
+def test_put_on_hold_and_end_it(db_session, time_machine):
+    time_machine.move_to(datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
     manager = factories.user("manager")
     debtor = factories.debtor()
     hold = put_on_hold(debtor, "insolvency", actor=manager, reason="Redressement judiciaire, TC Lyon",
-                       reference_date=date(2026, 11, 30))
+                       reference_date=date(2026, 11, 16), bodacc_published_on=date(2026, 11, 30))
     db_session.flush()
     assert debtor.active_holds == [hold] and hold.created_by_id == manager.id
-    assert claim_filing_deadline(hold) == date(2027, 1, 30)
+    assert claim_filing_deadline(hold) == date(2027, 1, 30)  # two months after the BODACC, not the judgment
     [started] = events(db_session, "hold.started")
-    assert started.after["kind"] == "insolvency" and started.after["reference_date"] == "2026-11-30"
+    assert started.after["kind"] == "insolvency" and started.after["reference_date"] == "2026-11-16"
+    assert started.after["bodacc_published_on"] == "2026-11-30"
     with pytest.raises(HoldError):
         put_on_hold(debtor, "insolvency", actor=manager)  # one active hold of a kind at a time
     with pytest.raises(HoldError) as refused:
@@ -58,19 +60,24 @@ def test_the_filing_deadline_keeps_within_the_month():
     assert claim_filing_deadline(Hold(kind="deceased", reference_date=date(2026, 1, 1))) is None
 
 
-def test_a_manager_puts_a_debtor_on_hold_and_every_case_shows_it(client, login_as, db_session):
+def test_a_manager_puts_a_debtor_on_hold_and_every_case_shows_it(client, login_as, db_session, time_machine):
+    time_machine.move_to(datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
     case = factories.case()
     other = factories.case(debtor_row=case.debtor)
     db_session.commit()
     login_as("manager")
     url = f"/debtors/{case.debtor_id}"
     response = client.post(f"{url}/holds", data={
-        "csrf_token": csrf_token(client, url), "kind": "insolvency", "reference_date": "2026-11-02",
-        "reason": "Liquidation judiciaire"})
+        "csrf_token": csrf_token(client, url), "kind": "insolvency", "reference_date": "2026-10-20",
+        "bodacc_published_on": "2026-11-02", "reason": "Liquidation judiciaire"})
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert 'data-testid="hold-banner"' in page and "Liquidation judiciaire" in page
-    assert "2 janvier 2027" in page  # the claim-filing deadline, two months after the BODACC
+    judgment = page.split('data-testid="judgment-date"')[1].split("</div>")[0]
+    assert "Jugement d’ouverture : 20/10/2026" in judgment and "intérêts arrêtés" in judgment
+    deadline = page.split('data-testid="filing-deadline"')[1].split("</div>")[0]
+    assert "Publication au BODACC : 02/11/2026" in deadline
+    assert "2 janvier 2027" in deadline and "27 jours restants" in deadline  # two months after the BODACC
     for row in (case, other):
         case_page = client.get(f"/cases/{row.id}").get_data(as_text=True)
         assert 'data-testid="compliance-holds"' in case_page
@@ -177,3 +184,35 @@ def test_client_users_reach_no_debtor_page(client, login_as, db_session):
     token = csrf_token(client, "/cases/")
     assert client.post(f"{url}/contact-points/{phone.id}/opt-out", data={"csrf_token": token}).status_code == 403
     assert client.post(f"{url}/holds", data={"csrf_token": token, "kind": "deceased"}).status_code == 403
+
+
+@pytest.mark.parametrize("dates, field, message", [
+    ({"reference_date": "2026-12-07"}, "reference_date", "La date du jugement ne peut pas être dans le futur."),
+    ({"reference_date": "2026-11-20", "bodacc_published_on": "2026-11-10"}, "bodacc_published_on",
+     "La publication au BODACC ne peut pas précéder le jugement qu’elle annonce."),
+    ({"bodacc_published_on": "2026-12-31"}, "bodacc_published_on",
+     "La date de publication au BODACC ne peut pas être dans le futur."),
+])
+def test_the_hold_form_refuses_impossible_dates_on_their_field(client, login_as, db_session, time_machine,
+                                                               dates, field, message):
+    time_machine.move_to(datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
+    debtor = factories.debtor()
+    db_session.commit()
+    login_as("manager")
+    url = f"/debtors/{debtor.id}"
+    response = client.post(f"{url}/holds", data={"csrf_token": csrf_token(client, url), "kind": "insolvency",
+                                                  **dates})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    field_html = page.split(f'id="{field}"')[1].split("</div>")[0]
+    assert message in field_html  # the message sits under the field it concerns
+    db_session.expire_all()
+    assert Hold.query.filter_by(debtor_id=debtor.id).count() == 0
+
+
+def test_the_operation_refuses_a_future_judgment_date(db_session, time_machine):
+    time_machine.move_to(datetime(2026, 12, 6, 10, 0, tzinfo=UTC))
+    debtor = factories.debtor()
+    with pytest.raises(HoldError) as refused:
+        put_on_hold(debtor, "insolvency", actor=None, reference_date=date(2026, 12, 7))
+    assert refused.value.field == "reference_date" and debtor.holds == []

@@ -63,7 +63,7 @@ def test_a_job_keeps_the_refusal_and_skips_closed_cases(db_session, run_jobs):
 
 def test_a_job_proposes_a_formal_notice_for_approval(db_session, run_jobs):
     case = ready_case()
-    factories.letter(case)
+    factories.letter(case, days_ago=20)  # its 15 days to pay have passed
     db_session.commit()
     assert run(run_jobs, case.id, "formal_notice", 6) == "proposed"
     db_session.expire_all()

@@ -119,7 +119,7 @@ def test_letter_records_what_it_printed(case):
 
 
 def test_stored_file_matches_its_hash_and_is_never_overwritten(case):
-    letter = create_letter(case, "first_notice", actor=None)
+    letter = factories.letter(case, days_ago=20)  # its deadline has passed: a reminder may follow
     path = documents_dir() / letter.file_path
     data = path.read_bytes()
     assert data.startswith(b"%PDF-")
@@ -142,7 +142,7 @@ def test_pages_are_numbered_and_the_address_sits_in_the_window(case):
 
 def test_later_letters_repeat_the_first_notice_reference_and_date(case, db_session):
     first = create_letter(case, "first_notice", actor=None)
-    first.issued_on = date(2026, 3, 2)  # as if sent earlier
+    first.issued_on, first.pay_by = date(2026, 3, 2), date(2026, 3, 17)  # as if sent earlier
     reminder = create_letter(case, "reminder", actor=None)
     text = pdf_text(pdf_of(reminder))
     assert reminder.first_notice == first and reminder.reference == f"{case.reference}-L2"
@@ -161,13 +161,13 @@ def test_formal_notice_needs_a_first_notice_and_only_one_first_notice(case):
     with pytest.raises(LetterError, match="premier courrier avant une mise en demeure"):
         create_letter(case, "formal_notice", actor=None)
     create_letter(case, "first_notice", actor=None)
-    with pytest.raises(LetterError, match="a déjà été envoyé"):
+    with pytest.raises(LetterError, match="a déjà été envoyé le .*: un dossier n’en a qu’un"):
         create_letter(case, "first_notice", actor=None)
 
 
 def test_formal_notice_waits_for_a_manager_then_is_issued(case, db_session):
     manager = factories.user("manager")
-    first = create_letter(case, "first_notice", actor=None)
+    first = factories.letter(case, days_ago=20)  # its deadline has passed
     notice = create_letter(case, "formal_notice", actor=None)
     assert notice.status == "pending_approval" and notice.file_path == "" and notice.issued_on is None
     action = letter_action(notice)
@@ -195,7 +195,7 @@ def test_formal_notice_waits_for_a_manager_then_is_issued(case, db_session):
 
 def test_manager_rejects_a_formal_notice_with_a_note(case):
     manager = factories.user("manager")
-    factories.letter(case)
+    factories.letter(case, days_ago=20)
     notice = create_letter(case, "formal_notice", actor=None)
     with pytest.raises(LetterError, match="Indiquez pourquoi"):
         reject_letter(notice, actor=manager, note="  ")
@@ -228,7 +228,7 @@ def test_an_open_dispute_stops_letters_on_its_case(case, db_session):
 
 
 def test_a_hold_opened_after_the_proposal_stops_the_approval(case, db_session):
-    factories.letter(case)
+    factories.letter(case, days_ago=20)
     notice = create_letter(case, "formal_notice", actor=None)
     db_session.add(Hold(debtor_id=case.debtor_id, kind="over_indebtedness", reason="dossier recevable"))
     db_session.flush()

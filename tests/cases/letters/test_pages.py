@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
@@ -32,7 +33,8 @@ def post(client, url: str, page: str, **data):
     return client.post(url, data={"csrf_token": csrf_token(client, page), **data})
 
 
-def test_collector_sends_the_first_notice_then_a_reminder_from_the_case(client, db_session, login_as):
+def test_collector_sends_the_first_notice_then_a_reminder_from_the_case(client, db_session, login_as, time_machine):
+    time_machine.move_to(datetime(2026, 11, 2, 10, 0, tzinfo=UTC))  # a Monday
     case = ready_case()
     db_session.commit()
     login_as("collector")
@@ -42,13 +44,17 @@ def test_collector_sends_the_first_notice_then_a_reminder_from_the_case(client, 
     response = post(client, f"/cases/{case.id}/letters", page, kind="first_notice")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/cases/{case.id}#letters")
     [first] = letters_of(db_session, case)
-    assert first.status == "issued" and first.created_by is not None
+    assert first.status == "issued" and first.created_by is not None and first.pay_by == date(2026, 11, 17)
 
     html = client.get(page).get_data(as_text=True)
     assert f"{first.reference}" in html and f"SHA-256 {first.sha256[:12]}" in html
     assert f'href="/letters/{first.id}.pdf"' in html
-    assert 'data-kind="reminder"' in html and 'data-kind="formal_notice"' in html
+    assert html.count('data-testid="letter-out-of-order"') == 2  # the reminder and the formal notice wait
 
+    time_machine.move_to(datetime(2026, 11, 18, 10, 0, tzinfo=UTC))  # the first notice's deadline has passed
+    html = client.get(page).get_data(as_text=True)
+    assert 'data-testid="letter-out-of-order"' not in html
+    assert 'data-kind="reminder"' in html and 'data-kind="formal_notice"' in html
     post(client, f"/cases/{case.id}/letters", page, kind="reminder")
     assert [letter.kind for letter in letters_of(db_session, case)] == ["first_notice", "reminder"]
 
@@ -70,7 +76,7 @@ def test_a_refused_letter_is_explained_and_kept_in_the_history(client, db_sessio
 
 def test_client_user_downloads_its_own_letters_only(client, db_session, login_as):
     mine, theirs = ready_case(), ready_case()
-    letter, other = factories.letter(mine), factories.letter(theirs)
+    letter, other = factories.letter(mine, days_ago=20), factories.letter(theirs)
     proposal = factories.letter(mine, "formal_notice")
     db_session.commit()
     login_as("client", client_row=mine.client)
@@ -131,7 +137,7 @@ def test_manager_previews_approves_and_rejects_formal_notices(client, db_session
 
 def test_collectors_propose_but_cannot_approve(client, db_session, login_as):
     case = ready_case()
-    factories.letter(case)
+    factories.letter(case, days_ago=20)
     db_session.commit()
     login_as("collector")
     page = f"/cases/{case.id}"
