@@ -92,7 +92,8 @@ CLIENTS = (
         "terms": {
             "commission_bp": 1500,
             "fixed_fee_cents": 0,
-            "claims_penalties": True,
+            "claims_penalties": True,  # late interest on its business customers' invoices (L441-10)
+            "claims_indemnity": True,  # and the €40 indemnity per late invoice (D441-5)
             "max_discount_bp": 500,
         },
         "invoice_prefix": "CRD-",

@@ -1,4 +1,4 @@
-"""The demo's money: remittance statements for the past months, and payment plans on a few cases."""
+"""The demo's money: interest up to today, remittance statements for the past months, and plans on a few cases."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from random import Random
 import sqlalchemy as sa
 
 from agency.db import db
-from agency.models import User
+from agency.models import Client, User
 from cases import ledger
+from cases.demo_data import CLIENTS
 from cases.models import Case, CaseStatus, PlanStatus
 from cases.plans.documents import store_agreement
 from cases.plans.plans import PlanError, propose_plan, split
+from cases.rates.posting import post_interest
 from cases.remittances.statements import mark_paid, run_remittances
 from debtors.models import Hold
 
@@ -20,7 +22,9 @@ PLANS = 4
 
 
 def load_money(rng: Random, manager: User, collector: User, today: date) -> None:
-    """Issue the last two months' statements (the older one paid) and agree a few plans (no commit)."""
+    """Post interest up to today, issue the last two months' statements (the older one paid) and agree a few
+    plans (no commit)."""
+    _post_interest(today)
     this_month = today.replace(day=1)
     last_end = this_month - timedelta(days=1)
     older_end = last_end.replace(day=1) - timedelta(days=1)
@@ -29,6 +33,17 @@ def load_money(rng: Random, manager: User, collector: User, today: date) -> None
                   actor=manager)  # fmt: skip
     run_remittances(last_end, actor=manager)
     _agree_plans(rng, collector, today)
+
+
+def _post_interest(today: date) -> None:
+    """Bring the demo cases' interest and €40 indemnities up to today, as the daily posting run does.
+
+    Payments posted interest up to their own day on the cases they touched; the others would otherwise show
+    none until the run, though their mandate claims it. Plans agreed afterwards include it in their balance.
+    """
+    demo_cases = sa.select(Case.id).join(Client, Client.id == Case.client_id).where(
+        Client.code.in_([spec.code for spec in CLIENTS]))
+    post_interest(today, list(db.session.scalars(demo_cases)))
 
 
 def _agree_plans(rng: Random, collector: User, today: date) -> None:

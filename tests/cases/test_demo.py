@@ -16,6 +16,7 @@ from stdnum.fr import siren, tva
 from agency import clock
 from agency.db import db
 from agency.models import AgencyProfile, Client, User
+from agency.money import format_money
 from cases import demo_data
 from cases.ledger import balances
 from cases.models import Case, Claim, EntryKind, LedgerEntry, Payment
@@ -115,6 +116,7 @@ def test_demo_data_is_valid_and_the_ledger_adds_up(app, client, db_session):
 
     _assert_ledgers_add_up(db_session)
     _assert_statuses_tell_a_story(db_session)
+    _assert_business_cases_show_interest(app, db_session)
 
     for user in demo_data.USERS:  # the printed passwords open the door, through the real login form
         assert login(app.test_client(), user.email, user.password).status_code == 302
@@ -180,6 +182,36 @@ def _assert_statuses_tell_a_story(db_session) -> None:
         assert all(a.done_at.tzinfo is not None for a in case.actions)
         if case.status == "promise":
             assert any(p.status == "pending" and p.due_on > clock.today() for p in case.promises)
+
+
+def _assert_business_cases_show_interest(app, db_session) -> None:
+    """A client claims late interest and the €40 indemnity: its open business cases carry both, on their page."""
+    wholesaler = db_session.scalar(sa.select(Client).where(Client.code == "GROSSISTE"))
+    mandate = wholesaler.active_mandate(clock.today())
+    assert mandate.claims_penalties and mandate.claims_indemnity
+    indemnities = db_session.scalars(sa.select(LedgerEntry).where(LedgerEntry.kind == EntryKind.INDEMNITY.value)).all()
+    assert indemnities and all(e.amount_cents == 4_000 for e in indemnities)
+    assert len({e.claim_id for e in indemnities}) == len(indemnities)  # once per invoice
+    assert all(db_session.get(Case, e.case_id).kind == "b2b" for e in indemnities)
+    open_cases = db_session.scalars(sa.select(Case).where(
+        Case.client_id == wholesaler.id, Case.kind == "b2b", Case.status == "active")).all()
+    assert open_cases
+    for case in open_cases:
+        late = [claim for claim in case.claims if claim.due_date < clock.today()]
+        balance = balances([case.id])[case.id]
+        assert late and balance.interest > 0, case.reference
+        assert balance.indemnity == 4_000 * len(late), case.reference
+
+    case = max(open_cases, key=lambda c: len(c.claims))
+    balance = balances([case.id])[case.id]
+    manager = next(u for u in demo_data.USERS if u.role == "manager")
+    browser = app.test_client()
+    assert login(browser, manager.email, manager.password).status_code == 302
+    html = browser.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f"<td>Intérêts</td><td class=\"amount\">{format_money(balance.interest)}</td>" in html
+    indemnity_line = f"<td>Indemnité forfaitaire de recouvrement</td><td class=\"amount\">{format_money(balance.indemnity)}"
+    assert indemnity_line in html and html.count("Indemnité forfaitaire pour frais de recouvrement (D441-5)") == len(
+        case.claims)
 
 
 @pytest.mark.no_db
