@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from agency import audit
 from agency.db import db, utcnow
 from agency.models import User
-from cases.models import Action, ActionKind, ActionStatus, Case, Letter, LetterStatus
+from cases.models import SENT_STATUSES, Action, ActionKind, ActionStatus, Case, Letter
 
 LETTER_KINDS = (ActionKind.LETTER.value, ActionKind.FORMAL_NOTICE.value)
 
@@ -69,13 +69,14 @@ def case_history(case: Case, *, internal: bool) -> list[Action]:
 
     A client user sees what was done to reach the debtor, not the agency's workings: no internal note,
     no planned, blocked, failed or cancelled attempt, no message kept in the outbox (never sent), and
-    a letter only when it was issued, so that the history and the letters panel tell the same story.
+    a letter only once sent (issued, or recorded as sent outside the platform), so that the history and
+    the letters panel tell the same story.
     """
     actions = list(case.actions)
     if internal:
         return actions
     issued = set(db.session.scalars(
-        sa.select(Letter.id).where(Letter.case_id == case.id, Letter.status == LetterStatus.ISSUED.value)
+        sa.select(Letter.id).where(Letter.case_id == case.id, Letter.status.in_(SENT_STATUSES))
     ))
     return [action for action in actions if _shown_to_client(action, issued)]
 

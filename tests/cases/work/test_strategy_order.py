@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from agency.db import db
 from agency.models import AuditEvent
+from cases.actions import case_history
 from cases.letters.letters import record_sent_letter
 from cases.models import Action, Letter, Promise
 from cases.plans.plans import propose_plan, split
@@ -92,3 +93,11 @@ def test_a_recorded_first_notice_is_the_one_later_letters_repeat(case):
     first = sent(case, "first_notice", 40)
     assert (first.status, first.pay_by, first.file_path) == ("recorded", date(2026, 10, 30), "")
     assert first.principal_cents == 80_000 and first.recipient["lines"][-1] == "69003 LYON"
+
+
+def test_a_recorded_letter_shows_in_the_clients_history(case):
+    letter = sent(case, "first_notice", 40)
+    action = step(case, 1)
+    action.status, action.done_at, action.letter_id = "done", TUESDAY_11, letter.id
+    db.session.flush()
+    assert action in case_history(case, internal=False)
