@@ -28,8 +28,8 @@ def test_the_demo_letters_are_letter_rows_and_no_case_gets_a_second_first_notice
             assert letter.first_notice.pay_by < letter.issued_on
 
     advance_strategy(utcnow())  # the daily run finds the first notice done: step 1 is not planned again
-    again = db_session.scalar(sa.select(sa.func.count(Action.id)).where(
-        Action.case_id.in_(demo), Action.strategy_step == 1, Action.status == "scheduled"))
-    assert again == 0
+    planned = set(db_session.scalars(sa.select(Action.case_id).where(
+        Action.case_id.in_(demo), Action.strategy_step == 1, Action.status == "scheduled")))
+    assert not planned & set(first_notices)  # only cases placed in the last days, still without a letter
     case = db_session.get(Case, first_notices[0])
     assert letter_allowed(case, "first_notice", clock.today()).reason == "first_notice_sent"
