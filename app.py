@@ -55,7 +55,7 @@ BLUEPRINTS = (
     "cases.payments.views:bp",
     "cases.plans.views:bp",
     "cases.remittances.views:bp",
-    "cases.rates.views:bp",
+    "cases.interest.views:bp",
     "debtors.views:bp",
     "alerts.views:bp",
     "reports.views:bp",
@@ -147,7 +147,7 @@ def _register_cli(app: Flask) -> None:
     from agency.cli import agency_cli
     from cases.cli import cases_cli
 
-    importlib.import_module("cases.demo")  # adds `flask agency demo`
+    importlib.import_module("demo.command")  # adds `flask agency demo`
     app.cli.add_command(agency_cli)
     app.cli.add_command(cases_cli)
 

@@ -34,6 +34,7 @@ from agency.models import AgencyProfile, User
 from cases import ledger
 from cases.actions import record_action
 from cases.contact_rules import may_contact, record_blocked
+from cases.interest.posting import post_interest
 from cases.letters.documents import (
     AmountsDue,
     amounts_due,
@@ -55,7 +56,6 @@ from cases.models import (
     LetterKind,
     LetterStatus,
 )
-from cases.rates.posting import post_interest
 from debtors.compliance import Verdict
 from debtors.models import ContactPoint
 

@@ -18,7 +18,8 @@ from agency.models import User
 from agency.money import format_money
 from cases import ledger
 from cases.commission import case_age_days, commission_of, commission_rate_bp
-from cases.interest_sql import accrued_by_claim
+from cases.interest.posting import post_interest
+from cases.interest.sql import accrued_by_claim
 from cases.models import (
     AppliesTo,
     Case,
@@ -32,7 +33,6 @@ from cases.models import (
 from cases.payments.allocation import Line, allocate
 from cases.payments.items import open_items
 from cases.plans.marking import refresh_case_plan, reopen_after_reversal
-from cases.rates.posting import post_interest
 
 REFERENCE_PREFIX = "Q"  # quittance
 KEY_MAX = 64

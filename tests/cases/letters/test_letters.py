@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from agency.clock import today
 from agency.models import AuditEvent
 from agency.money import format_money
-from cases.interest_sql import accrued_by_claim
+from cases.interest.sql import accrued_by_claim
 from cases.ledger import Balance, post_entry
 from cases.letters.documents import amounts_due
 from cases.letters.letters import (

@@ -12,9 +12,9 @@ from agency.db import utcnow
 from agency.models import AuditEvent
 from cases import ledger
 from cases.intake import ClaimInput, open_case
+from cases.interest.posting import post_interest
 from cases.models import CaseKind, EntryKind, LedgerEntry, Payment
 from cases.payments.payments import PaymentError, record_payment, reverse_payment
-from cases.rates.posting import post_interest
 from tests import factories
 
 

@@ -8,11 +8,11 @@ import sqlalchemy as sa
 
 from agency.db import db
 from agency.models import AuditEvent
-from cases.interest_sql import accrued_by_claim
+from cases.interest.posting import post_interest
+from cases.interest.sql import accrued_by_claim
 from cases.ledger import balance
 from cases.models import EntryKind, LedgerEntry, RatePeriod
-from cases.rates.posting import post_interest
-from tests.cases.rates.helpers import business_case, insolvency, pay_principal
+from tests.cases.interest.helpers import business_case, insolvency, pay_principal
 
 
 def _entries(case, kind: EntryKind) -> list[LedgerEntry]:
@@ -109,7 +109,7 @@ def test_the_daily_job_posts_only_claims_left_alone_for_thirty_days(app, time_ma
     from agency.clock import today
 
     time_machine.move_to(datetime(2026, 11, 24, 10, 0, tzinfo=UTC))  # within the shipped rate tables
-    from cases.rates.jobs import post_interest_job
+    from cases.interest.jobs import post_interest_job
 
     now = today()
     fresh = business_case([(100_000, date(2026, 1, 15))])
@@ -126,7 +126,7 @@ def test_the_daily_job_posts_only_claims_left_alone_for_thirty_days(app, time_ma
 
 
 def test_a_claim_due_before_the_rate_tables_accrues_from_their_first_half_year():
-    from cases.interest import explain
+    from cases.interest.rules import explain
 
     first = db.session.scalar(sa.select(sa.func.min(RatePeriod.starts_on)))
     case = business_case([(100_000, first - timedelta(days=200))])

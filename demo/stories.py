@@ -1,5 +1,5 @@
 """The demo cases' pasts: for each final status, the letters, calls, texts, notes, promises and payments
-that led there, written in date order by `Story` (used by `flask agency demo`, cases.demo).
+that led there, written in date order by `Story` (used by `flask agency demo`, demo.command).
 
 Past letters are letter rows, recorded as sent outside the platform (no document: rendering hundreds of
 PDFs would take minutes), so the order of letters sees them: no second first notice, a formal notice
@@ -17,13 +17,13 @@ from agency import audit
 from agency.db import db
 from agency.models import User
 from cases import ledger
-from cases.demo_content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
-from cases.demo_data import DebtorSpec, between, business_time, split_cents, workday
+from cases.interest.posting import post_interest
 from cases.letters.letters import record_sent_letter
 from cases.models import Action, Case, PaymentChannel, Promise
 from cases.payments.payments import record_payment
-from cases.rates.posting import post_interest
 from debtors.models import ContactPoint, Debtor, Hold
+from demo.content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
+from demo.data import DebtorSpec, between, business_time, split_cents, workday
 
 DAY = timedelta(days=1)
 JUDGMENT_TO_BODACC = timedelta(days=10)  # an opening judgment is published in the BODACC days later

@@ -12,7 +12,7 @@ from agency.models import User
 from cases.models import Case
 from cases.queue.leases import lease_next_case
 from cases.queue.queue import queue_counts
-from tests.cases.test_demo import run_demo
+from tests.demo.test_demo import run_demo
 
 PARIS = ZoneInfo("Europe/Paris")
 # A Tuesday morning in Paris, within the calling hours and on no public holiday.

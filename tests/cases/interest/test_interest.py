@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from cases.interest import explain, round_half_up
-from cases.interest_sql import accrued_by_claim
+from cases.interest.rules import explain, round_half_up
+from cases.interest.sql import accrued_by_claim
 from cases.models import EntryKind, RatePeriod
-from tests.cases.rates.helpers import business_case, credit, insolvency, issued_notice, pay_principal, reverse
+from tests.cases.interest.helpers import (
+    business_case,
+    credit,
+    insolvency,
+    issued_notice,
+    pay_principal,
+    reverse,
+)
 
 
 def test_worked_example_ten_thousand_euros_sixty_days_at_12_15():

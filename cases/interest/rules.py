@@ -14,7 +14,7 @@ Simple interest, actual days / 365; an amount paid on day p still accrues on day
 is computed exactly and rounded half-up to the cent once; postings add the difference with what is
 already posted, so reruns add nothing and a backdated payment or a corrected rate yields a correction.
 
-`explain` computes the figures in Python, period by period, for the case screen; cases.interest_sql
+`explain` computes the figures in Python, period by period, for the case screen; cases.interest.sql
 computes the same for every claim at once in SQL (`accrued_by_claim`, `accrual_query`).
 """
 
@@ -28,12 +28,12 @@ import sqlalchemy as sa
 from agency import clock
 from agency.db import db
 from agency.models import Client, Jurisdiction, Mandate
-from cases.models import SENT_STATUSES, Case, EntryKind, Letter, LetterKind
-from cases.rates import series as rs
-from cases.rates.sqlfuncs import (
+from cases.interest import series as rs
+from cases.interest.sqlfuncs import (
     date_of,
     day_of,
 )
+from cases.models import SENT_STATUSES, Case, EntryKind, Letter, LetterKind
 from debtors.models import HoldKind
 
 INDEMNITY_CENTS = 4000  # D441-5: €40 per late invoice between businesses

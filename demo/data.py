@@ -19,8 +19,8 @@ from schwifty import IBAN
 from stdnum import luhn
 from stdnum.fr import siren as siren_number
 
-from cases import demo_content
 from cases.intake import ClaimInput
+from demo import content as demo_content
 
 SEED = 2026
 PARIS = ZoneInfo("Europe/Paris")

@@ -17,10 +17,10 @@ from agency import clock
 from agency.db import db
 from agency.models import AgencyProfile, Client, User
 from agency.money import format_money
-from cases import demo_data
 from cases.ledger import balances
 from cases.models import Case, Claim, EntryKind, LedgerEntry, Payment
 from debtors.models import ContactPoint, Debtor, Hold
+from demo import data as demo_data
 from tests.conftest import login
 
 DEMO_CODES = [spec.code for spec in demo_data.CLIENTS]

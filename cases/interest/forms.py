@@ -10,7 +10,7 @@ from wtforms import DateField, SelectChoice, SelectField, StringField, Validatio
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, StopValidation
 
 from agency.client_forms import PercentField
-from cases.rates import labels
+from cases.interest import labels
 
 
 def _two_decimals(form, field) -> None:

@@ -22,15 +22,15 @@ from agency.cli import agency_cli
 from agency.db import db
 from agency.models import AgencyProfile, Client, Mandate, Role, User
 from agency.users import UserError, create_user, find_user
-from cases import demo_data
-from cases.demo_data import CasePlan, DebtorSpec, between, business_time
-from cases.demo_money import load_money
-from cases.demo_queue import fill_queue
-from cases.demo_stories import STORIES, Story
 from cases.intake import IntakeError, open_case
 from cases.models import Action, Case, CaseKind, Promise
 from cases.references import allocate_references
 from debtors.models import ContactPoint, Debtor, Hold
+from demo import data as demo_data
+from demo.data import CasePlan, DebtorSpec, between, business_time
+from demo.money import load_money
+from demo.queue import fill_queue
+from demo.stories import STORIES, Story
 
 DEBTORS = 300
 CASES = 500

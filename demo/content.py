@@ -1,6 +1,6 @@
 """Static content of the French demo dataset (data only): names, towns, client and agency facts, users, notes.
 
-`cases.demo_data` draws from these tables and `cases.demo` writes the collectors' notes from them. Everything
+`demo.data` draws from these tables and `demo.command` writes the collectors' notes from them. Everything
 here is fiction: `.example` domains, made-up companies, and telephone numbers from the blocks reserved for it.
 """
 
@@ -47,7 +47,7 @@ TRADES = (
 ).split()
 LEGAL_FORMS = ("SARL", "SAS", "EURL", "SASU", "SNC")
 
-# The creditors, as the fields of `cases.demo_data.ClientSpec`.
+# The creditors, as the fields of `demo.data.ClientSpec`.
 CLIENTS = (
     {
         "row": {
@@ -136,7 +136,7 @@ CLIENTS = (
     },
 )
 
-# One user per role: (e-mail, password, role, name[, client code]), as the fields of `demo_data.DemoUser`.
+# One user per role: (e-mail, password, role, name[, client code]), as the fields of `demo.data.DemoUser`.
 # `.example`, not `.test`: the e-mail validator behind sign-in refuses the `.test` special-use domain.
 USERS = (
     ("admin@amiable.example", "admin-demo-2026", "admin", "Isabelle Moreau"),

@@ -9,10 +9,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agency.db import db
-from cases.interest import explain
-from cases.interest_sql import accrued_by_claim
+from cases.interest.rules import explain
+from cases.interest.sql import accrued_by_claim
 from cases.models import EntryKind, RatePeriod
-from tests.cases.rates.helpers import business_case, credit, issued_notice, pay_principal, reverse
+from tests.cases.interest.helpers import business_case, credit, issued_notice, pay_principal, reverse
 
 DAY0 = date(2023, 1, 1)
 days = st.integers(min_value=0, max_value=4 * 365)

@@ -10,13 +10,13 @@ import sqlalchemy as sa
 from agency.db import db
 from agency.models import Client, User
 from cases import ledger
-from cases.demo_data import CLIENTS
+from cases.interest.posting import post_interest
 from cases.models import Case, CaseStatus, PlanStatus
 from cases.plans.documents import store_agreement
 from cases.plans.plans import PlanError, propose_plan, split
-from cases.rates.posting import post_interest
 from cases.remittances.statements import mark_paid, run_remittances
 from debtors.models import Hold
+from demo.data import CLIENTS
 
 PLANS = 4
 

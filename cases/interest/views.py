@@ -14,12 +14,19 @@ from flask_login import current_user
 from agency.auth import can, get_scoped_or_404, permission_required
 from agency.clock import today
 from agency.db import db
-from cases.interest import ClaimInterest, explain
+from cases.interest import labels
+from cases.interest.forms import ConfirmRateForm, CorrectRateForm, PostInterestForm, RateForm
+from cases.interest.posting import post_interest
+from cases.interest.rules import ClaimInterest, explain
+from cases.interest.tables import (
+    RateError,
+    add_rate,
+    confirm_rate,
+    correct_rate,
+    half_years,
+    missing_half_years,
+)
 from cases.models import Case, RatePeriod
-from cases.rates import labels
-from cases.rates.forms import ConfirmRateForm, CorrectRateForm, PostInterestForm, RateForm
-from cases.rates.posting import post_interest
-from cases.rates.tables import RateError, add_rate, confirm_rate, correct_rate, half_years, missing_half_years
 
 bp = Blueprint("rates", __name__)
 
@@ -120,7 +127,7 @@ def correct(rate_id: int):
 
 
 def _page(form: RateForm, editing: RatePeriod | None, correct_form: CorrectRateForm | None) -> str:
-    return render_template("cases/rates/index.html", form=form, rows=half_years(), missing=missing_half_years(today()),
+    return render_template("cases/interest/index.html", form=form, rows=half_years(), missing=missing_half_years(today()),
                            confirm_form=ConfirmRateForm(), editing=editing, correct_form=correct_form)
 
 

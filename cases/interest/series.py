@@ -14,8 +14,8 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from agency.db import db
+from cases.interest.sqlfuncs import day_of
 from cases.models import RateKind, RatePeriod
-from cases.rates.sqlfuncs import day_of
 
 # Series keys: the three statutory series; a mandate's contractual rate is the series -mandate_id.
 B2B_DEFAULT = 1

@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.db import db
 from agency.models import User
+from cases.interest.series import B2B_MARGIN_BP, CONTRACTUAL_FLOOR_FACTOR, half_year_of, next_half_year
 from cases.models import RateKind, RatePeriod
-from cases.rates.series import B2B_MARGIN_BP, CONTRACTUAL_FLOOR_FACTOR, half_year_of, next_half_year
 
 
 class RateError(ValueError):

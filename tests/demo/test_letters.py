@@ -10,7 +10,7 @@ from agency.models import Client
 from cases.letters.sequence import letter_allowed
 from cases.models import Action, Case, Letter
 from cases.work.strategy import advance_strategy
-from tests.cases.test_demo import DEMO_CODES, run_demo
+from tests.demo.test_demo import DEMO_CODES, run_demo
 
 
 def test_the_demo_letters_are_letter_rows_and_no_case_gets_a_second_first_notice(app, db_session):

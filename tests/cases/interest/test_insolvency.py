@@ -7,12 +7,12 @@ from datetime import UTC, date, datetime
 import pytest
 import sqlalchemy as sa
 
-from cases.interest import explain, round_half_up
-from cases.interest_sql import accrued_by_claim
+from cases.interest.posting import post_interest
+from cases.interest.rules import explain, round_half_up
+from cases.interest.sql import accrued_by_claim
 from cases.models import EntryKind, LedgerEntry
-from cases.rates.posting import post_interest
 from debtors.holds import put_on_hold
-from tests.cases.rates.helpers import business_case
+from tests.cases.interest.helpers import business_case
 
 RECORDED = datetime(2026, 6, 2, 10, 0, tzinfo=UTC)  # the agency learns of the judgment months later
 # 10,000 € due 15/01/2026 at 12.15 %: from 16/01 to 15/02, 31 days = 10,319.17… cents.

@@ -1,6 +1,6 @@
 """Posting interest and the €40 indemnity to case ledgers, set-based: one INSERT … SELECT each.
 
-What is posted on a claim is the difference between its accrued total (cases.interest) and the interest
+What is posted on a claim is the difference between its accrued total (cases.interest.rules) and the interest
 already posted on it, so a rerun posts nothing and a backdated payment or a corrected rate posts a
 correction (possibly negative). A claim is brought up to the later of the date asked and its last
 posting: a horizon is never rolled back.
@@ -16,8 +16,8 @@ import sqlalchemy as sa
 from agency import audit
 from agency.db import db, utcnow
 from agency.models import User
-from cases.interest import INDEMNITY_CENTS
-from cases.interest_sql import accrual_query, indemnity_query
+from cases.interest.rules import INDEMNITY_CENTS
+from cases.interest.sql import accrual_query, indemnity_query
 from cases.models import Case, CaseStatus, EntryKind, LedgerEntry
 
 # Concurrent runs would each post the same difference: PostgreSQL runs one at a time under this lock.

@@ -8,7 +8,7 @@ from flask import current_app
 
 from agency.clock import today
 from agency.jobs import job, periodic
-from cases.rates.posting import post_interest
+from cases.interest.posting import post_interest
 
 DAY = 24 * 3600
 

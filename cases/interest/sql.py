@@ -1,7 +1,7 @@
 """Late-payment interest and the recovery indemnity, set-based: the rules of cases.interest in one SQL query.
 
 `accrual_query` computes every claim's accrued interest at once (the same on PostgreSQL and SQLite), for the
-daily posting and around payments; `cases.interest.explain` computes the same figures in Python, period by
+daily posting and around payments; `cases.interest.rules.explain` computes the same figures in Python, period by
 period, for the case screen, and a property test holds the two equal.
 """
 
@@ -14,10 +14,9 @@ import sqlalchemy as sa
 from agency import clock
 from agency.db import db
 from agency.models import Client, Jurisdiction, Mandate
-from cases.interest import DENOMINATOR, NEVER, PRINCIPAL_CREDITS
-from cases.models import SENT_STATUSES, Case, Claim, EntryKind, LedgerEntry, Letter, LetterKind
-from cases.rates import series as rs
-from cases.rates.sqlfuncs import (
+from cases.interest import series as rs
+from cases.interest.rules import DENOMINATOR, NEVER, PRINCIPAL_CREDITS
+from cases.interest.sqlfuncs import (
     date_from_day,
     day_number,
     day_of,
@@ -26,6 +25,7 @@ from cases.rates.sqlfuncs import (
     least,
     utc_day_number,
 )
+from cases.models import SENT_STATUSES, Case, Claim, EntryKind, LedgerEntry, Letter, LetterKind
 from debtors.models import Hold, HoldKind
 
 
@@ -38,7 +38,7 @@ def _contractual_rates() -> dict[int, int]:
 
 
 def _mandate_pick(on: date) -> sa.Subquery:
-    """One mandate per client: the latest started by `on` (as `cases.interest.mandate_for`)."""
+    """One mandate per client: the latest started by `on` (as `cases.interest.rules.mandate_for`)."""
     rank = sa.func.row_number().over(
         partition_by=Mandate.client_id, order_by=(Mandate.starts_on.desc(), Mandate.id.desc())
     )
@@ -82,7 +82,7 @@ def accrual_query(through: date, case_filter, *, horizon: bool) -> sa.Select:
         .group_by(Letter.case_id)
         .subquery("notice")
     )
-    # The opening judgment's date, else the day the hold was recorded (as `cases.interest.insolvency_start`).
+    # The opening judgment's date, else the day the hold was recorded (as `cases.interest.rules.insolvency_start`).
     opened = sa.func.coalesce(day_number(Hold.reference_date), utc_day_number(Hold.started_at))
     hold = (
         sa.select(Hold.debtor_id, sa.func.min(opened).label("day"))

@@ -11,7 +11,7 @@ from flask import render_template_string
 from agency.db import db
 from agency.models import AuditEvent
 from cases.models import EntryKind, LedgerEntry, RatePeriod
-from tests.cases.rates.helpers import business_case
+from tests.cases.interest.helpers import business_case
 from tests.conftest import csrf_token
 
 
@@ -129,7 +129,7 @@ def test_interest_card_explains_each_period(app, db_session):
         from flask_login import login_user
 
         login_user(manager)
-        html = render_template_string('{% include "cases/rates/_case_interest.html" %}', case=case)
+        html = render_template_string('{% include "cases/interest/_case_interest.html" %}', case=case)
     assert "Intérêts de retard" in html
     assert "8,28" in html and "7,86" in html  # the floor, 3 × the legal rate, each half-year
     assert "le plancher s'applique" in html

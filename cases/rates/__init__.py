@@ -1,1 +1,0 @@
-"""Rate tables and the posting of interest and indemnities to case ledgers."""
