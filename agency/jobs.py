@@ -59,7 +59,7 @@ JOB_MODULES = (
     "cases.payments.jobs",
     "cases.plans.jobs",
     "cases.remittances.jobs",
-    "cases.rates.jobs",
+    "cases.interest.jobs",
     "reports.jobs",
     "reports.aged_jobs",
     "alerts.jobs",

@@ -74,7 +74,7 @@ def timed_run(url: str) -> tuple[float, int, int]:
     """Post interest up to today and commit; return (seconds, interest entries, indemnity entries)."""
     from agency.clock import today
     from agency.db import db
-    from cases.rates.posting import post_interest
+    from cases.interest.posting import post_interest
 
     app = make_app(url)
     with app.app_context():
