@@ -4,7 +4,7 @@ While one is active the contact rules refuse every contact on every case of the 
 a hold too, but on one case: it is opened and resolved from that case, not here.
 
 An insolvency hold carries two dates the agency reads in the BODACC: the opening judgment
-(`reference_date`), from which interest stops (cases.interest), and the publication, from which the
+(`reference_date`), from which interest stops (cases.interest.rules), and the publication, from which the
 claim must be declared within 2 months (C. com. R622-24). Neither can be in the future, and the
 publication cannot come before the judgment.
 """

@@ -253,7 +253,7 @@ def test_the_same_file_twice_places_nothing_again(page: Page, tmp_path):
     warning = page.locator(".alert-warning")
     expect(warning).to_have_count(1)
     expect(warning).to_contain_text(
-        re.compile(rf"Ce fichier a déjà été envoyé le \d{{2}}/\d{{2}}/\d{{4}} \d{{2}}:\d{{2}} \(remise n° {first_id}\)")
+        re.compile(rf"Ce fichier a déjà été remis le \d{{2}}/\d{{2}}/\d{{4}} \d{{2}}:\d{{2}} \(remise n° {first_id}\)")
     )
     expect(page.get_by_test_id("placement-status")).to_have_text("à confirmer")
     numbers = figures(page)
