@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, datetime
 from random import Random
+from zoneinfo import ZoneInfo
 
 import phonenumbers
 import pytest
@@ -91,8 +92,10 @@ def test_demo_refuses_to_run_when_twilio_is_configured(app, db_session):
     assert not db_session.scalar(sa.select(Client.id).where(Client.code.in_(DEMO_CODES)).limit(1))
 
 
-def test_demo_data_is_valid_and_the_ledger_adds_up(app, client, db_session):
-    # `client` makes app.test_client() build isolated clients, one per sign-in below.
+def test_demo_data_is_valid_and_the_ledger_adds_up(app, client, db_session, time_machine):
+    # `client` makes app.test_client() build isolated clients, one per sign-in below. The day is one the
+    # shipped rate tables cover, so that every late business invoice accrues interest.
+    time_machine.move_to(datetime(2026, 11, 24, 10, 30, tzinfo=ZoneInfo("Europe/Paris")))
     run_demo(app)
     profile = db_session.get(AgencyProfile, 1)
     assert siren.is_valid(profile.siren) and tva.is_valid(profile.vat_number)

@@ -84,7 +84,8 @@ def test_a_wrong_number_marks_the_contact_point(case):
     assert refused.value.field == "contact_point_id"
 
 
-def test_a_call_the_rules_refuse_is_recorded_as_blocked_and_nothing_else(case):
+def test_a_call_the_rules_refuse_is_recorded_as_blocked_and_nothing_else(case, time_machine):
+    time_machine.move_to(SUNDAY_11)  # the promise's date must be ahead of the day the call is made
     mobile = phones(case)["+33612345678"]
     report = CallReport(CallOutcome.PROMISE, mobile, instalments=[Instalment(10_000, SUNDAY_11.date() + timedelta(days=400))])
     action = record_call(case, report, actor=None, now=SUNDAY_11)
