@@ -41,6 +41,8 @@ PLAN_RUNNING = (PlanStatus.ACTIVE.value, PlanStatus.AWAITING_CLIENT.value)
 # Rules a collector may go past with a reason; the others (one first notice, a first notice before a
 # formal notice, one formal notice awaiting approval) bind everyone.
 OVERRIDABLE = frozenset({"first_notice_deadline", "last_letter_deadline", "promise_running", "plan_running"})
+# Rules that can start to refuse a formal notice while it awaits approval: its approval asks them again.
+DEMAND_STOPPERS = frozenset({"promise_running", "plan_running"})
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from cases.ledger import Balance, post_entry
 from cases.letters.documents import amounts_due
 from cases.letters.letters import (
     LetterError,
+    LetterOutOfOrder,
     LetterRefused,
     approve_letter,
     create_letter,
@@ -25,6 +26,7 @@ from cases.letters.letters import (
 )
 from cases.letters.storage import documents_dir
 from cases.models import Action, EntryKind, Letter
+from cases.work.promises import Instalment, record_promises
 from debtors.models import Hold
 from tests import factories
 from tests.cases.letters.reading import flat, page_count, pdf_text, word_box
@@ -234,6 +236,16 @@ def test_a_hold_opened_after_the_proposal_stops_the_approval(case, db_session):
     db_session.flush()
     with pytest.raises(LetterRefused):
         approve_letter(notice, actor=factories.user("manager"))
+    assert notice.status == "pending_approval" and notice.file_path == ""
+
+
+def test_a_promise_made_after_the_proposal_stops_the_approval(case, db_session):
+    factories.letter(case, days_ago=20)
+    notice = create_letter(case, "formal_notice", actor=None)
+    record_promises(case, [Instalment(10_000, today() + timedelta(days=5))], actor=None)
+    with pytest.raises(LetterOutOfOrder) as refused:
+        approve_letter(notice, actor=factories.user("manager"))
+    assert refused.value.decision.reason == "promise_running"
     assert notice.status == "pending_approval" and notice.file_path == ""
 
 
