@@ -38,8 +38,8 @@ from debtors.labels import as_context as debtor_labels
 TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = (
-    "agency.models", "debtors.models", "cases.models", "cases.placement.models", "reports.models", "alerts.models",
-    "reports.aged_models",
+    "agency.models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
+    "alerts.models", "reports.aged_models",
 )
 BLUEPRINTS = (
     "agency.views:bp",
@@ -52,10 +52,10 @@ BLUEPRINTS = (
     "cases.messaging.views:bp",
     "cases.messaging.webhooks:bp",
     "cases.letters.views:bp",
-    "cases.payments.views:bp",
-    "cases.plans.views:bp",
-    "cases.remittances.views:bp",
     "cases.interest.views:bp",
+    "money.payments.views:bp",
+    "money.plans.views:bp",
+    "money.remittances.views:bp",
     "debtors.views:bp",
     "alerts.views:bp",
     "reports.views:bp",

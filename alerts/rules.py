@@ -23,11 +23,12 @@ from agency.db import UTCDateTime, db, local_day, utcnow
 from agency.models import AuditEvent, Role, Team, User, team_member
 from alerts.models import RECURRING, Alert, AlertKind
 from alerts.settings import get_settings
-from cases.models import Case, Payment, Promise, PromiseStatus
+from cases.models import Case, Promise, PromiseStatus
 from cases.placement.models import Placement, PlacementStatus
 from cases.queue.queue import IN_QUEUE, UNASSIGNED
-from cases.remittances.trust import aged_funds
 from debtors.models import Hold, HoldKind
+from money.models import Payment
+from money.remittances.trust import aged_funds
 
 # A payment fires its alert if recorded within this window: enough for a job that missed a few runs,
 # while a threshold lowered today does not flood the page with last year's payments.

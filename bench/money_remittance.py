@@ -56,8 +56,9 @@ def set_up(url: str, payments: int) -> dict[str, int]:
 
     from agency.db import db
     from agency.models import Client, Mandate
-    from cases.models import Case, Payment
+    from cases.models import Case
     from debtors.models import Debtor
+    from money.models import Payment
 
     app = make_app(url)
     with app.app_context():
@@ -120,8 +121,8 @@ def set_up(url: str, payments: int) -> dict[str, int]:
 def timed_run(url: str) -> dict[str, int | float]:
     """Run the month's statements and commit; return the time and what was written, checked against payments."""
     from agency.db import db
-    from cases.models import Payment, Remittance, RemittanceLine
-    from cases.remittances.statements import run_remittances
+    from money.models import Payment, Remittance, RemittanceLine
+    from money.remittances.statements import run_remittances
 
     app = make_app(url)
     with app.app_context():

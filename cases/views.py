@@ -10,7 +10,7 @@ from agency.auth import can, get_scoped_or_404, permission_required
 from agency.clock import today
 from agency.db import db
 from agency.models import Client
-from cases import contact_rules, ledger
+from cases import contact_rules, extensions, ledger
 from cases.actions import case_history
 from cases.models import Case, CaseStatus
 from cases.search import CaseFilters, search_cases
@@ -21,8 +21,8 @@ bp = Blueprint("cases", __name__, url_prefix="/cases")
 
 @bp.app_context_processor
 def _contact_rules_helpers() -> dict:
-    # The case screen's compliance box asks the contact rules for each channel.
-    return {"contact_summary": contact_rules.contact_summary}
+    # The case screen's compliance box asks the contact rules for each channel; other packages add panels.
+    return {"contact_summary": contact_rules.contact_summary, "case_panels": extensions.panels}
 
 
 @bp.get("/")

@@ -11,12 +11,13 @@ from agency.db import db
 from agency.models import Client, User
 from cases import ledger
 from cases.interest.posting import post_interest
-from cases.models import Case, CaseStatus, PlanStatus
-from cases.plans.documents import store_agreement
-from cases.plans.plans import PlanError, propose_plan, split
-from cases.remittances.statements import mark_paid, run_remittances
+from cases.models import Case, CaseStatus
 from debtors.models import Hold
 from demo.data import CLIENTS
+from money.models import PlanStatus
+from money.plans.documents import store_agreement
+from money.plans.plans import PlanError, propose_plan, split
+from money.remittances.statements import mark_paid, run_remittances
 
 PLANS = 4
 

@@ -19,11 +19,12 @@ from agency.models import User
 from cases import ledger
 from cases.interest.posting import post_interest
 from cases.letters.letters import record_sent_letter
-from cases.models import Action, Case, PaymentChannel, Promise
-from cases.payments.payments import record_payment
+from cases.models import Action, Case, Promise
 from debtors.models import ContactPoint, Debtor, Hold
 from demo.content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
 from demo.data import DebtorSpec, between, business_time, split_cents, workday
+from money.models import PaymentChannel
+from money.payments.payments import record_payment
 
 DAY = timedelta(days=1)
 JUDGMENT_TO_BODACC = timedelta(days=10)  # an opening judgment is published in the BODACC days later

@@ -37,10 +37,10 @@ from cases.models import (
     CallOutcome,
     Case,
     LedgerEntry,
-    Payment,
     Promise,
     PromiseStatus,
 )
+from money.models import Payment
 
 CONVERSATIONS = tuple(o.value for o in CallOutcome if o.is_conversation)
 ASSIGNMENT_EVENTS = ("case.reassigned", "case.moved_to_pool")

@@ -10,18 +10,9 @@ from flask_babel import lazy_gettext as _l
 
 from agency.db import db, sum_cents
 from agency.models import Client, User
-from cases.models import (
-    Action,
-    ActionKind,
-    Case,
-    CaseStatus,
-    EntryKind,
-    LedgerEntry,
-    Payment,
-    Promise,
-    PromiseStatus,
-)
+from cases.models import Action, ActionKind, Case, CaseStatus, EntryKind, LedgerEntry, Promise, PromiseStatus
 from debtors.models import Debtor
+from money.models import Payment
 from reports.channel_cases import channel_case_ids, latest_channel_refresh
 from reports.figures import (
     CONVERSATIONS,

@@ -27,11 +27,11 @@ from cases.models import (
     CaseStatus,
     EntryKind,
     LedgerEntry,
-    Payment,
     Promise,
     PromiseStatus,
 )
 from debtors.models import Hold, HoldKind
+from money.models import Payment
 from reports.filters import Filters, cohort_clause, cohort_ids
 
 # The actions that try to reach the debtor; notes are internal and reach nobody.

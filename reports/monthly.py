@@ -10,23 +10,23 @@ import csv
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 from flask import current_app
+from flask_babel import force_locale
 
 from agency import audit
 from agency.db import db, utcnow
+from agency.french import elide
 from agency.models import AgencyProfile, Client, User
 from agency.money import format_money
-from agency.pdf import render_pdf
 from agency.spreadsheet import french_number, text_cell
-from cases.letters.documents import ASSETS_DIR, LOCALES, registration_line
+from cases.letters.documents import LOCALES, render_document
 from cases.letters.storage import store_document
-from cases.models import PaymentChannel
+from money.models import PaymentChannel
 from reports.aged import BUCKETS
 from reports.aged_charts import bar_chart
 from reports.charts import Series, line_chart
@@ -90,28 +90,36 @@ def render_report(
     figures: dict, produced_at: datetime, language: str = "fr", payment_lines: int = PDF_PAYMENT_LINES
 ) -> bytes:
     """Render the report's PDF from its figures: agency letterhead, the client, the month's figures and charts."""
-    from flask_babel import force_locale
-
     profile = db.session.get(AgencyProfile, 1) or _blank_profile()
     locale = LOCALES[language]
     zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    template = current_app.jinja_env.get_template(f"letters/{language}/monthly_report.html")
-    with force_locale(language):
-        html = template.render(
-            f=figures, client=db.session.get(Client, figures["client"]["id"]), agency=profile,
-            registration=registration_line(profile), charts=charts(figures, locale), buckets=BUCKETS,
-            month=date.fromisoformat(figures["month"]), month_end=date.fromisoformat(figures["month_end"]),
-            money=lambda cents: format_money(cents, "EUR", locale=locale),
-            pct=lambda value: "—" if value is None else format_decimal(Decimal(value), "0.0", locale=locale) + "\u00a0%",
-            long_date=lambda day: format_date(_day(day), "long", locale=locale) if day else "",
-            short_date=lambda day: format_date(_day(day), "short", locale=locale) if day else "",
-            month_name=lambda day: format_date(_day(day), "LLLL y", locale=locale),
-            moment=lambda iso: format_datetime(datetime.fromisoformat(iso).astimezone(zone), "d MMMM y HH:mm",
-                                               locale=locale) if iso else "",
-            issued_on=produced_at.astimezone(zone).date(),
-            payment_lines=payment_lines,
-        )
-    return render_pdf(html, assets_dir=Path(ASSETS_DIR))
+    client = db.session.get(Client, figures["client"]["id"])
+
+    def month_name(day: date | str) -> str:
+        return format_date(_day(day), "LLLL y", locale=locale)
+
+    def month_of(day: date | str) -> str:
+        # The subject's month: "d'avril 2026", "de mai 2026" in French (the elided "de"), "May 2026" in English.
+        name = month_name(day)
+        return elide("de", name) + name if language == "fr" else name
+
+    with force_locale(language):  # the charts' words too
+        drawn = charts(figures, locale)
+    return render_document(
+        "monthly_report", language, profile,
+        f=figures, client=client, recipient=client, recipient_name=figures["client"]["name"],
+        charts=drawn, buckets=BUCKETS,
+        month=date.fromisoformat(figures["month"]), month_end=date.fromisoformat(figures["month_end"]),
+        money=lambda cents: format_money(cents, "EUR", locale=locale),
+        pct=lambda value: "—" if value is None else format_decimal(Decimal(value), "0.0", locale=locale) + "\u00a0%",
+        long_date=lambda day: format_date(_day(day), "long", locale=locale) if day else "",
+        short_date=lambda day: format_date(_day(day), "short", locale=locale) if day else "",
+        month_name=month_name, month_of=month_of,
+        moment=lambda iso: format_datetime(datetime.fromisoformat(iso).astimezone(zone), "d MMMM y HH:mm",
+                                           locale=locale) if iso else "",
+        issued_on=produced_at.astimezone(zone).date(),
+        payment_lines=payment_lines,
+    )
 
 
 def _day(value: date | str) -> date:
@@ -119,7 +127,7 @@ def _day(value: date | str) -> date:
 
 
 def _blank_profile() -> AgencyProfile:
-    from cases.remittances.documents import _blank_profile as blank
+    from money.remittances.documents import _blank_profile as blank
 
     return blank()
 

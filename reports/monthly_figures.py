@@ -23,18 +23,9 @@ from flask import current_app
 
 from agency.db import db, sum_cents
 from agency.models import Client, Mandate
-from cases.models import (
-    Action,
-    ActionKind,
-    Case,
-    CaseStatus,
-    LedgerEntry,
-    Payment,
-    PaymentChannel,
-    Promise,
-    PromiseStatus,
-)
+from cases.models import Action, ActionKind, Case, CaseStatus, LedgerEntry, Promise, PromiseStatus
 from debtors.models import Debtor, Hold, HoldKind
+from money.models import Payment, PaymentChannel
 from reports.aged import BUCKETS, aged_balance
 from reports.dashboard import dashboard
 from reports.figures import CONVERSATIONS, collected_clause, done_contacts, entry_kind

@@ -189,14 +189,14 @@ def letter(case_row: Case, kind: str = "first_notice", actor: User | None = None
 
 def payment(case_row: Case, amount_cents: int = 10_000, received_on: date | None = None,
             receipt: bool | None = None, **fields):
-    """Record a payment on `case_row` through cases.payments (trust account, bank transfer, a fresh key).
+    """Record a payment on `case_row` through money.payments (trust account, bank transfer, a fresh key).
 
     Its receipt is issued at once, as the job would, when the agency profile exists (`receipt=None`) or
     when asked (`receipt=True`, which fills the profile in); `receipt=False` leaves it to the job.
     """
     from agency.clock import today
-    from cases.payments.payments import record_payment
-    from cases.payments.receipts import issue_receipt
+    from money.payments.payments import record_payment
+    from money.payments.receipts import issue_receipt
 
     row = record_payment(
         case_row,

@@ -9,9 +9,9 @@ import pytest
 from agency.auth import PERMISSIONS
 from agency.clock import today
 from agency.models import Role
-from cases.plans.documents import store_agreement
-from cases.plans.plans import propose_plan, split
-from cases.remittances.statements import run_remittances
+from money.plans.documents import store_agreement
+from money.plans.plans import propose_plan, split
+from money.remittances.statements import run_remittances
 from reports.monthly import produce_report
 from reports.monthly_figures import previous_month
 from tests import factories

@@ -76,7 +76,7 @@ def test_every_msgid_of_the_sources_has_a_french_translation(extracted, french):
             f"{Path(path).relative_to(ROOT) if Path(path).is_absolute() else path}:{line}"
             for path, line in message.locations[:3]
         )
-        entry = french.get(message.id)
+        entry = french.get(message.id, message.context)
         if entry is None:
             problems.append(f"missing       {_label(message)}  ({where})")
         elif entry.id != message.id:

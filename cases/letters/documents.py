@@ -14,6 +14,8 @@ from pathlib import Path
 from babel import Locale
 from babel.dates import format_date
 from flask import current_app
+from flask_babel import force_locale
+from markupsafe import Markup
 
 from agency.config import ROOT
 from agency.models import AgencyProfile, Client
@@ -135,6 +137,23 @@ def _salutation(debtor: Debtor, language: str) -> str:
     if language == "en":
         return {"mme": "Madam", "mrs": "Madam", "ms": "Madam", "m": "Sir", "mr": "Sir"}.get(title, "Sir or Madam")
     return {"mme": "Madame", "mlle": "Madame", "m": "Monsieur"}.get(title, "Madame, Monsieur")
+
+
+def render_document(name: str, language: str, profile: AgencyProfile, **context) -> bytes:
+    """Render a document sent to a client that is not a legal letter (`templates/documents/<name>.html`).
+
+    Legal letters keep a template per language, each reviewed as a whole; these documents share one
+    template, their words translated by the catalogue in the client's `language`.
+    """
+    template = current_app.jinja_env.get_template(f"documents/{name}.html")
+    with force_locale(language):
+        html = template.render(lang=language, agency=profile, registration=registration_line(profile), **context)
+    return render_pdf(html, assets_dir=Path(ASSETS_DIR))
+
+
+def bank_details(iban: str) -> Markup:
+    """An IBAN grouped by four and kept apart in a document's sentence (`.bank`)."""
+    return Markup('<span class="bank">%s</span>') % group_iban(iban)
 
 
 def _nbsp(text: str) -> str:

@@ -43,7 +43,7 @@ from cases.letters.documents import (
     recipient_snapshot,
     render_letter,
 )
-from cases.letters.sequence import DEMAND_STOPPERS, Decision, letter_allowed
+from cases.letters.sequence import Decision, letter_allowed
 from cases.letters.storage import store_document
 from cases.models import (
     SENT_STATUSES,
@@ -204,7 +204,7 @@ def approve_letter(letter: Letter, *, actor: User) -> Letter:
     case = letter.case
     _lock(case)
     # The order was checked when it was proposed; a promise or a plan agreed since stops the demand.
-    running = [r for r in letter_allowed(case, letter.kind, today()).refusals if r.code in DEMAND_STOPPERS]
+    running = [r for r in letter_allowed(case, letter.kind, today()).refusals if r.stops_demands]
     if running:
         raise LetterOutOfOrder(Decision(letter.kind, tuple(running)))
     profile = agency_profile()

@@ -23,26 +23,14 @@ from flask_babel import gettext as _
 
 from agency.db import db
 from agency.money import format_money
+from cases import extensions
 from cases.letters.labels import KIND
-from cases.models import (
-    SENT_STATUSES,
-    Case,
-    Letter,
-    LetterKind,
-    LetterStatus,
-    PaymentPlan,
-    PlanStatus,
-    Promise,
-    PromiseStatus,
-)
+from cases.models import SENT_STATUSES, Case, Letter, LetterKind, LetterStatus, Promise, PromiseStatus
 
-# A plan awaiting the client's approval was agreed with the debtor too: no demand meanwhile.
-PLAN_RUNNING = (PlanStatus.ACTIVE.value, PlanStatus.AWAITING_CLIENT.value)
 # Rules a collector may go past with a reason; the others (one first notice, a first notice before a
-# formal notice, one formal notice awaiting approval) bind everyone.
-OVERRIDABLE = frozenset({"first_notice_deadline", "last_letter_deadline", "promise_running", "plan_running"})
-# Rules that can start to refuse a formal notice while it awaits approval: its approval asks them again.
-DEMAND_STOPPERS = frozenset({"promise_running", "plan_running"})
+# formal notice, one formal notice awaiting approval) bind everyone. The demand stoppers other
+# packages add (a running payment plan) may be gone past too.
+OVERRIDABLE = frozenset({"first_notice_deadline", "last_letter_deadline", "promise_running"})
 
 
 @dataclass(frozen=True)
@@ -54,7 +42,12 @@ class Refusal:
 
     @property
     def overridable(self) -> bool:
-        return self.code in OVERRIDABLE
+        return self.code in OVERRIDABLE or self.code in extensions.demand_stoppers()
+
+    @property
+    def stops_demands(self) -> bool:
+        """A rule that can start to refuse a formal notice while it awaits approval: its approval asks it again."""
+        return self.code == "promise_running" or self.code in extensions.demand_stoppers()
 
 
 @dataclass(frozen=True)
@@ -122,7 +115,7 @@ def _order(case: Case, kind: LetterKind, sent: list[Letter], first: Letter | Non
 
 
 def _running(case: Case, today: date) -> list[Refusal]:
-    """Refuse any demand for payment while a promise or a plan runs."""
+    """Refuse any demand for payment while a promise runs, or what another package stops (a running plan)."""
     refusals = []
     promise = db.session.scalar(
         sa.select(Promise)
@@ -135,13 +128,10 @@ def _running(case: Case, today: date) -> list[Refusal]:
             "The debtor promised to pay %(amount)s by %(date)s: no demand for payment while the promise runs.",
             amount=format_money(promise.amount_cents, promise.currency, locale=str(get_locale() or "fr")),
             date=format_date(promise.due_on))))
-    plan = db.session.scalar(
-        sa.select(PaymentPlan).where(PaymentPlan.case_id == case.id, PaymentPlan.status.in_(PLAN_RUNNING)).limit(1)
-    )
-    if plan is not None:
-        refusals.append(Refusal("plan_running", _(
-            "Payment plan %(reference)s is running: no demand for payment while it is kept.",
-            reference=plan.reference)))
+    for code, stopper in extensions.demand_stoppers().items():
+        text = stopper(case)
+        if text is not None:
+            refusals.append(Refusal(code, text))
     return refusals
 
 

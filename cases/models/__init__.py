@@ -12,10 +12,7 @@ from cases.models.actions import (
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
 from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, AppliesTo, EntryKind, LedgerEntry
 from cases.models.letters import SENT_STATUSES, Letter, LetterKind, LetterStatus
-from cases.models.payments import Payment, PaymentChannel, PaymentMethod
-from cases.models.plans import InstalmentStatus, PaymentPlan, PlanInstalment, PlanStatus
 from cases.models.rates import RateKind, RatePeriod
-from cases.models.remittances import LineKind, Remittance, RemittanceLine, RemittanceStatus
 
 __all__ = [
     "CREDIT_KINDS",
@@ -31,25 +28,14 @@ __all__ = [
     "CaseStatus",
     "Claim",
     "EntryKind",
-    "InstalmentStatus",
     "LedgerEntry",
     "Letter",
     "LetterKind",
     "LetterStatus",
-    "LineKind",
-    "Payment",
-    "PaymentChannel",
-    "PaymentMethod",
-    "PaymentPlan",
-    "PlanInstalment",
-    "PlanStatus",
     "Promise",
     "PromiseStatus",
     "RateKind",
     "RatePeriod",
     "ReferenceCounter",
-    "Remittance",
-    "RemittanceLine",
-    "RemittanceStatus",
     "SENT_STATUSES",
 ]

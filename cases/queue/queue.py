@@ -8,7 +8,8 @@ single case when a collector finishes it; `explain_score` lists a case's parts f
                                              >= 1,000: 120   >= 500: 80     >= 100: 40   > 0: 10
     age (days since the oldest claim fell due)  >= 365: 100  >= 180: 80  >= 90: 60  >= 60: 40  >= 30: 20
     a promise broken in the last 7 days, with no call made since        500 (back to the top)
-      (or a payment plan broken in the last 7 days, no call made since)
+      (or a payment plan broken in the last 7 days, no call made since: `money` adds it, see
+       `cases.extensions`)
     a pending promise falling due today                                 200
     a callback the debtor asked for, due by the end of today
       (and not more than 7 days ago)                                    300
@@ -36,8 +37,9 @@ from flask_babel import gettext as _
 from agency.db import UTCDateTime, db
 from agency.models import User
 from agency.money import format_money
+from cases import extensions
 from cases.ledger import balance
-from cases.models import Action, Case, CaseStatus, Claim, LedgerEntry, PaymentPlan, Promise
+from cases.models import Action, Case, CaseStatus, Claim, LedgerEntry, Promise
 from debtors.models import Debtor, Hold
 
 QUEUE_STATUSES = (CaseStatus.NEW, CaseStatus.ACTIVE, CaseStatus.PROMISE, CaseStatus.PLAN)
@@ -130,25 +132,27 @@ def _scores(some: bool) -> sa.Select:
         .subquery("oldest")
     )
     promises = _promise_flags(only(Promise.case_id)).subquery("promises")
-    plans = _broken_plans(only(PaymentPlan.case_id)).subquery("plans")
+    broken = [c.flags(only).subquery(f"broken_{i}") for i, c in enumerate(extensions.broken_commitments())]
     risk = sa.func.coalesce(Debtor.risk_score, 0)
     score = (
         sa.case(*[(owed.c.cents >= floor, points) for floor, points in AMOUNT_TIERS], else_=0)
         + sa.case(*[(oldest.c.due_date <= sa.bindparam(f"age_{d}"), p) for d, p in AGE_TIERS], else_=0)
-        + sa.case((sa.or_(promises.c.broken == 1, plans.c.broken == 1), BROKEN_PROMISE), else_=0)
+        + sa.case((sa.or_(promises.c.broken == 1, *[b.c.broken == 1 for b in broken]), BROKEN_PROMISE), else_=0)
         + sa.func.coalesce(promises.c.due_today, 0) * PROMISE_DUE
         + sa.case((case.callback_at.between(sa.bindparam("recent_from"), sa.bindparam("day_end")), CALLBACK), else_=0)
         + sa.case((risk > RISK_MAX, RISK_MAX), (risk < 0, 0), else_=risk)
     )
-    return (
+    select = (
         sa.select(case.id.label("id"), score.label("score"))
         .join(Debtor, Debtor.id == case.debtor_id)
         .outerjoin(owed, owed.c.case_id == case.id)
         .outerjoin(oldest, oldest.c.case_id == case.id)
         .outerjoin(promises, promises.c.case_id == case.id)
-        .outerjoin(plans, plans.c.case_id == case.id)
         .where(case.status.in_(OPEN_STATUSES), *only(case.id))
     )
+    for flags in broken:
+        select = select.outerjoin(flags, flags.c.case_id == case.id)
+    return select
 
 
 def _promise_flags(where: list) -> sa.Select:
@@ -173,22 +177,6 @@ def _promise_flags(where: list) -> sa.Select:
     )
 
 
-def _broken_plans(where: list) -> sa.Select:
-    """Return SELECT (case_id, broken) over the plans broken in the last 7 days with no call made since, per case."""
-    called_since = sa.exists().where(
-        Action.case_id == PaymentPlan.case_id,
-        Action.kind == "call",
-        Action.status == "done",
-        Action.done_at > PaymentPlan.ended_at,
-    )
-    return (
-        sa.select(PaymentPlan.case_id, sa.literal(1).label("broken"))
-        .where(PaymentPlan.status == "broken", PaymentPlan.ended_at >= sa.bindparam("recent_from"), ~called_since,
-               *where)
-        .group_by(PaymentPlan.case_id)
-    )
-
-
 def explain_score(case: Case, now: datetime) -> list[tuple[str, int]]:
     """Return the parts of `case`'s score at `now` as (what, points); they add up to its score."""
     day = agency_day(now)
@@ -202,8 +190,11 @@ def explain_score(case: Case, now: datetime) -> list[tuple[str, int]]:
     flags = db.session.execute(_promise_flags([Promise.case_id == case.id]), _score_params(now)).first()
     if flags and flags.broken:
         parts.append((_("Promise broken, no call since"), BROKEN_PROMISE))
-    elif db.session.execute(_broken_plans([PaymentPlan.case_id == case.id]), _score_params(now)).first():
-        parts.append((_("Payment plan broken, no call since"), BROKEN_PROMISE))
+    else:
+        for commitment in extensions.broken_commitments():
+            if db.session.execute(commitment.flags(lambda column: [column == case.id]), _score_params(now)).first():
+                parts.append((str(commitment.label), BROKEN_PROMISE))
+                break
     if flags and flags.due_today:
         parts.append((_("Promise falling due today"), PROMISE_DUE))
     if case.callback_at and now - RECENT <= case.callback_at <= _end_of_day(day):

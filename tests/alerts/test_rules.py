@@ -9,9 +9,9 @@ from alerts.models import AlertKind
 from alerts.rules import fire_alerts
 from alerts.settings import update_settings
 from cases.models import PromiseStatus
-from cases.payments.payments import reverse_payment
-from cases.remittances.statements import mark_paid, run_remittances
 from cases.work.disputes import open_dispute, resolve_dispute
+from money.payments.payments import reverse_payment
+from money.remittances.statements import mark_paid, run_remittances
 from tests import factories
 from tests.alerts.conftest import alerts_of, break_promise
 

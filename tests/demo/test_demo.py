@@ -19,9 +19,10 @@ from agency.db import db
 from agency.models import AgencyProfile, Client, User
 from agency.money import format_money
 from cases.ledger import balances
-from cases.models import Case, Claim, EntryKind, LedgerEntry, Payment
+from cases.models import Case, Claim, EntryKind, LedgerEntry
 from debtors.models import ContactPoint, Debtor, Hold
 from demo import data as demo_data
+from money.models import Payment
 from tests.conftest import login
 
 DEMO_CODES = [spec.code for spec in demo_data.CLIENTS]

@@ -8,8 +8,8 @@ import pytest
 
 from agency.db import db
 from cases.models import Action, CaseStatus, Promise
-from cases.payments.payments import reverse_payment
 from debtors.models import Hold
+from money.payments.payments import reverse_payment
 from reports.facts import refresh_figures
 from tests import factories
 

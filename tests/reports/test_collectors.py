@@ -11,7 +11,7 @@ import pytest
 
 from agency.models import AuditEvent
 from cases.models import Action, Promise
-from cases.payments.payments import reverse_payment
+from money.payments.payments import reverse_payment
 from reports.collectors import Grain, collector_performance
 from tests import factories
 

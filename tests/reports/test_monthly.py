@@ -17,8 +17,8 @@ from agency.models import AuditEvent, Mandate
 from cases.intake import ClaimInput, open_case
 from cases.letters.storage import documents_dir, read_document
 from cases.models import Action, CaseKind, CaseStatus, Promise
-from cases.payments.payments import reverse_payment
 from cases.work.disputes import open_dispute
+from money.payments.payments import reverse_payment
 from reports.facts import refresh_figures
 from reports.jobs import monthly_reports_batch_job, monthly_reports_job
 from reports.models import MonthlyReport

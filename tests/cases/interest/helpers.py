@@ -8,17 +8,9 @@ from datetime import UTC, date, datetime, time
 from agency.db import db
 from cases.intake import ClaimInput, open_case
 from cases.ledger import post_entry
-from cases.models import (
-    AppliesTo,
-    CaseKind,
-    EntryKind,
-    LedgerEntry,
-    Letter,
-    LetterKind,
-    LetterStatus,
-    Payment,
-)
+from cases.models import AppliesTo, CaseKind, EntryKind, LedgerEntry, Letter, LetterKind, LetterStatus
 from debtors.models import Hold, HoldKind
+from money.models import Payment
 from tests import factories
 
 _numbers = itertools.count(1)

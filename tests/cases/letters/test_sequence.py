@@ -12,8 +12,8 @@ from agency.models import AuditEvent
 from cases.letters.letters import LetterOutOfOrder, create_letter
 from cases.letters.sequence import letter_allowed
 from cases.models import Action, Letter
-from cases.plans.plans import propose_plan, split
 from cases.work.promises import Instalment, record_promises
+from money.plans.plans import propose_plan, split
 from tests import factories
 from tests.conftest import csrf_token
 

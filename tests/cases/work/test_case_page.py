@@ -14,11 +14,11 @@ from agency.models import AuditEvent
 from cases.letters.dispatch import dispatch_state
 from cases.letters.letters import approve_letter
 from cases.models import Action, CallOutcome, Case, Letter, Promise
-from cases.payments.payments import reverse_payment
-from cases.plans.plans import propose_plan
 from cases.work.calls import CallReport, record_call
 from cases.work.promises import Instalment, promise_lines, record_promises
 from debtors.models import Hold
+from money.payments.payments import reverse_payment
+from money.plans.plans import propose_plan
 from tests import factories
 from tests.cases.work.conftest import SUNDAY_11
 from tests.conftest import csrf_token

@@ -12,8 +12,8 @@ from agency.models import AuditEvent
 from cases.actions import case_history
 from cases.letters.letters import record_sent_letter
 from cases.models import Action, Letter, Promise
-from cases.plans.plans import propose_plan, split
 from cases.work.strategy import run_step
+from money.plans.plans import propose_plan, split
 from tests import factories
 from tests.cases.work.conftest import TUESDAY_11
 

@@ -1,0 +1,19 @@
+"""The models of the money package, one module per subject; import them from here."""
+
+from money.models.payments import Payment, PaymentChannel, PaymentMethod
+from money.models.plans import InstalmentStatus, PaymentPlan, PlanInstalment, PlanStatus
+from money.models.remittances import LineKind, Remittance, RemittanceLine, RemittanceStatus
+
+__all__ = [
+    "InstalmentStatus",
+    "LineKind",
+    "Payment",
+    "PaymentChannel",
+    "PaymentMethod",
+    "PaymentPlan",
+    "PlanInstalment",
+    "PlanStatus",
+    "Remittance",
+    "RemittanceLine",
+    "RemittanceStatus",
+]

@@ -1,0 +1,142 @@
+"""A statement as documents for the client: the PDF (stored once, like letters) and the CSV of its movements.
+
+Both are read from the statement's lines, which never change once issued, so the CSV rebuilt at each
+download always adds up to the totals printed on the PDF.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from babel.dates import format_date
+
+from agency import audit
+from agency.db import db
+from agency.models import AgencyProfile, User
+from agency.money import format_money
+from agency.spreadsheet import french_number, text_cell
+from cases.letters.documents import LOCALES, bank_details, render_document
+from cases.letters.storage import read_document, store_document
+from cases.models import Case
+from debtors.models import Debtor
+from money.models import LineKind, Payment, PaymentChannel, Remittance, RemittanceLine
+
+FOLDER = "remittances"
+
+
+@dataclass(frozen=True)
+class CaseLine:
+    """One case's movements in a statement, added up."""
+
+    case_reference: str
+    debtor_name: str
+    payments: int  # how many payments
+    trust_cents: int  # received by the agency, net of reversals
+    direct_cents: int  # paid to the client, net of reversals
+    commission_cents: int  # fixed fee included
+    vat_cents: int
+
+
+def case_lines(remittance: Remittance) -> list[CaseLine]:
+    """Return the statement's lines added up per case, in case order."""
+    line = RemittanceLine
+    trust = line.channel == PaymentChannel.TRUST.value
+    rows = db.session.execute(
+        sa.select(
+            Case.reference, Debtor,
+            sa.func.sum(sa.case((line.kind == LineKind.PAYMENT.value, 1), else_=0)),
+            sa.func.sum(sa.case((trust, line.amount_cents), else_=0)),
+            sa.func.sum(sa.case((~trust, line.amount_cents), else_=0)),
+            sa.func.sum(line.commission_cents), sa.func.sum(line.vat_cents),
+        )
+        .join(Case, Case.id == line.case_id).join(Debtor, Debtor.id == Case.debtor_id)
+        .where(line.remittance_id == remittance.id)
+        .group_by(Case.reference, Debtor.id).order_by(Case.reference)
+    ).all()
+    return [CaseLine(ref, debtor.display_name, *(int(v) for v in values)) for ref, debtor, *values in rows]
+
+
+def movements(remittance: Remittance) -> list[tuple[RemittanceLine, str, str, str]]:
+    """Return each line of the statement with its case reference, debtor name and receipt number."""
+    rows = db.session.execute(
+        sa.select(RemittanceLine, Case.reference, Debtor, Payment.reference)
+        .join(Case, Case.id == RemittanceLine.case_id).join(Debtor, Debtor.id == Case.debtor_id)
+        .outerjoin(Payment, Payment.id == RemittanceLine.payment_id)
+        .where(RemittanceLine.remittance_id == remittance.id)
+        .order_by(Case.reference, RemittanceLine.occurred_on, RemittanceLine.id)
+    ).all()
+    return [(line, ref, debtor.display_name, receipt or "") for line, ref, debtor, receipt in rows]
+
+
+def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
+    """Render the statement's PDF: agency letterhead, client, period, per-case lines, totals and net."""
+    profile = db.session.get(AgencyProfile, 1) or _blank_profile()
+    locale = LOCALES[language]
+    return render_document(
+        "remittance", language, profile,
+        remittance=remittance, client=remittance.client, lines=case_lines(remittance),
+        recipient=remittance.client, recipient_name=remittance.client.name,
+        money=lambda cents: format_money(cents, remittance.currency, locale=locale),
+        long_date=lambda day: format_date(day, "long", locale=locale) if day else "",
+        short_date=lambda day: format_date(day, "short", locale=locale) if day else "",
+        bank=bank_details, issued_on=remittance.created_at.date(),
+    )
+
+
+def _blank_profile() -> AgencyProfile:
+    """Return an unsaved profile with every text empty: a statement is still owed before the profile is filled in."""
+    columns = AgencyProfile.__table__.columns
+    return AgencyProfile(**{c.name: c.default.arg for c in columns if c.default is not None and c.name != "id"},
+                         id=1, name="")
+
+
+def statement_pdf(remittance: Remittance, *, actor: User | None = None) -> bytes:
+    """Return the statement's stored PDF, rendering and storing it the first time. Not committed."""
+    if remittance.pdf_path:
+        return read_document(remittance.pdf_path, remittance.pdf_sha256)
+    data = render_statement(remittance)
+    stored = store_document(data, f"{FOLDER}/{remittance.client_id}", remittance.reference)
+    remittance.pdf_path, remittance.pdf_sha256 = stored.path, stored.sha256
+    audit.record("remittance.document_stored", actor=actor, subject=remittance,
+                 after={"pdf_path": stored.path, "sha256": stored.sha256})
+    return data
+
+
+CSV_HEADER = ("Dossier", "Débiteur", "Mouvement", "Encaissement", "Date", "Quittance", "Montant", "Commission HT",
+              "TVA", "Net")
+KIND_WORDS = {LineKind.PAYMENT.value: "paiement", LineKind.REVERSAL.value: "annulation",
+              LineKind.FIXED_FEE.value: "forfait par dossier"}
+CHANNEL_WORDS = {PaymentChannel.TRUST.value: "compte de l'agence", PaymentChannel.DIRECT.value: "direct au créancier"}
+
+
+# A cell opening with one of these is read as a formula by spreadsheets: a debtor named "=HYPERLINK(…)"
+# would run in the client's spreadsheet when the statement is opened.
+def statement_csv(remittance: Remittance) -> str:
+    """Return the statement as CSV (semicolons, decimal commas): one row per movement, then the totals."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(CSV_HEADER)
+    for line, case_ref, debtor_name, receipt in movements(remittance):
+        # Net to the client: trust money less the agency's commission; a direct payment only costs commission.
+        trust = line.amount_cents if line.channel == PaymentChannel.TRUST.value else 0
+        writer.writerow((
+            text_cell(case_ref), text_cell(debtor_name), KIND_WORDS[line.kind], CHANNEL_WORDS[line.channel],
+            line.occurred_on.strftime("%d/%m/%Y"), text_cell(receipt), french_number(line.amount_cents),
+            french_number(line.commission_cents), french_number(line.vat_cents),
+            french_number(trust - line.commission_cents - line.vat_cents),
+        ))
+    writer.writerow(("TOTAL", remittance.reference, "", "", _period(remittance.period_start, remittance.period_end),
+                     "", french_number(remittance.trust_collected_cents + remittance.direct_collected_cents),
+                     french_number(remittance.commission_cents), french_number(remittance.vat_cents),
+                     french_number(remittance.net_cents)))
+    # A BOM so that spreadsheets open the accents right.
+    return "\ufeff" + out.getvalue()
+
+
+def _period(start: date, end: date) -> str:
+    return f"{start:%d/%m/%Y}-{end:%d/%m/%Y}"
+
