@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from agency.money import cents_to_decimal
+from agency.spreadsheet import Amount, csv_text, xlsx_bytes
 from cases.labels import STATUS
 from reports.drilldown import CaseRow
+
+WIDTHS = (16, 24, 28, 12, 18, 20, 14, 14, 14)
 
 
 def columns(with_collector: bool) -> list[str]:
@@ -26,45 +23,14 @@ def _cells(row: CaseRow, with_collector: bool) -> list:
     cells = [row.reference, row.client, row.debtor, row.opened_on, str(STATUS.get(row.status, row.status))]
     if with_collector:
         cells.append(row.collector)
-    return [*cells, row.placed, row.collected, row.outstanding]
-
-
-def french_number(cents: int) -> str:
-    """Write cents as a French spreadsheet reads them: "-1234,50"."""
-    return str(cents_to_decimal(cents)).replace(".", ",")
+    return [*cells, Amount(row.placed), Amount(row.collected), Amount(row.outstanding)]
 
 
 def rows_csv(rows: list[CaseRow], with_collector: bool) -> str:
     """Return the list as CSV (semicolons, decimal commas, dates as on the page)."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns(with_collector))
-    for row in rows:
-        cells = _cells(row, with_collector)
-        cells[3] = row.opened_on.strftime("%d/%m/%Y")
-        writer.writerow([french_number(c) if i >= len(cells) - 3 else c for i, c in enumerate(cells)])
-    return "\ufeff" + out.getvalue()  # a BOM so that spreadsheets open the accents right
+    return csv_text([columns(with_collector), *(_cells(row, with_collector) for row in rows)])
 
 
 def rows_xlsx(rows: list[CaseRow], with_collector: bool) -> bytes:
     """Return the list as an XLSX workbook: amounts as numbers in euros, dates as dates."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = _("Cases")
-    sheet.append(columns(with_collector))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for row in rows:
-        cells = _cells(row, with_collector)
-        # Decimal, not float: the cell holds exactly the cents shown on the page.
-        sheet.append([cents_to_decimal(c) if i >= len(cells) - 3 else c for i, c in enumerate(cells)])
-    width = len(columns(with_collector))
-    for line in sheet.iter_rows(min_row=2):
-        line[3].number_format = "DD/MM/YYYY"
-        for cell in line[width - 3:]:
-            cell.number_format = "#,##0.00"
-    for letter, size in zip("ABCDEFGHI", (16, 24, 28, 12, 18, 20, 14, 14, 14), strict=False):
-        sheet.column_dimensions[letter].width = size
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return xlsx_bytes(_("Cases"), [columns(with_collector), *(_cells(row, with_collector) for row in rows)], WIDTHS)

@@ -6,8 +6,6 @@ and the CSV are drawn from that stored copy, so the two documents always carry t
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -23,7 +21,7 @@ from agency.db import db, utcnow
 from agency.french import elide
 from agency.models import AgencyProfile, Client, User
 from agency.money import format_money
-from agency.spreadsheet import french_number, text_cell
+from agency.spreadsheet import Amount, csv_text
 from cases.letters.documents import LOCALES, render_document
 from cases.letters.storage import store_document
 from money.models import PaymentChannel
@@ -137,37 +135,35 @@ CHANNEL_WORDS = {PaymentChannel.TRUST.value: "compte de l'agence", PaymentChanne
 
 def report_csv(figures: dict) -> str:
     """Return the report as CSV (semicolons, decimal commas): the month's figures, then one row per payment."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     month = date.fromisoformat(figures["month"])
     recovery = figures["recovery"]
     contacts = figures["contacts"]
-    rate = recovery["rate"].replace(".", ",") if recovery["rate"] is not None else ""
-    writer.writerow(("Rubrique", "Valeur", "Unité"))
-    rows = [
-        ("Client", text_cell(figures["client"]["name"]), ""),
+    rate = Decimal(recovery["rate"]) if recovery["rate"] is not None else ""
+    rows: list[tuple] = [("Rubrique", "Valeur", "Unité")]
+    rows += [
+        ("Client", figures["client"]["name"], ""),
         ("Mois", f"{month:%m/%Y}", ""),
         ("Dossiers confiés dans le mois", figures["placed"]["cases"], "dossiers"),
-        ("Montant confié dans le mois", french_number(figures["placed"]["cents"]), "EUR"),
-        ("Encaissé par l'agence dans le mois (net des annulations)", french_number(figures["collected"]["trust"]), "EUR"),
-        ("Reçu directement par le créancier dans le mois", french_number(figures["collected"]["direct"]), "EUR"),
-        ("Total recouvré dans le mois", french_number(figures["collected"]["total"]), "EUR"),
+        ("Montant confié dans le mois", Amount(figures["placed"]["cents"]), "EUR"),
+        ("Encaissé par l'agence dans le mois (net des annulations)", Amount(figures["collected"]["trust"]), "EUR"),
+        ("Reçu directement par le créancier dans le mois", Amount(figures["collected"]["direct"]), "EUR"),
+        ("Total recouvré dans le mois", Amount(figures["collected"]["total"]), "EUR"),
         (f"Taux de recouvrement des dossiers confiés du {_fr(recovery['from'])} au {_fr(recovery['to'])}", rate, "%"),
-        ("Montant confié (base du taux)", french_number(recovery["placed"]), "EUR"),
-        ("Montant recouvré (base du taux)", french_number(recovery["collected"]), "EUR"),
+        ("Montant confié (base du taux)", Amount(recovery["placed"]), "EUR"),
+        ("Montant recouvré (base du taux)", Amount(recovery["collected"]), "EUR"),
         ("Dossiers soldés dans le mois", figures["closed"]["paid"], "dossiers"),
         ("Dossiers clos sans paiement complet dans le mois", figures["closed"]["unpaid"], "dossiers"),
         ("Contestations en cours en fin de mois", figures["disputes"], "dossiers"),
     ]
     rows += [(f"Encours au {_fr(figures['month_end'])}, {str(b.label)}",
-              french_number(figures["aged"]["buckets"][b.key]["cents"]), "EUR") for b in BUCKETS]
+              Amount(figures["aged"]["buckets"][b.key]["cents"]), "EUR") for b in BUCKETS]
     rows += [
-        (f"Encours au {_fr(figures['month_end'])}, total", french_number(figures["aged"]["total"]["cents"]), "EUR"),
+        (f"Encours au {_fr(figures['month_end'])}, total", Amount(figures["aged"]["total"]["cents"]), "EUR"),
         ("Tentatives de contact dans le mois", contacts["attempts"], "actions"),
         ("Appels dans le mois", contacts["calls"], "appels"),
         ("Appels avec le débiteur joint", contacts["right_party"], "appels"),
         ("Promesses de paiement obtenues dans le mois", contacts["promises"], "promesses"),
-        ("Montant promis dans le mois", french_number(contacts["promised_cents"]), "EUR"),
+        ("Montant promis dans le mois", Amount(contacts["promised_cents"]), "EUR"),
         ("Promesses échues dans le mois", contacts["due"], "promesses"),
         ("Promesses échues dans le mois et tenues", contacts["kept"], "promesses"),
     ]
@@ -175,17 +171,15 @@ def report_csv(figures: dict) -> str:
         points = curve["points"]
         last = points[-1] if points else None
         rows.append((f"Courbe de liquidation, dossiers confiés en {date.fromisoformat(curve['month']):%m/%Y}",
-                     last.replace(".", ",") if last is not None else "", "% recouvré à fin de mois"))
-    writer.writerows(rows)
-    writer.writerow(())
-    writer.writerow(("Dossier", "Débiteur", "Date", "Encaissement", "Mouvement", "Quittance", "Montant"))
+                     Decimal(last) if last is not None else "", "% recouvré à fin de mois"))
+    rows.append(())
+    rows.append(("Dossier", "Débiteur", "Date", "Encaissement", "Mouvement", "Quittance", "Montant"))
     for p in figures["payments"]:
-        writer.writerow((text_cell(p["case"]), text_cell(p["debtor"]), _fr(p["date"]), CHANNEL_WORDS[p["channel"]],
-                         "annulation" if p["reversal"] else "paiement", text_cell(p["receipt"]),
-                         french_number(p["cents"])))
-    writer.writerow(("TOTAL", "", "", "", "", "", french_number(figures["collected"]["total"])))
-    # A BOM so that spreadsheets open the accents right.
-    return "\ufeff" + out.getvalue()
+        rows.append((p["case"], p["debtor"], date.fromisoformat(p["date"]), CHANNEL_WORDS[p["channel"]],
+                     "annulation" if p["reversal"] else "paiement", p["receipt"], Amount(p["cents"])))
+    rows.append(("TOTAL", "", "", "", "", "", Amount(figures["collected"]["total"])))
+    # The client's and debtors' names come from placements: the writer keeps them from running as formulas.
+    return csv_text(rows)
 
 
 def _fr(iso: str) -> str:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import format_datetime
@@ -16,7 +13,7 @@ from agency.auth import get_scoped_or_404, permission_required, scoped
 from agency.db import db
 from agency.jobs import enqueue, job_progress
 from agency.models import Client
-from agency.spreadsheet import text_cell
+from agency.spreadsheet import csv_text
 from cases.placement.fields import FIELDS
 from cases.placement.forms import ConfirmForm, UploadForm
 from cases.placement.jobs import check_placement_job, import_placement_job
@@ -204,14 +201,11 @@ def cancel(placement_id: int):
 @permission_required("placements.view")
 def rejections_csv(placement_id: int):
     placement = get_scoped_or_404(Placement, placement_id)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow([_("Line"), _("Column"), _("Value"), _("Reason")])
-    for r in (placement.report or {}).get("rejections", []):
-        # The value is what the client's file held: it must not run as a formula in a spreadsheet.
-        writer.writerow([r["line"], r["column"], text_cell(str(r["value"])), r["reason"]])
+    rows = [[_("Line"), _("Column"), _("Value"), _("Reason")]]
+    # The column and the value are what the client's file held: the writer keeps them from running as formulas.
+    rows += [[r["line"], r["column"], str(r["value"]), r["reason"]] for r in (placement.report or {}).get("rejections", [])]
     return Response(
-        "\ufeff" + out.getvalue(),
+        csv_text(rows),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename=placement-{placement.id}-rejets.csv"},
     )

@@ -6,8 +6,6 @@ download always adds up to the totals printed on the PDF.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from datetime import date
 
@@ -18,7 +16,7 @@ from agency import audit
 from agency.db import db
 from agency.models import AgencyProfile, User
 from agency.money import format_money
-from agency.spreadsheet import french_number, text_cell
+from agency.spreadsheet import Amount, csv_text
 from cases.letters.documents import LOCALES, bank_details, render_document
 from cases.letters.storage import read_document, store_document
 from cases.models import Case
@@ -113,28 +111,22 @@ KIND_WORDS = {LineKind.PAYMENT.value: "paiement", LineKind.REVERSAL.value: "annu
 CHANNEL_WORDS = {PaymentChannel.TRUST.value: "compte de l'agence", PaymentChannel.DIRECT.value: "direct au créancier"}
 
 
-# A cell opening with one of these is read as a formula by spreadsheets: a debtor named "=HYPERLINK(…)"
-# would run in the client's spreadsheet when the statement is opened.
 def statement_csv(remittance: Remittance) -> str:
     """Return the statement as CSV (semicolons, decimal commas): one row per movement, then the totals."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(CSV_HEADER)
+    rows: list[tuple] = [CSV_HEADER]
     for line, case_ref, debtor_name, receipt in movements(remittance):
         # Net to the client: trust money less the agency's commission; a direct payment only costs commission.
         trust = line.amount_cents if line.channel == PaymentChannel.TRUST.value else 0
-        writer.writerow((
-            text_cell(case_ref), text_cell(debtor_name), KIND_WORDS[line.kind], CHANNEL_WORDS[line.channel],
-            line.occurred_on.strftime("%d/%m/%Y"), text_cell(receipt), french_number(line.amount_cents),
-            french_number(line.commission_cents), french_number(line.vat_cents),
-            french_number(trust - line.commission_cents - line.vat_cents),
+        rows.append((
+            case_ref, debtor_name, KIND_WORDS[line.kind], CHANNEL_WORDS[line.channel], line.occurred_on, receipt,
+            Amount(line.amount_cents), Amount(line.commission_cents), Amount(line.vat_cents),
+            Amount(trust - line.commission_cents - line.vat_cents),
         ))
-    writer.writerow(("TOTAL", remittance.reference, "", "", _period(remittance.period_start, remittance.period_end),
-                     "", french_number(remittance.trust_collected_cents + remittance.direct_collected_cents),
-                     french_number(remittance.commission_cents), french_number(remittance.vat_cents),
-                     french_number(remittance.net_cents)))
-    # A BOM so that spreadsheets open the accents right.
-    return "\ufeff" + out.getvalue()
+    rows.append(("TOTAL", remittance.reference, "", "", _period(remittance.period_start, remittance.period_end), "",
+                 Amount(remittance.trust_collected_cents + remittance.direct_collected_cents),
+                 Amount(remittance.commission_cents), Amount(remittance.vat_cents), Amount(remittance.net_cents)))
+    # The debtor names and references come from placements: the writer keeps them from running as formulas.
+    return csv_text(rows)
 
 
 def _period(start: date, end: date) -> str:

