@@ -13,6 +13,8 @@ from agency.models import ApiToken, Client, Role
 from agency.tokens import issue_token, revoke_token
 from agency.users import UserError, create_user
 
+WORKER_MAINTENANCE = 60  # seconds
+
 agency_cli = AppGroup("agency", help="Agency administration: users, demo data, background worker.")
 
 
@@ -51,8 +53,11 @@ def worker_command(burst: bool) -> None:
     queue = get_queue()
     if not queue.is_async:
         raise click.UsageError("REDIS_URL is not set: in embedded mode jobs run inline, no worker is needed")
-    # SimpleWorker runs jobs in this process, inside the app context this command already holds.
-    SimpleWorker([queue], connection=queue.connection).work(burst=burst, with_scheduler=True)
+    # SimpleWorker runs jobs in this process, inside the app context this command already holds. Its
+    # maintenance (restarting the scheduler after Redis was away, sending a crashed worker's jobs back
+    # to their retries) runs every minute rather than RQ's ten.
+    worker = SimpleWorker([queue], connection=queue.connection, maintenance_interval=WORKER_MAINTENANCE)
+    worker.work(burst=burst, with_scheduler=True)
     current_app.logger.info("worker stopped")
 
 

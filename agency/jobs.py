@@ -1,8 +1,10 @@
 """The one seam through which background work is enqueued, whichever runtime mode is on.
 
 Embedded mode (no REDIS_URL): jobs run inline, at enqueue time, through RQ's synchronous queue on an
-in-process fake Redis; periodic jobs run on a thread of the web process. Real mode: jobs go to Redis
-for `flask agency worker` (or `rq worker`), periodic jobs are enqueued by `rq cron agency.cron`.
+in-process fake Redis; periodic jobs run on a thread of the web process. Real mode: jobs are written
+to the outbox in the caller's transaction and pushed to Redis once it commits (`agency.outbox`: a
+committed change always gets its follow-up, even when Redis was away), for `flask agency worker`;
+periodic jobs are enqueued by `rq cron agency.cron`.
 Callers only ever use `enqueue()` and the `@job` / `@periodic` decorators.
 """
 
@@ -13,23 +15,31 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 from typing import Any
 
 import fakeredis
+import sqlalchemy as sa
 from flask import Flask, current_app, has_app_context
 from redis import Redis
+from redis.exceptions import RedisError
 from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
+from agency import outbox
 from agency.db import db, utcnow
 
 log = logging.getLogger(__name__)
 
 DEFAULT_RETRY = Retry(max=3, interval=[10, 60, 300])
+# A job running longer is stopped and retried; a crashed worker's job comes back after it (plus the
+# worker's maintenance interval), so it is sized to the job: minutes, not half an hour.
+DEFAULT_TIMEOUT = 600
+_nested: ContextVar[bool] = ContextVar("amiable_job_nested", default=False)
 
 
 class JobFailed(RuntimeError):
@@ -72,10 +82,11 @@ def import_job_modules() -> None:
         importlib.import_module(name)
 
 
-def job(func: Callable | None = None, *, retry: Retry | None = DEFAULT_RETRY) -> Callable:
+def job(func: Callable | None = None, *, retry: Retry | None = DEFAULT_RETRY, timeout: int = DEFAULT_TIMEOUT) -> Callable:
     """Mark a function as a background job: it runs in an app context and commits when it returns.
 
     Job functions take ids, reload their rows and re-check state, so that a retry does no harm.
+    `timeout` (seconds) is how long it may run before RQ stops it and retries.
     """
 
     def decorate(fn: Callable) -> Callable:
@@ -88,6 +99,7 @@ def job(func: Callable | None = None, *, retry: Retry | None = DEFAULT_RETRY) ->
             return _run_and_commit(fn, args, kwargs)
 
         run.retry = retry
+        run.timeout = timeout
         run.is_job = True
         return run
 
@@ -107,21 +119,57 @@ def periodic(every: int) -> Callable:
 
 
 def _run_and_commit(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    current = get_current_job()
+    if current is not None and not get_queue().is_async:
+        return _run_inline(fn, args, kwargs)
+    # Only the job RQ started claims and marks its outbox row, not a job function it calls directly.
+    outbox_id = current.meta.get("outbox_id") if current is not None and not _nested.get() else None
+    token = _nested.set(True)
     try:
+        if outbox_id is not None and not outbox.claim(outbox_id):
+            db.session.rollback()
+            return None  # pushed twice (the relay and the sweep): its work is already committed
         result = fn(*args, **kwargs)
+        if outbox_id is not None:
+            outbox.mark_done(outbox_id)  # in the same commit as the work
         db.session.commit()
         return result
     except BaseException:
         db.session.rollback()
         raise
+    finally:
+        _nested.reset(token)
+
+
+def _run_inline(fn: Callable, args: tuple, kwargs: dict) -> Any:
+    """Run a job at enqueue time (embedded mode), inside the caller's transaction.
+
+    Callers enqueue before they commit (in real mode the job is written in their transaction), so a
+    job failing here must undo its own work only: it runs in a savepoint, and the caller's change
+    stays to be committed. On success everything is committed, as a worker would have.
+    """
+    savepoint = db.session.begin_nested()
+    try:
+        result = fn(*args, **kwargs)
+    except BaseException:
+        if savepoint.is_active:
+            savepoint.rollback()
+        else:  # the job committed part of its work itself (a batch job): drop the rest
+            db.session.rollback()
+        raise
+    if savepoint.is_active:
+        savepoint.commit()
+    db.session.commit()
+    return result
 
 
 def init_app(app: Flask) -> None:
     """Attach the queue matching the runtime mode to `app`."""
     url = app.config.get("REDIS_URL")
     if url:
-        connection = Redis.from_url(url)
-        queue = Queue("default", connection=connection, default_timeout=1800)
+        # Socket timeouts: a Redis that stops answering fails a push at once (the outbox keeps the job).
+        connection = Redis.from_url(url, socket_timeout=5, socket_connect_timeout=2)
+        queue = Queue("default", connection=connection, default_timeout=DEFAULT_TIMEOUT)
     else:
         connection = fakeredis.FakeStrictRedis()
         queue = Queue("default", connection=connection, is_async=False)
@@ -138,13 +186,37 @@ def is_inline() -> bool:
     return not get_queue().is_async
 
 
-def enqueue(func: Callable, *args: Any, **kwargs: Any) -> Job:
-    """Enqueue `func` (a `@job`) with arguments; in embedded mode it has run when this returns."""
+@dataclass(frozen=True)
+class QueuedJob:
+    """A job written to the outbox (real mode): RQ knows it under `id` once the transaction commits."""
+
+    id: str
+
+    def job(self) -> Job:
+        return Job.fetch(self.id, connection=get_queue().connection)
+
+    def return_value(self, refresh: bool = True) -> Any:
+        return self.job().return_value(refresh=refresh)
+
+
+def enqueue(func: Callable, *args: Any, job_id: str | None = None, **kwargs: Any) -> Job | QueuedJob:
+    """Enqueue `func` (a `@job`) with arguments; in embedded mode it has run when this returns.
+
+    In real mode the job is written in the caller's transaction and reaches Redis once it commits;
+    a job of the same `job_id` still waiting is not written twice.
+    """
     if not getattr(func, "is_job", False):
         raise TypeError(f"{func.__name__} is not a @job")
     queue = get_queue()
-    retry = func.retry if queue.is_async else None  # an inline failure is reported at once
-    queued = queue.enqueue(func, *args, retry=retry, **kwargs)
+    if queue.is_async:
+        if job_id and _waiting_in_outbox(job_id):
+            return QueuedJob(job_id)
+        written = outbox.write(db.session, f"{func.__module__}.{func.__name__}", args, kwargs, job_id,
+                               job_options(func))
+        return QueuedJob(written.job_id)
+    if job_id:
+        kwargs["job_id"] = job_id
+    queued = queue.enqueue(func, *args, **kwargs)  # no retry inline: a failure is reported at once
     if not queue.is_async and queued.get_status() == JobStatus.FAILED:
         result = queued.latest_result()
         detail = result.exc_string if result else ""
@@ -152,6 +224,47 @@ def enqueue(func: Callable, *args: Any, **kwargs: Any) -> Job:
         if current_app.testing:
             raise JobFailed(detail)
     return queued
+
+
+def job_options(func: Callable) -> dict:
+    """The RQ options of a @job: its retry policy and its timeout."""
+    return {"retry": func.retry, "timeout": func.timeout}
+
+
+def _options_of(path: str) -> dict:
+    module, name = path.rsplit(".", 1)
+    return job_options(getattr(importlib.import_module(module), name))
+
+
+def _waiting_in_outbox(job_id: str) -> bool:
+    return db.session.scalar(sa.select(sa.exists().where(
+        outbox.OutboxJob.job_id == job_id, outbox.OutboxJob.done_at.is_(None), outbox.OutboxJob.failed_at.is_(None),
+    )))
+
+
+@sa.event.listens_for(sa.orm.Session, "after_commit")
+def _relay_outbox(session: sa.orm.Session) -> None:
+    # Only sessions that wrote outbox rows have anything to push; the app context is the committer's.
+    if session.info.get("outbox"):
+        outbox.relay_after_commit(session, get_queue)
+
+
+@sa.event.listens_for(sa.orm.Session, "after_rollback")
+def _forget_outbox(session: sa.orm.Session) -> None:
+    outbox.forget_after_rollback(session)
+
+
+@periodic(every=60)
+@job
+def sweep_outbox() -> dict:
+    """Push again the follow-up jobs committed but not in Redis (it was away); show those given up."""
+    queue = get_queue()
+    if not queue.is_async:
+        return {}
+    # Abandoned jobs (a worker killed mid-job) go back to their queue or to the failed registry now,
+    # not at the next worker maintenance.
+    queue.started_job_registry.cleanup()
+    return outbox.sweep(queue, options_of=_options_of)
 
 
 @job
@@ -232,5 +345,7 @@ def job_progress(job_id: str) -> dict | None:
         found = Job.fetch(job_id, connection=get_queue().connection)
     except NoSuchJobError:
         return None
+    except RedisError:  # Redis away: the job waits in the outbox, the page says it waits
+        return {"status": "queued"}
     status = found.get_status()
     return {"status": getattr(status, "value", status), **found.meta.get("progress", {})}

@@ -18,6 +18,7 @@ from agency.db import db
 from agency.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
 from agency.jobs import PERIODIC, is_inline
 from agency.models import AgencyProfile, ApiToken, Client, PeriodicRun, Role, SmsMessage, User
+from agency.outbox import stuck_counts
 from agency.sms import twilio_enabled
 from agency.tokens import issue_token, revoke_token
 from agency.users import UserError, create_user
@@ -144,6 +145,7 @@ def system():
         database=db.session.get_bind().dialect.name,
         inline=is_inline(),
         twilio=twilio_enabled(),
+        outbox=stuck_counts(),
     )
 
 

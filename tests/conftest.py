@@ -144,6 +144,8 @@ def run_jobs(app):
 
         queue = get_queue()
         if queue.is_async:
+            # What the test enqueued is in the outbox of its open transaction: committing it pushes it.
+            db.session.commit()
             db.session.expire_all()  # the worker shares the test's session: let it see what requests wrote
             SimpleWorker([queue], connection=queue.connection).work(burst=True)
 

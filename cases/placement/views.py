@@ -108,10 +108,13 @@ def _start_check(placement: Placement) -> None:
 
 
 def _enqueue_for(placement: Placement, step: str, job, *args) -> None:
-    """Commit, then enqueue the step's job under an id the progress bar can find."""
+    """Enqueue the step's job under an id the progress bar can find, and commit both together.
+
+    The job reaches the workers once the placement is committed as it is now (agency.outbox).
+    """
     placement.job_id = f"placement-{placement.id}-{step}"
-    db.session.commit()  # a worker on another machine must find the placement as it is now
     enqueue(job, *args, job_id=placement.job_id)
+    db.session.commit()
 
 
 @bp.route("/<int:placement_id>/mapping", methods=["GET", "POST"])

@@ -26,7 +26,7 @@ def issue_receipt_job(payment_id: int) -> str:
 
 
 def issue_receipt_later(payment_id: int) -> None:
-    """Ask for a payment's receipt; call after the commit that recorded the payment, so a worker finds it."""
+    """Ask for a payment's receipt, in the transaction that records the payment (the caller commits)."""
     enqueue(issue_receipt_job, payment_id, job_id=f"payment-{payment_id}-receipt")
 
 

@@ -80,8 +80,8 @@ def _payment_form(case: Case, form, *, channel: str | None, template: str):
             db.session.rollback()
             _attach_error(form, exc)
         else:
-            db.session.commit()
             issue_receipt_later(payment.id)
+            db.session.commit()  # the payment and the job issuing its receipt, together
             flash(_recorded_message(payment), "success")
             return redirect(url_for("cases.show", case_id=case.id, _anchor="payments"))
     page = render_template(template, case=case, form=form, duplicate=None)

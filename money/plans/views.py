@@ -93,8 +93,8 @@ def new(case_id: int):
             db.session.rollback()
             _attach_error(form, exc)
         else:
-            db.session.commit()
             _after_start(plan)
+            db.session.commit()  # the plan and the job preparing its agreement, together
             return redirect(url_for("cases.show", case_id=case.id, _anchor="plans"))
     limits = limits_of(case, today())
     page = render_template("money/plans/new.html", case=case, form=form, outstanding=outstanding, limits=limits,
@@ -159,8 +159,8 @@ def approve(plan_id: int):
             flash(_("Plan %(reference)s not approved: %(reason)s", reference=plan.reference, reason=str(exc)),
                   "danger")
         else:
-            db.session.commit()
             enqueue(agreement_job, plan.id, job_id=f"plan-agreement-{plan.id}")
+            db.session.commit()
             flash(_("Plan %(reference)s approved: it runs from now.", reference=plan.reference), "success")
     else:
         _flash_errors(form)

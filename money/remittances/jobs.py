@@ -24,9 +24,9 @@ def issue_due_statements_job() -> dict:
     for period_end, client_ids in sorted(scheduled_runs(today()).items()):
         statements = run_remittances(period_end, client_ids)
         issued[period_end.isoformat()] = len(statements)
-        db.session.commit()  # statements are final before their documents are rendered elsewhere
         for remittance in statements:
             enqueue(store_statement_pdf_job, remittance.id, job_id=f"remittance-{remittance.id}-pdf")
+        db.session.commit()  # the statements and the jobs rendering their documents, together
     return issued
 
 

@@ -56,9 +56,9 @@ def run():
         return redirect(url_for("remittances.index"))
     client_ids = [form.client_id.data] if form.client_id.data else None
     statements = run_remittances(period_end, client_ids, actor=current_user)
-    db.session.commit()
     for remittance in statements:
         _store_pdf(remittance)
+    db.session.commit()  # the statements and the jobs rendering their documents, together
     if statements:
         flash(_("%(count)d statement(s) issued for the period ending %(date)s.", count=len(statements),
                 date=format_date(period_end, "short")), "success")

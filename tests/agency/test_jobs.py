@@ -63,11 +63,13 @@ def test_real_mode_queues_in_redis_and_a_worker_runs_the_job(app, db_session):
     assert not jobs.is_inline()
     queue.empty()
     queued = jobs.enqueue(jobs.run_periodic, "agency.jobs.heartbeat")
-    assert queued.get_status() == "queued" and last_run("agency.jobs.heartbeat") is None
     failing = jobs.enqueue(fail_loudly, "disk on fire")
-    assert failing.retries_left == 3  # real mode retries with the default policy
+    assert queue.count == 0  # written in the transaction: nothing reaches Redis before the commit
+    db_session.commit()
+    assert queued.job().get_status() == "queued" and last_run("agency.jobs.heartbeat") is None
+    assert failing.job().retries_left == 3  # real mode retries with the default policy
     SimpleWorker([queue], connection=queue.connection).work(burst=True, max_jobs=2)
     assert last_run("agency.jobs.heartbeat").last_error == ""
-    assert queued.get_status(refresh=True) == "finished"
-    assert failing.get_status(refresh=True) in ("scheduled", "failed")  # retried later, never swallowed
+    assert queued.job().get_status(refresh=True) == "finished"
+    assert failing.job().get_status(refresh=True) in ("scheduled", "failed")  # retried later, never swallowed
     queue.empty()
