@@ -145,7 +145,7 @@ def collector(url: str, user_id: int, presses: int, started: float, barrier, res
             commits.append(time.perf_counter() - commit_mark)
             cpu.append(time.process_time() - cpu_mark)
             refused += sum(found.refused.values())
-            case_id = found.case.id if found.case is not None else None
+            case_id, lease = (found.case.id, found.case.lease_token) if found.case is not None else (None, None)
         if lockstep:
             barrier.wait(timeout=300)  # the round's presses are over: the cases are worked and finished
         else:
@@ -154,7 +154,7 @@ def collector(url: str, user_id: int, presses: int, started: float, barrier, res
             continue
         taken.append(case_id)
         with app.app_context():
-            finish_case(db.session.get(Case, case_id), db.session.get(User, user_id), clock.now())
+            finish_case(db.session.get(Case, case_id), db.session.get(User, user_id), lease, clock.now())
             db.session.commit()
     results.put({"timings": timings, "commits": commits, "cpu": cpu, "taken": taken, "refused": refused})
 

@@ -75,6 +75,9 @@ class Case(db.Model):
     # While a collector works the case it is leased to them; an expired lease frees it again.
     leased_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Which lease it is: drawn when the case is taken, kept through renewals; finishing or releasing names it,
+    # so that a form left over from an earlier lease (a double click) ends nothing.
+    lease_token: Mapped[str | None] = mapped_column(sa.String(32))
     # When the case is next due for an action (strategy step, callback, promise date); none = not queued.
     next_action_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     callback_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the debtor asked to be called then

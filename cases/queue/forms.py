@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, Length, Optional
 
 
 class ButtonForm(FlaskForm):
-    """Carries only the CSRF token of the Next, Finish and Release buttons and of the lease ping."""
+    """Carries only the CSRF token of the Next button and of the lease ping."""
+
+
+class LeaseForm(FlaskForm):
+    """Finish and Release: the lease they end (its token, empty for a page drawn without one)."""
+
+    lease = HiddenField(validators=[Length(max=32)])
+    then_next = HiddenField()  # "1": "Finish and next case"
 
 
 class AssignForm(FlaskForm):

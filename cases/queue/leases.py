@@ -4,8 +4,13 @@ Taking a case leases it for `LEASE`; any action on the case and a ping from its 
 lease; "Finish", "Release" or the lease running out frees it. On PostgreSQL the chosen row is locked
 with `FOR UPDATE SKIP LOCKED` before the lease is written; on SQLite the lease is a compare-and-set
 UPDATE whose row count says who won (and writing transactions take SQLite's write lock up front,
-agency.db). Either way two collectors never hold the same case. Taking, finishing, releasing and
+agency.sqlite). Either way two collectors never hold the same case. Taking, finishing, releasing and
 expiry are audited.
+
+A collector holds one lease at most: "Next" while holding one returns that case, and a unique index
+makes a second lease impossible. One collector's lease operations take turns (`_hold_collector`), so
+that parallel requests of theirs (a double click) wait for each other instead of racing. Finishing and
+releasing name the lease they end by its token: a form drawn for an earlier lease changes nothing.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cache
+from secrets import token_hex
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -30,12 +36,21 @@ from debtors.models import Debtor
 LEASE = timedelta(minutes=15)
 COME_BACK = timedelta(days=1)  # a case finished with nothing planned is due again this much later
 LOOKS = 50  # cases looked at before giving up when the contact rules refuse case after case
+HELD = "leased_by_id IS NOT NULL"
 # What the contact rules read of a case, in the query that loads it: its client's mandates (the
 # jurisdiction) and its debtor's contact points.
 LOADED = (
     sa.orm.joinedload(Case.client).joinedload(Client.mandates),
     sa.orm.joinedload(Case.debtor).joinedload(Debtor.contact_points),
 )
+
+# The database's own guarantee of one lease per collector (migration 0016), whatever runs in parallel.
+sa.Index("uq_case_one_lease_per_collector", Case.leased_by_id, unique=True,
+         postgresql_where=sa.text(HELD), sqlite_where=sa.text(HELD))  # fmt: skip
+
+
+class StaleLease(QueueError):
+    """The lease a form names has ended (finished, released, run out and taken, or a newer one): nothing done."""
 
 
 @dataclass
@@ -45,21 +60,34 @@ class Next:
     case: Case | None = None
     refused: Counter = field(default_factory=Counter)  # contact-rule reason -> cases passed over
     next_allowed_at: datetime | None = None  # the earliest time one of them may be called
+    held: bool = False  # the case was already the user's: "Next" brought them back to it
 
 
 def lease_next_case(user: User, now: datetime | None = None) -> Next:
-    """Lease the best case the user may call now (see the module docstring); the caller commits."""
-    return _lease_next(user, now or utcnow())
+    """The "Next" button: the case the user holds (renewed), else the best case they may call now.
 
-
-def take_next_case(user: User, now: datetime | None = None) -> Next:
-    """Finish the case the user holds, if any, then lease the next one: the "Next" button."""
+    A lease of theirs that ran out is let go first, unfinished (they may never have worked that case);
+    the caller commits.
+    """
     now = now or utcnow()
-    # A lease that ran out is left alone: the collector may never have worked that case.
-    held = sa.select(Case).where(Case.leased_by_id == user.id, Case.lease_expires_at >= now)
-    for case in db.session.scalars(held).all():
-        _finish(case, user, now)
+    _hold_collector(user)
+    held = current_lease(user, now)
+    if held is not None:
+        renew_lease(held.id, user, now)
+        return Next(case=held, held=True)
+    _free_run_out(now, holder=user)
     return _lease_next(user, now)
+
+
+def _hold_collector(user: User) -> None:
+    """Make the user's lease operations take turns: lock their row until the transaction ends.
+
+    Every operation on a collector's own lease takes this lock before any case row, so that two of
+    them never wait for each other in opposite orders. FOR NO KEY UPDATE leaves rows that merely name
+    the user (actions, audit events) free to be written meanwhile. SQLite has no row locks and needs
+    none: a writing transaction holds the database's write lock from its start (agency.sqlite).
+    """
+    db.session.execute(sa.select(User.id).where(User.id == user.id).with_for_update(key_share=True))
 
 
 def _lease_next(user: User, now: datetime) -> Next:
@@ -103,20 +131,25 @@ def _lease_statement(postgres: bool) -> sa.Update:
         where = Case.id == locked
     else:  # compare-and-set: the row count says who won
         where = sa.and_(Case.id == sa.bindparam("case_id"), lease_free(now), Case.next_action_at <= now)
-    values = {"leased_by_id": sa.bindparam("user_id"), "lease_expires_at": sa.bindparam("expires", type_=UTCDateTime)}
+    values = {
+        "leased_by_id": sa.bindparam("user_id"),
+        "lease_expires_at": sa.bindparam("expires", type_=UTCDateTime),
+        "lease_token": sa.bindparam("token"),
+    }
     return sa.update(Case).where(where).values(values).execution_options(synchronize_session=False)
 
 
 def _take(case: Case, user: User, now: datetime) -> bool:
     """Lease `case` to `user` unless another collector got it first; return whether it is ours."""
-    expires = now + LEASE
+    expires, token = now + LEASE, token_hex(16)
     statement = _lease_statement(db.session.get_bind().dialect.name == "postgresql")
-    params = {"case_id": case.id, "now": now, "user_id": user.id, "expires": expires}
+    params = {"case_id": case.id, "now": now, "user_id": user.id, "expires": expires, "token": token}
     if db.session.execute(statement, params).rowcount != 1:
         return False  # someone leased it since we read it, or is leasing it this instant
     before = {"leased_by_id": case.leased_by_id, "lease_expires_at": case.lease_expires_at}
     set_committed_value(case, "leased_by_id", user.id)
     set_committed_value(case, "lease_expires_at", expires)
+    set_committed_value(case, "lease_token", token)
     after = {"leased_by_id": user.id, "lease_expires_at": expires}
     audit.record("case.leased", actor=user, subject=case, before=before, after=after)
     return True
@@ -132,16 +165,14 @@ def held_by_other(case: Case, user: User, now: datetime) -> bool:
     return case.lease_expires_at is not None and case.lease_expires_at >= now
 
 
-def finish_case(case: Case, user: User, now: datetime | None = None) -> None:
-    """End the user's work on `case`: free it, and bring it back tomorrow if nothing later was planned."""
-    _finish(case, user, now or utcnow())
-
-
-def _finish(case: Case, user: User, now: datetime) -> None:
-    if held_by_other(case, user, now):
-        raise QueueError(_("%(name)s is working on this case.", name=case.leased_by.name))
+def finish_case(case: Case, user: User, lease: str, now: datetime | None = None) -> None:
+    """End the user's lease `lease` (its token) on `case`: free the case, and bring it back tomorrow if
+    nothing later was planned. Raise StaleLease, having changed nothing, if that lease has ended.
+    """
+    now = now or utcnow()
+    _hold_lease(case, user, lease, now)
     before = {"leased_by_id": case.leased_by_id, "next_action_at": case.next_action_at}
-    case.leased_by_id, case.lease_expires_at = None, None
+    case.leased_by_id, case.lease_expires_at, case.lease_token = None, None, None
     if case.next_action_at is not None and case.next_action_at <= now:
         case.next_action_at = now + COME_BACK
     db.session.flush()
@@ -151,14 +182,27 @@ def _finish(case: Case, user: User, now: datetime) -> None:
     audit.record("case.lease_finished", actor=user, subject=case, before=before, after=after)
 
 
-def release_case(case: Case, user: User, now: datetime | None = None) -> None:
-    """Give `case` back to the queue untouched, for another collector or later."""
-    if case.leased_by_id != user.id:
-        raise QueueError(_("You are not working on this case."))
+def release_case(case: Case, user: User, lease: str, now: datetime | None = None) -> None:
+    """Give `case` back to the queue untouched, for another collector or later; `lease` as for finish_case."""
+    _hold_lease(case, user, lease, now or utcnow())
     before = {"leased_by_id": case.leased_by_id, "lease_expires_at": case.lease_expires_at}
-    case.leased_by_id, case.lease_expires_at = None, None
+    case.leased_by_id, case.lease_expires_at, case.lease_token = None, None, None
     db.session.flush()
     audit.record("case.lease_released", actor=user, subject=case, before=before, after={"leased_by_id": None})
+
+
+def _hold_lease(case: Case, user: User, lease: str, now: datetime) -> None:
+    """Check that `lease` is still the user's lease on `case`, holding both until the transaction ends.
+
+    A lease that ran out unnoticed by anyone is still the one the collector worked under: it may end.
+    """
+    _hold_collector(user)
+    db.session.refresh(case, with_for_update=True)  # the row as it is now, not as the page read it
+    if lease and case.leased_by_id == user.id and case.lease_token == lease:
+        return
+    if held_by_other(case, user, now):
+        raise QueueError(_("%(name)s is working on this case.", name=case.leased_by.name))
+    raise StaleLease(_("This case was already finished or released, or your hold on it had ended: nothing was changed."))
 
 
 def renew_lease(case_id: int, user: User, now: datetime | None = None) -> datetime | None:
@@ -167,6 +211,7 @@ def renew_lease(case_id: int, user: User, now: datetime | None = None) -> dateti
     Not audited one by one: a renewal only extends a lease whose taking is, and a page pings often.
     """
     expires = (now or utcnow()) + LEASE
+    _hold_collector(user)  # a lease revived while "Next" lets it go would be a second one
     renewed = db.session.execute(
         sa.update(Case)
         .where(Case.id == case_id, Case.leased_by_id == user.id)
@@ -178,18 +223,27 @@ def renew_lease(case_id: int, user: User, now: datetime | None = None) -> dateti
 
 def expire_leases(now: datetime) -> int:
     """Free the cases whose lease ran out, auditing each; return how many."""
-    ran_out = (Case.leased_by_id.is_not(None), Case.lease_expires_at < now)
+    return _free_run_out(now)
+
+
+def _free_run_out(now: datetime, holder: User | None = None) -> int:
+    """Free the run-out leases (of `holder` only, if given), auditing each; return how many."""
+    ran_out = [Case.leased_by_id.is_not(None), Case.lease_expires_at < now]
+    if holder is not None:
+        ran_out.append(Case.leased_by_id == holder.id)
     rows = db.session.execute(
         sa.select(Case.id, Case.client_id, Case.leased_by_id, Case.lease_expires_at)
         .where(*ran_out)
-        .with_for_update(skip_locked=True)  # a lease being renewed this instant is not expired
+        # The periodic sweep passes over a lease being renewed or taken this instant; a collector's
+        # own run-out lease must be gone before they take another (the unique index), so they wait.
+        .with_for_update(skip_locked=holder is None)
     ).all()
     if not rows:
         return 0
     db.session.execute(
         sa.update(Case)
         .where(Case.id.in_([r.id for r in rows]), *ran_out)
-        .values(leased_by_id=None, lease_expires_at=None)
+        .values(leased_by_id=None, lease_expires_at=None, lease_token=None)
         .execution_options(synchronize_session="fetch")
     )
     for row in rows:

@@ -16,16 +16,17 @@ from agency.auth import can, get_scoped_or_404, permission_required
 from agency.db import db, utcnow
 from agency.models import Client, Team, User
 from cases.models import Case
-from cases.queue.forms import AssignForm, ButtonForm, MemberForm, MoveForm, TeamForm
+from cases.queue.forms import AssignForm, ButtonForm, LeaseForm, MemberForm, MoveForm, TeamForm
 from cases.queue.leases import (
     Next,
+    StaleLease,
     current_lease,
     finish_case,
     held_by_other,
     holder_of,
+    lease_next_case,
     release_case,
     renew_lease,
-    take_next_case,
 )
 from cases.queue.queue import QueueError, explain_score, queue_counts, upcoming
 from cases.queue.teams import (
@@ -121,7 +122,12 @@ def index():
 @permission_required("queue.work")
 def next_case():
     _check_button()
-    found = take_next_case(current_user)
+    return _take_next()
+
+
+def _take_next():
+    """Lease the next case, or come back to the one in hand ("Next" pressed twice), and show it."""
+    found = lease_next_case(current_user)
     db.session.commit()
     if found.case is not None:  # "from": the page puts the cursor on the call's outcome
         return redirect(url_for("cases.show", case_id=found.case.id, **{"from": "queue"}))
@@ -143,14 +149,15 @@ def _why_nothing(found: Next) -> str:
 @permission_required("queue.work")
 def finish(case_id: int):
     case = get_scoped_or_404(Case, case_id)
-    _check_button()
+    form = _lease_form()
     try:
-        finish_case(case, current_user)
+        finish_case(case, current_user, form.lease.data)
     except QueueError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
-    db.session.commit()
+        return _refused(case, exc)
     flash(_("Case %(reference)s finished.", reference=case.reference), "success")
+    if form.then_next.data == "1":
+        return _take_next()  # commits the finish with the new lease
+    db.session.commit()
     return redirect(url_for("queue.index"))
 
 
@@ -158,15 +165,22 @@ def finish(case_id: int):
 @permission_required("queue.work")
 def release(case_id: int):
     case = get_scoped_or_404(Case, case_id)
-    _check_button()
+    form = _lease_form()
     try:
-        release_case(case, current_user)
+        release_case(case, current_user, form.lease.data)
     except QueueError as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for("cases.show", case_id=case.id))
+        return _refused(case, exc)
     db.session.commit()
     flash(_("Case %(reference)s is back in the queue.", reference=case.reference), "info")
     return redirect(url_for("queue.index"))
+
+
+def _refused(case: Case, exc: QueueError):
+    """Say why the lease could not end; after a stale form, show the case the collector holds now."""
+    db.session.rollback()
+    flash(str(exc), "warning" if isinstance(exc, StaleLease) else "danger")
+    held = current_lease(current_user, utcnow()) if isinstance(exc, StaleLease) else None
+    return redirect(url_for("cases.show", case_id=(held or case).id))
 
 
 @bp.post("/cases/<int:case_id>/renew")
@@ -184,6 +198,13 @@ def renew(case_id: int):
 def _check_button() -> None:
     if not ButtonForm().validate_on_submit():
         abort(400)
+
+
+def _lease_form() -> LeaseForm:
+    form = LeaseForm()
+    if not form.validate_on_submit():
+        abort(400)
+    return form
 
 
 # --- the managers -------------------------------------------------------------------------------

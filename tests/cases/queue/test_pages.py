@@ -18,6 +18,13 @@ def _post(client, url: str, data: dict | None = None, page: str = "/queue/"):
     return client.post(url, data={"csrf_token": csrf_token(client, page), **(data or {})})
 
 
+def _lease(client, case_id: int) -> dict:
+    """Return the lease field of the Finish and Release forms, as the case page draws it."""
+    match = re.search(r'name="lease" value="([0-9a-f]*)"', client.get(f"/cases/{case_id}").get_data(as_text=True))
+    assert match, "no lease on the case page"
+    return {"lease": match.group(1)}
+
+
 def _events(db_session, action: str) -> list[AuditEvent]:
     return db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action)).all()
 
@@ -45,13 +52,34 @@ def test_collector_presses_next_works_the_case_and_finishes(client, db_session, 
     renewed = _post(client, f"/queue/cases/{case.id}/renew", page=f"/cases/{case.id}")
     assert renewed.status_code == 200 and renewed.json["held"] is True
 
-    finished = _post(client, f"/queue/cases/{case.id}/finish", page=f"/cases/{case.id}")
+    lease = _lease(client, case.id)
+    finished = _post(client, f"/queue/cases/{case.id}/finish", lease, page=f"/cases/{case.id}")
     assert finished.status_code == 302 and finished.headers["Location"] == "/queue/"
     db_session.refresh(case)
     assert case.leased_by_id is None and case.next_action_at > utcnow()
     assert [e.subject_id for e in _events(db_session, "case.lease_finished")] == [case.id]
     gone = _post(client, f"/queue/cases/{case.id}/renew", page=f"/cases/{case.id}")
     assert gone.status_code == 409 and gone.json["held"] is False
+    again = _post(client, f"/queue/cases/{case.id}/finish", lease, page=f"/cases/{case.id}")  # a second click
+    assert again.headers["Location"] == f"/cases/{case.id}"
+    assert "rien n&#39;a été modifié" in client.get(again.headers["Location"]).get_data(as_text=True)
+    assert len(_events(db_session, "case.lease_finished")) == 1
+
+
+def test_finish_and_next_from_the_case_page(client, db_session, login_as):
+    collector = login_as("collector")
+    first = queued_case(collector=collector, score=20, due=utcnow() - HOUR)
+    second = queued_case(collector=collector, score=10, due=utcnow() - HOUR)
+    for case in (first, second):
+        callable_now(case)
+    db_session.commit()
+    assert _post(client, "/queue/next").headers["Location"] == f"/cases/{first.id}?from=queue"
+    assert _post(client, "/queue/next").headers["Location"] == f"/cases/{first.id}?from=queue"  # still in hand
+    form = {**_lease(client, first.id), "then_next": "1"}
+    response = _post(client, f"/queue/cases/{first.id}/finish", form, page=f"/cases/{first.id}")
+    assert response.headers["Location"] == f"/cases/{second.id}?from=queue"
+    db_session.refresh(first)
+    assert first.leased_by_id is None and first.next_action_at > utcnow()
 
 
 def test_next_with_nothing_callable_says_why(client, db_session, login_as):
@@ -73,11 +101,12 @@ def test_releasing_gives_the_case_back(client, db_session, login_as):
     callable_now(case)
     db_session.commit()
     _post(client, "/queue/next")
-    response = _post(client, f"/queue/cases/{case.id}/release", page=f"/cases/{case.id}")
+    lease = _lease(client, case.id)
+    response = _post(client, f"/queue/cases/{case.id}/release", lease, page=f"/cases/{case.id}")
     assert response.status_code == 302
     db_session.refresh(case)
     assert case.leased_by_id is None and case.next_action_at < utcnow()
-    refused = _post(client, f"/queue/cases/{case.id}/release", page=f"/cases/{case.id}")
+    refused = _post(client, f"/queue/cases/{case.id}/release", lease, page=f"/cases/{case.id}")
     assert refused.headers["Location"] == f"/cases/{case.id}"  # not theirs any more: said, nothing done
 
 
