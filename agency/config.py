@@ -93,6 +93,10 @@ class Config:
         # Behind a reverse proxy the public URL matters (Twilio signatures, links in e-mails).
         self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
         self.CASES_PER_PAGE = 50
+        # Requests each API token may make per window of API_RATE_WINDOW seconds (0: no limit); beyond it
+        # the API answers 429 with Retry-After. 600 a minute syncs 5,000 cases in under ten minutes.
+        self.API_RATE_LIMIT = int(env.get("API_RATE_LIMIT", "600"))
+        self.API_RATE_WINDOW = int(env.get("API_RATE_WINDOW", "60"))
         # The daily interest run posts a claim again once its last posting is this many days old (letters and
         # payments post on demand): posting every claim every day would add a ledger row per claim per day.
         self.INTEREST_POSTING_DAYS = int(env.get("INTEREST_POSTING_DAYS", "30"))

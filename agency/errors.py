@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, make_response, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -55,7 +55,7 @@ def _page(error: HTTPException, csrf: bool = False):
 def _bare_page(code: int, message: str):
     return make_response(
         f'<!doctype html><html lang="fr"><meta charset="utf-8"><title>{code} · Amiable</title>'
-        f'<body style="font-family:sans-serif;text-align:center;padding:4rem">'
+        f'<link rel="stylesheet" href="{url_for("static", filename="amiable.css")}"><body class="bare-error">'
         f"<h1>{code}</h1><p>{escape(message)}</p><p><a href=\"/\">{escape(_('Back to the cases'))}</a></p>"
     )
 

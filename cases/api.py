@@ -9,10 +9,11 @@ import io
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, current_app, g, jsonify, request
 from sqlalchemy.exc import IntegrityError
 
 from agency.db import db
+from agency.ratelimit import retry_after
 from agency.tokens import authenticate_token
 from cases import ledger
 from cases.models import Case
@@ -40,6 +41,13 @@ def token_required(view):
         token = authenticate_token(header.removeprefix("Bearer ").strip()) if header.startswith("Bearer ") else None
         if token is None:
             return _error(401, "invalid_token", "missing, unknown or revoked API token")
+        # Keyed by the token's hash, unique to each token ever issued (ids come back after a rollback).
+        wait = retry_after(f"api-token:{token.token_hash}", current_app.config["API_RATE_LIMIT"],
+                           current_app.config["API_RATE_WINDOW"])
+        if wait is not None:
+            response, status = _error(429, "rate_limited", f"too many requests with this token; retry in {wait} s")
+            response.headers["Retry-After"] = str(wait)
+            return response, status
         g.api_token = token
         return view(*args, **kwargs)
 

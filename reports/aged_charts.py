@@ -18,7 +18,7 @@ def bar_chart(bars: list[tuple[str, int, str, str]], title: str) -> Markup:
     highest = max([cents for _label, cents, _shown, _link in bars] + [1])
     plot = HEIGHT - TOP - BOTTOM
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="aged-chart" style="max-height: 280px; width: 100%" '
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" class="aged-chart" '
         f'aria-label="{escape(title)}" font-family="system-ui, sans-serif" font-size="12">',
         f"<title>{escape(title)}</title>",
         f'<line x1="{LEFT}" y1="{TOP + plot}" x2="{WIDTH - RIGHT}" y2="{TOP + plot}" stroke="#adb5bd"/>',

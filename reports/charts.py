@@ -100,6 +100,6 @@ def bar_chart(bars: list[Bar], title: str, width: int = 520, row: int = 30) -> M
                  f'fill="{PALETTE[n % len(PALETTE)]}"/>'
                  f'<text x="{label_w + length + 6:.1f}" y="{top + row / 2 + 4:.1f}" fill="#212529">'
                  f'{escape(bar.text)}</text>')
-        parts.append(f'<a href="{escape(bar.href)}" style="text-decoration:none">{shape}</a>' if bar.href else shape)
+        parts.append(f'<a href="{escape(bar.href)}">{shape}</a>' if bar.href else shape)  # .chart a: not underlined
     parts.append("</svg>")
     return Markup("".join(parts))
