@@ -15,6 +15,7 @@ from agency.auth import PERMISSIONS
 from agency.db import db
 from agency.models import Role
 from agency.tokens import issue_token
+from cases.messaging.links import PORTAL, UNSUBSCRIBE, sign_id
 from cases.queue.leases import lease_next_case
 from tests import factories
 from tests.cases.queue.helpers import callable_now, queued_case
@@ -160,3 +161,15 @@ def test_the_csrf_refusal_page_has_the_headers(app, client, login_as):
     refused = client.post("/queue/next", data={"csrf_token": "forged"})
     assert refused.status_code == 400
     assert_secure_headers(refused)
+
+
+def test_the_debtors_public_pages_hold_no_inline_code(client, db_session):
+    """The self-service page and the unsubscribe page, reached by signed links from messages."""
+    case = factories.case()
+    address = factories.contact(case.debtor, "email", "jeanne@example.com")
+    db_session.commit()
+    for url in (f"/d/{sign_id(PORTAL, case.id)}", f"/unsubscribe/{sign_id(UNSUBSCRIBE, address.id)}"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert_secure_headers(response)
+        assert inline_code(response.get_data(as_text=True)) == [], url
