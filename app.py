@@ -23,7 +23,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from agency import errors, headers, jobs
+from agency import errors, headers, inputs, jobs
 from agency.auth import can, login_manager
 from agency.config import ROOT, Config
 from agency.db import db
@@ -95,6 +95,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_blueprints(app)
     errors.init_app(app)
     headers.init_app(app)
+    inputs.init_app(app)
     _register_template_helpers(app)
     _register_cli(app)
     _start_scheduler(app)

@@ -36,7 +36,8 @@ def _database_busy(error: OperationalError):
 
 def _page(error: HTTPException, csrf: bool = False):
     code = error.code or 500
-    message = _message(code, csrf)
+    # An error that knows what the user must fix says it (agency.inputs names the field).
+    message = getattr(error, "message_for_user", None) or _message(code, csrf)
     if request.path.startswith("/api/"):
         response = jsonify({"error": {"code": code, "message": message}})
     else:

@@ -10,12 +10,17 @@ from functools import wraps
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, g, jsonify, request
+from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import BadRequest, UnsupportedMediaType
+from werkzeug.routing import BaseConverter
 
 from agency.db import db
+from agency.inputs import NulInInput
 from agency.ratelimit import retry_after
 from agency.tokens import authenticate_token
 from cases import ledger
+from cases.api_input import InvalidRequest, Problem, check_request, nul_problem
 from cases.models import Case
 from cases.openapi import openapi_document
 from cases.placement.fields import FIELDS
@@ -30,6 +35,17 @@ from cases.placement.placements import (
 from cases.placement.report import report_data
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+class AnyText(BaseConverter):
+    """Any text, "/" and line breaks included (the `path` converter stops at a line break)."""
+
+    regex = r"[\s\S]+"
+    part_isolating = False  # matched across "/", which Werkzeug cannot tell from this regex
+
+
+# Every reference reaches the view, to be answered as the document says rather than by the app's 404.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault("any_text", AnyText))
 
 
 def token_required(view):
@@ -68,12 +84,7 @@ def openapi():
 @token_required
 def create_placement():
     token = g.api_token
-    try:
-        filename, data = _payload()
-    except ValueError as exc:
-        return _error(400, "bad_request", str(exc))
-    body = request.get_json(silent=True) if request.is_json else None
-    dry_run = request.args.get("dry_run") == "1" or (isinstance(body, dict) and bool(body.get("dry_run")))
+    filename, data, dry_run = _request_file()
     try:
         placement = receive_file(token.client, data, filename, actor=None, source=PlacementSource.API.value,
                                  api_token=token)
@@ -101,46 +112,58 @@ def create_placement():
     return jsonify(report_data(placement, written.references, staff=False) | {"written": True}), 201
 
 
-def _payload() -> tuple[str, bytes]:
-    """Return (filename, bytes) from a CSV/XLSX upload, a base64 file in JSON, or JSON invoices."""
-    if "file" in request.files:
-        upload = request.files["file"]
-        return upload.filename or "placement.csv", upload.read()
+def _request_file() -> tuple[str, bytes, bool]:
+    """Return (filename, bytes, dry run) from JSON invoices, a base64 file in JSON, CSV text or an upload.
+
+    The request is checked against the OpenAPI document first: whatever it refuses reads nothing.
+    """
+    document, args = openapi_document(), request.args
     if request.is_json:
-        body = request.get_json(silent=True)
-        if not isinstance(body, dict):
-            raise ValueError("the JSON body must be an object")
-        if "content_base64" in body:
-            try:
-                return body.get("filename", "placement.csv"), base64.b64decode(body["content_base64"], validate=True)
-            except (binascii.Error, TypeError) as exc:
-                raise ValueError("content_base64 is not valid base64") from exc
-        if isinstance(body.get("invoices"), list):
-            return "invoices.csv", _invoices_as_csv(body["invoices"])
+        try:
+            body = request.get_json()
+        except BadRequest as exc:
+            raise BadRequest(_("The body is not valid JSON.")) from exc
+        check_request(document, "/placements", "post", args=args, path_args={}, body=body,
+                      media_type="application/json")
+    else:
+        check_request(document, "/placements", "post", args=args, path_args={})
+        body = {}
+    dry_run = args.get("dry_run") == "1" or body.get("dry_run") is True
+    if "content_base64" in body:
+        try:
+            data = base64.b64decode(body["content_base64"], validate=True)
+        except binascii.Error as exc:  # the document's pattern reads a final newline as ECMAScript does
+            raise InvalidRequest([Problem(("content_base64",), "not_base64", _("Not valid base64."))]) from exc
+        return body.get("filename", "placement.csv"), data, dry_run
+    if "invoices" in body:
+        return "invoices.csv", _invoices_as_csv(body["invoices"]), dry_run
     if request.mimetype == "text/csv":
-        return "placement.csv", request.get_data()
-    raise ValueError("send a file (multipart 'file' or text/csv), or JSON with 'invoices' or 'content_base64'")
+        return "placement.csv", request.get_data(), dry_run
+    if request.mimetype == "multipart/form-data":
+        if "file" not in request.files:
+            raise InvalidRequest([Problem(("file",), "missing", _("This value is required."))])
+        upload = request.files["file"]
+        return upload.filename or "placement.csv", upload.read(), dry_run
+    raise UnsupportedMediaType(_("Send JSON (invoices or content_base64), CSV text (text/csv) or a file "
+                                 "(multipart/form-data, field file)."))
 
 
-def _invoices_as_csv(invoices: list) -> bytes:
-    """Turn JSON invoices keyed by field names into a CSV that the same reader and checks take."""
+def _invoices_as_csv(invoices: list[dict]) -> bytes:
+    """Turn JSON invoices keyed by field names (checked against the document) into a CSV the reader takes."""
     keys = [f.key for f in FIELDS]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(keys)
     for item in invoices:
-        if not isinstance(item, dict):
-            raise ValueError("each invoice must be an object")
-        unknown = set(item) - set(keys)
-        if unknown:
-            raise ValueError(f"unknown invoice fields: {', '.join(sorted(unknown))}")
-        writer.writerow(["" if item.get(k) is None else str(item.get(k)) for k in keys])
+        writer.writerow([item.get(k, "") for k in keys])
     return out.getvalue().encode()
 
 
-@bp.get("/cases/<reference>")
+@bp.get("/cases/<any_text:reference>")
 @token_required
 def get_case(reference: str):
+    check_request(openapi_document(), "/cases/{reference}", "get", args=request.args,
+                  path_args={"reference": reference})
     case = db.session.scalar(sa.select(Case).where(Case.reference == reference, Case.client_id == g.api_token.client_id))
     if case is None:
         abort(404)
@@ -161,3 +184,23 @@ def get_case(reference: str):
 @bp.errorhandler(404)
 def not_found(_exc):
     return _error(404, "not_found", "no such case for this client")
+
+
+@bp.errorhandler(InvalidRequest)
+def invalid_request(exc: InvalidRequest):
+    return _error(422, "invalid_request", str(exc), errors=[p.as_json() for p in exc.problems])
+
+
+@bp.errorhandler(NulInInput)
+def nul_in_input(exc: NulInInput):
+    return invalid_request(InvalidRequest([nul_problem((exc.field,))]))
+
+
+@bp.errorhandler(BadRequest)
+def bad_request(exc: BadRequest):
+    return _error(400, "bad_request", exc.description)
+
+
+@bp.errorhandler(UnsupportedMediaType)
+def unsupported_media_type(exc: UnsupportedMediaType):
+    return _error(415, "unsupported_media_type", exc.description)

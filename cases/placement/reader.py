@@ -141,7 +141,8 @@ def _read_csv(text: str) -> Table:
                 _append(table, cells, line)
     except csv.Error as exc:
         raise ReadError(_l("The CSV file is malformed near line %(line)s.", line=start)) from exc
-    assert table is not None  # the first non-blank line made the header
+    if table is None:  # lines of separators or empty quotes only (";;;", '""'): no cell has text
+        raise ReadError(_l("The file is empty."))
     return table
 
 

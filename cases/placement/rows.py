@@ -44,6 +44,7 @@ REASONS: dict[str, LazyString] = {
     "unknown_currency": _l("Unknown currency: write an ISO code such as EUR."),
     "unknown_country": _l("Unknown country: write its name or its ISO code, e.g. FR."),
     "too_long": _l("Too long: at most %(limit)s characters."),
+    "nul_character": _l("Contains a NUL character (\\u0000), which cannot be stored."),
 }
 
 
@@ -115,6 +116,11 @@ class _Row:
                 limit = MAX_LENGTH.get(key)
                 if limit is not None and len(text) > limit:
                     self.reject(key, "too_long", text, limit)
+        # PostgreSQL text cannot hold NUL (psycopg refuses to send it): one C-level search per row.
+        if "\x00" in "".join(self.cells.values()):
+            for key, text in self.cells.items():
+                if "\x00" in text:
+                    self.reject(key, "nul_character", text.replace("\x00", "\ufffd"))
 
     def get(self, key: str) -> str:
         return self.cells.get(key, "")

@@ -137,7 +137,9 @@ def test_a_malformed_body_is_refused_with_a_message(app, db_session):
     _row, token = issue_token(client, name="", actor=None)
     db_session.commit()
     web = app.test_client()
-    for body in ([1, 2], {"invoices": ["not an object"]}, {"content_base64": "%%%"}, {"nothing": True}):
+    for body, field in (([1, 2], "body"), ({"invoices": ["not an object"]}, "invoices[0]"),
+                        ({"content_base64": "%%%"}, "content_base64"), ({"nothing": True}, "body")):
         response = web.post("/api/v1/placements", json=body, headers=bearer(token))
-        assert response.status_code == 400 and response.json["message"], body
+        assert response.status_code == 422 and response.json["message"], body
+        assert response.json["errors"][0]["field"] == field
     assert claims_of(client) == 0
