@@ -152,6 +152,12 @@ def test_no_page_holds_inline_script_or_style(app, world, role):  # noqa: F811 (
     for response in html_pages:
         assert_secure_headers(response)
         assert inline_code(response.get_data(as_text=True)) == [], response.request.path
+    for response in pages:  # downloads too: PDFs, CSV, XLSX
+        assert response.headers["X-Content-Type-Options"] == "nosniff", response.request.path
+        if response.mimetype == "application/pdf":  # Chrome's viewer draws it in a page the policy would blank
+            assert response.headers["Content-Security-Policy"] == "frame-ancestors 'none'", response.request.path
+    if role != "client":
+        assert any(p.mimetype == "application/pdf" for p in pages)
 
 
 def test_the_csrf_refusal_page_has_the_headers(app, client, login_as):
