@@ -14,8 +14,9 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium faketime
 # moment: 01:55 in Paris on Sunday 28 March 2027, minutes before the clocks go forward, the day
 # before Easter Monday. Another: ODD_MOMENT="2027-12-31 22:30:00" (New Year's Eve, 23:30 in Paris).
 ODD_MOMENT ?= 2027-03-28 00:55:00
+LOCK := requirements.lock
 
-.PHONY: run test test-any-day bench setup setup-dev debs debs-test translations migrate demo lint clean
+.PHONY: run test test-any-day bench setup setup-dev lock audit debs debs-test translations migrate demo lint clean
 
 run: setup migrate demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -33,18 +34,28 @@ $(VENV)/bin/activate:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
 
-# The stamp files re-run an install only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(VENV)/bin/activate
-	$(VENV)/bin/pip install -q -e .
+# Every dependency, the test tools included, is installed from one lock file with exact versions and
+# hashes (`make lock` writes it from pyproject.toml), so that a release published elsewhere cannot
+# change a fresh install. The stamp re-runs the install only when the lock changes.
+$(VENV)/.installed: $(LOCK) | $(VENV)/bin/activate
+	$(VENV)/bin/pip install -q --require-hashes -r $(LOCK)
+	$(VENV)/bin/pip install -q --no-deps -e .
 	touch $@
-
-$(VENV)/.installed-dev: pyproject.toml | $(VENV)/bin/activate
-	$(VENV)/bin/pip install -q -e '.[dev]'
-	touch $(VENV)/.installed $@
 
 setup: debs $(VENV)/.installed translations
 
-setup-dev: debs $(VENV)/.installed-dev
+setup-dev: setup
+
+# Pins what pyproject.toml allows to today's releases; run it after changing a dependency.
+lock: $(VENV)/bin/activate
+	$(VENV)/bin/pip install -q "pip-tools>=7.4"
+	$(VENV)/bin/pip-compile --quiet --extra dev --generate-hashes --allow-unsafe --strip-extras \
+	  --no-emit-find-links --no-emit-index-url -o $(LOCK) pyproject.toml
+
+# Known vulnerabilities of the locked versions (PyPI's advisory data); .ci/audit-ignore lists, each with
+# its reason, the advisories we accept.
+audit: setup
+	$(PY) .ci/audit.py $(LOCK) .ci/audit-ignore
 
 debs:
 	@missing=$$(for p in $(RUN_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
