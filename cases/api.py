@@ -6,6 +6,7 @@ import base64
 import binascii
 import csv
 import io
+import re
 from functools import wraps
 
 import sqlalchemy as sa
@@ -35,6 +36,7 @@ from cases.placement.placements import (
 from cases.placement.report import report_data
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+_LINE_BREAK = re.compile(r"\r\n?|\n")  # what ends a line for the CSV reader
 
 
 class AnyText(BaseConverter):
@@ -149,13 +151,17 @@ def _request_file() -> tuple[str, bytes, bool]:
 
 
 def _invoices_as_csv(invoices: list[dict]) -> bytes:
-    """Turn JSON invoices keyed by field names (checked against the document) into a CSV the reader takes."""
+    """Turn JSON invoices keyed by field names (checked against the document) into a CSV the reader takes.
+
+    One line per invoice, so that an invoice's line in every answer is its position + 2: a line break
+    in a value becomes a space (the columns the values end in hold one line).
+    """
     keys = [f.key for f in FIELDS]
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";")
     writer.writerow(keys)
     for item in invoices:
-        writer.writerow([item.get(k, "") for k in keys])
+        writer.writerow([_LINE_BREAK.sub(" ", item.get(k, "")) for k in keys])
     return out.getvalue().encode()
 
 

@@ -91,6 +91,7 @@ def _invoice() -> dict:
     # A person may be named by debtor_last_name alone: a row without any name is refused with the report.
     return {
         "type": "object",
+        "description": "one invoice, as a row of a placement file: a line break in a value is read as a space",
         "properties": {f.key: text(MAX_LENGTH.get(f.key, OTHER_TEXT_LENGTH), str(f.label),
                                    required=f.required and f.key != "debtor_name") for f in FIELDS},
         "required": [f.key for f in FIELDS if f.required and f.key != "debtor_name"],

@@ -147,6 +147,19 @@ def test_a_lone_surrogate_is_refused_as_text_utf8_cannot_hold(app, token):
             code="invalid_text", line=2)
 
 
+def test_an_invoices_line_is_its_position_whatever_line_breaks_its_values_hold(app, token):
+    body = {"invoices": [INVOICES[0] | {"description": "Travaux\r\nlot 2\nlot 3"},
+                         INVOICES[1] | {"due_date": "2026-02-30"}]}
+    response = app.test_client().post("/api/v1/placements", json=body, headers=bearer(token))
+    assert response.status_code == 422
+    assert [(r["line"], r["field"]) for r in response.json["rejections"]] == [(3, "due_date")]
+    placed = app.test_client().post("/api/v1/placements", json={"invoices": body["invoices"][:1]},
+                                    headers=bearer(token))
+    assert placed.status_code == 201
+    assert db.session.scalar(sa.select(Claim.description).where(Claim.invoice_number == "API-1")) == (
+        "Travaux lot 2 lot 3")
+
+
 def test_a_valid_base64_file_is_placed(app, token):
     response = app.test_client().post("/api/v1/placements", json=file_body(), headers=bearer(token))
     assert response.status_code == 201, response.json
