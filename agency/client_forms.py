@@ -26,7 +26,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
 from agency.models import Jurisdiction, RemittanceFrequency
-from agency.money import AmountError, parse_amount
+from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
 
 
 def valid_iban(_form, field) -> None:
@@ -134,6 +134,8 @@ class MandateForm(FlaskForm):
             raise ValidationError(_l("Not an amount.")) from exc
         if cents < 0:
             raise ValidationError(_l("The fee cannot be negative."))
+        if cents > (limit := case_limit_cents()):
+            raise ValidationError(too_large_message(limit))
         field.cents = cents
 
     def validate_commission_bands(self, field) -> None:
@@ -154,6 +156,9 @@ class MandateForm(FlaskForm):
                 continue
             if band.from_principal.cents < 0:
                 band.from_principal.errors = [*band.from_principal.errors, _l("Cannot be negative.")]
+                ok = False
+            elif band.from_principal.cents > (limit := case_limit_cents()):
+                band.from_principal.errors = [*band.from_principal.errors, too_large_message(limit)]
                 ok = False
             key = (band.from_age_days.data or 0, band.from_principal.cents)
             if key in seen:

@@ -29,6 +29,9 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+DEFAULT_MAX_INVOICE_CENTS = 10_000_000_000  # €100,000,000 per invoice
+DEFAULT_MAX_CASE_CENTS = 100_000_000_000  # €1,000,000,000 per case (its invoices together), and per payment
+
 # "" is plain SMTP (a relay on the same machine), "starttls" upgrades the connection, "ssl" is TLS from the start.
 SMTP_DEFAULT_PORTS = {"": 25, "starttls": 587, "ssl": 465}
 
@@ -100,4 +103,10 @@ class Config:
         # The daily interest run posts a claim again once its last posting is this many days old (letters and
         # payments post on demand): posting every claim every day would add a ledger row per claim per day.
         self.INTEREST_POSTING_DAYS = int(env.get("INTEREST_POSTING_DAYS", "30"))
+        # Bounds on amounts typed or placed, far above any real unpaid invoice: beyond them an amount is a typo
+        # or an attack. They keep every sum far from BIGINT (9.2e18 cents): the interest query multiplies a
+        # claim's principal by a cumulated day-rate of up to about 1e8, and it takes 92 million cases at the
+        # case bound before a sum across cases could reach BIGINT (such sums are read as NUMERIC anyway).
+        self.MAX_INVOICE_CENTS = int(env.get("MAX_INVOICE_CENTS", DEFAULT_MAX_INVOICE_CENTS))
+        self.MAX_CASE_CENTS = int(env.get("MAX_CASE_CENTS", DEFAULT_MAX_CASE_CENTS))
 

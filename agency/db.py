@@ -49,9 +49,23 @@ def _local_day_postgresql(element, compiler, **kw):
     return f"CAST(timezone({compiler.process(zone, **kw)}, {compiler.process(moment, **kw)}) AS DATE)"
 
 
+class _SummedCents(sa.TypeDecorator):
+    """A sum of cents read back as an int: PostgreSQL sums BIGINT as NUMERIC, the driver gives a Decimal."""
+
+    impl = sa.BigInteger
+    cache_ok = True
+
+    def process_result_value(self, value, dialect) -> int | None:
+        return None if value is None else int(value)
+
+
 def sum_cents(column) -> sa.ColumnElement[int]:
-    """SUM of a cents column that reads back as an int on both databases (PostgreSQL sums BIGINT as NUMERIC)."""
-    return sa.cast(sa.func.coalesce(sa.func.sum(column), 0), sa.BigInteger)
+    """SUM of a cents column that reads back as an int on both databases.
+
+    Not cast to BIGINT in SQL: a sum across many cases may exceed what BIGINT holds even when every case
+    is within its bound, and a page that reads it must not fail (PostgreSQL's NUMERIC sum cannot overflow).
+    """
+    return sa.type_coerce(sa.func.coalesce(sa.func.sum(column), 0), _SummedCents())
 
 
 class UTCDateTime(sa.TypeDecorator):

@@ -8,7 +8,12 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from babel.numbers import format_currency
+from babel.numbers import format_currency, format_decimal
+from flask import current_app, has_app_context
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from agency.config import DEFAULT_MAX_CASE_CENTS, DEFAULT_MAX_INVOICE_CENTS
 
 _CURRENCY_MARKS = re.compile(r"[€$£]|EUR|USD|GBP", re.IGNORECASE)
 _SPACES = re.compile(r"[\s\u00a0\u202f']")
@@ -67,3 +72,29 @@ def format_money(cents: int | None, currency: str = "EUR", locale: str = "fr_FR"
     if cents is None:
         return ""
     return format_currency(cents_to_decimal(cents), currency, locale=locale)
+
+
+# --- bounds: one check for every path an amount comes in by (placement rows, the API, forms) ----------
+
+
+def invoice_limit_cents() -> int:
+    """The most one invoice may amount to (MAX_INVOICE_CENTS; its default outside an application)."""
+    return current_app.config["MAX_INVOICE_CENTS"] if has_app_context() else DEFAULT_MAX_INVOICE_CENTS
+
+
+def case_limit_cents() -> int:
+    """The most one case (its invoices together), one payment or one promise may amount to (MAX_CASE_CENTS)."""
+    return current_app.config["MAX_CASE_CENTS"] if has_app_context() else DEFAULT_MAX_CASE_CENTS
+
+
+def limit_text(limit_cents: int, currency: str | None = "EUR") -> str:
+    """Return a bound as people read it in the current language ("100 000 000,00 €"; no symbol without currency)."""
+    locale = str(get_locale() or "fr")
+    if currency is None:
+        return format_decimal(cents_to_decimal(limit_cents), "#,##0.00", locale=locale)
+    return format_money(limit_cents, currency, locale=locale)
+
+
+def too_large_message(limit_cents: int, currency: str = "EUR") -> str:
+    """Return the message of an amount beyond `limit_cents`, for the field that holds it."""
+    return _("Amount too high: at most %(limit)s.", limit=limit_text(limit_cents, currency))

@@ -146,7 +146,7 @@ def check_placement(placement: Placement, progress: Callable[[int, int], None] |
     table = _received_tables.pop(placement, None) or load_table(placement)
     checked = check_rows(table, placement.mapping, progress)
     del table  # emptied by check_rows; the settlement needs none of what is left
-    plan = settle(checked, placement.client_id)
+    plan = settle(checked, placement.client_id, _amount_column(placement))
     checked.settled = settled_parts(plan, checked.accepted, database_state(placement.client_id))
     _keep_checked_rows(placement, checked)
     _store_plan(placement, plan)
@@ -196,7 +196,7 @@ def import_placement(
         checked = restore(rows, placement.client_id) if rows else None
         if checked is None:
             rows = rows or check_rows(load_table(placement), placement.mapping, progress)
-            checked = settle(rows, placement.client_id)
+            checked = settle(rows, placement.client_id, _amount_column(placement))
         _store_plan(placement, checked)
     plan = checked
     written = write_plan(plan, placement, actor, today())
@@ -224,6 +224,12 @@ def load_table(placement: Placement) -> Table:
         sa.select(PlacementFile.content).where(PlacementFile.placement_id == placement.id)
     )
     return read_table(content, placement.filename)
+
+
+def _amount_column(placement: Placement) -> str:
+    index = (placement.mapping or {}).get("amount")
+    headers = placement.headers or []
+    return headers[index] if index is not None and index < len(headers) else ""
 
 
 def _keep_checked_rows(placement: Placement, checked: CheckedRows) -> None:

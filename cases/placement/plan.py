@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from agency.bulk import select_in
-from agency.db import db
+from agency.db import db, sum_cents
+from agency.money import case_limit_cents, limit_text
 from cases.models import Case, CaseStatus, Claim
 from cases.placement.checked import CheckedRows
 from cases.placement.matching import DebtorGroup, group_records, match_known_debtors, merge_same_debtor
@@ -53,6 +54,9 @@ class Plan:
     open_cases: dict[tuple[int, str], tuple[int, str]] = field(
         default_factory=dict
     )  # (debtor, currency) -> case
+    # Rows refused against the database (a case beyond its bound), also in `rejections`: kept with the
+    # settlement, since the check's stored rejections are only what the file alone says.
+    settled_rejections: list[Rejection] = field(default_factory=list)
 
     @property
     def records(self) -> list[Record]:
@@ -127,8 +131,12 @@ def check_rows(
     return CheckedRows(total, accepted, rejected)
 
 
-def settle(checked: CheckedRows, client_id: int) -> Plan:
-    """Set the checked rows against the database: invoices placed before, known debtors, open cases."""
+def settle(checked: CheckedRows, client_id: int, amount_column: str = "") -> Plan:
+    """Set the checked rows against the database: invoices placed before, known debtors, open cases.
+
+    `amount_column` is the file's header of the amounts, named in the rejection of an invoice that
+    would take its case beyond the bound.
+    """
     plan = Plan(rows_total=checked.rows_total, rejections=list(checked.rejections))
     accepted = _drop_already_placed(plan, checked.accepted, client_id)
     with gc_paused():
@@ -136,7 +144,56 @@ def settle(checked: CheckedRows, client_id: int) -> Plan:
     match_known_debtors(plan.groups, client_id)
     plan.groups = merge_same_debtor(plan.groups)
     plan.open_cases = _open_cases(client_id, {g.debtor_id for g in plan.groups if g.debtor_id})
+    _refuse_beyond_case_limit(plan, amount_column)
     return plan
+
+
+def _refuse_beyond_case_limit(plan: Plan, amount_column: str) -> None:
+    """Refuse, in file order, the invoices that would take their case (with what it holds) beyond the bound.
+
+    Each invoice is bounded on its own (rows.py); this bounds their sum per case, so that one client's
+    data can never make a case's sums overflow and break the pages that read them.
+    """
+    limit = case_limit_cents()
+    held = _placed_per_case({case[0] for case in plan.open_cases.values()})
+    refused: list[Rejection] = []
+    for group in plan.groups:
+        case = plan.case_of(group)
+        total = held.get(case[0], 0) if case else 0
+        if total + sum(r.amount_cents for r in group.records) <= limit:
+            continue
+        kept = []
+        for record in sorted(group.records, key=lambda r: r.line):
+            if total + record.amount_cents > limit:
+                refused.append(_beyond_case_limit(record, amount_column, limit))
+            else:
+                total += record.amount_cents
+                kept.append(record)
+        group.records = kept
+    if refused:
+        plan.groups = [g for g in plan.groups if g.records]
+        _add_settled_rejections(plan, refused)
+
+
+def _placed_per_case(case_ids: set[int]) -> dict[int, int]:
+    """Return the sum of the invoices each of these cases already holds."""
+    select = sa.select(Claim.case_id, sum_cents(Claim.amount_cents)).group_by(Claim.case_id)
+    return dict(select_in(select, Claim.case_id, sorted(case_ids), sa.Integer))
+
+
+def _beyond_case_limit(record: Record, column: str, limit: int) -> Rejection:
+    reason = _(
+        "Amount too high for one case: with this invoice, the debtor's case would hold more than %(limit)s.",
+        limit=limit_text(limit, None),
+    )
+    value = f"{record.amount_cents // 100},{record.amount_cents % 100:02d}"
+    return Rejection(record.line, "amount", column, value, reason, "case_too_large")
+
+
+def _add_settled_rejections(plan: Plan, refused: list[Rejection]) -> None:
+    plan.settled_rejections.extend(refused)
+    plan.rejections.extend(refused)
+    plan.rejections.sort(key=lambda r: r.line)  # stable: a row's reasons stay in their order
 
 
 def _duplicate(record: Record, table: Table, mapping: dict[str, int], first: int) -> Rejection:
@@ -225,6 +282,7 @@ def settled_parts(plan: Plan, accepted: list[Record], state: dict) -> dict:
         "open_cases": [
             [debtor, currency, case[0], case[1]] for (debtor, currency), case in plan.open_cases.items()
         ],
+        "rejections": [dataclasses.astuple(r) for r in plan.settled_rejections],
     }
 
 
@@ -244,4 +302,5 @@ def restore(checked: CheckedRows, client_id: int) -> Plan | None:
     plan.open_cases = {
         (debtor, currency): (case_id, ref) for debtor, currency, case_id, ref in parts["open_cases"]
     }
+    _add_settled_rejections(plan, [Rejection(*values) for values in parts.get("rejections", [])])
     return plan

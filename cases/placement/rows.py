@@ -10,6 +10,7 @@ from typing import Any, Literal
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
+from agency.money import invoice_limit_cents, limit_text
 from cases.placement import values
 from cases.placement.reader import Table, gc_paused
 from cases.placement.values import Invalid
@@ -44,11 +45,12 @@ REASONS: dict[str, LazyString] = {
     "unknown_currency": _l("Unknown currency: write an ISO code such as EUR."),
     "unknown_country": _l("Unknown country: write its name or its ISO code, e.g. FR."),
     "too_long": _l("Too long: at most %(limit)s characters."),
+    "amount_too_large": _l("Amount too high: at most %(limit)s per invoice."),
     "nul_character": _l("Contains a NUL character (\\u0000), which cannot be stored."),
 }
 
 
-def describe(code: str, limit: int | None = None) -> str:
+def describe(code: str, limit: int | str | None = None) -> str:
     """Return the reason for a rejection code in the current language."""
     return str(REASONS[code]) % {"limit": limit}
 
@@ -125,7 +127,7 @@ class _Row:
     def get(self, key: str) -> str:
         return self.cells.get(key, "")
 
-    def reject(self, key: str, code: str, value: str, limit: int | None = None) -> None:
+    def reject(self, key: str, code: str, value: str, limit: int | str | None = None) -> None:
         index = self.mapping.get(key)
         column = self.headers[index] if index is not None and index < len(self.headers) else ""
         self.rejections.append(Rejection(self.line, key, column, value, describe(code, limit), code))
@@ -236,10 +238,12 @@ def _dates(row: _Row) -> tuple[date, date]:
 
 
 def _amount(row: _Row) -> int:
-    """Read the amount in cents; it must be positive."""
+    """Read the amount in cents; it must be positive, and within the bound that keeps sums from overflowing."""
     cents = row.parse("amount", values.parse_cents, required=True)
     if cents is not None and cents <= 0:
         row.reject("amount", "negative_amount" if cents < 0 else "zero_amount", row.get("amount"))
+    elif cents is not None and cents > (limit := invoice_limit_cents()):
+        row.reject("amount", "amount_too_large", row.get("amount"), limit_text(limit, None))
     return cents
 
 

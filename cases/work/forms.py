@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 
-from agency.money import AmountError, parse_amount
+from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
 from cases.labels import OUTCOME
 from cases.models import CallOutcome
 from cases.work.promises import MAX_INSTALMENTS, Instalment
@@ -36,9 +36,11 @@ NOTE_MAX = 2000
 def _amount(form: Form, field: StringField) -> None:
     if field.data and field.data.strip():
         try:
-            parse_amount(field.data)
+            cents = parse_amount(field.data)
         except AmountError as exc:
             raise ValidationError(_l("Not an amount: type it as 150,00.")) from exc
+        if cents > (limit := case_limit_cents()):
+            raise ValidationError(too_large_message(limit))
 
 
 class InstalmentForm(Form):

@@ -18,11 +18,11 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from agency.money import AmountError, parse_amount
+from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
 from cases.models import Case
 from money.models import PaymentChannel, PaymentMethod
 from money.payments.labels import CHANNEL, METHOD
-from money.payments.payments import KEY_MAX, MAX_AMOUNT_CENTS, REASON_MAX, new_idempotency_key
+from money.payments.payments import KEY_MAX, REASON_MAX, new_idempotency_key
 
 NOTE_MAX = 2000
 
@@ -34,8 +34,8 @@ def _positive_amount(form, field) -> None:
         raise ValidationError(_l("Not an amount: type it as 1 234,56.")) from exc
     if cents <= 0:
         raise ValidationError(_l("A payment must be more than zero."))
-    if cents > MAX_AMOUNT_CENTS:
-        raise ValidationError(_l("Amount too high: a payment cannot exceed one billion euros."))
+    if cents > (limit := case_limit_cents()):
+        raise ValidationError(too_large_message(limit))
 
 
 class _PaymentFields(FlaskForm):

@@ -15,7 +15,7 @@ from agency import audit
 from agency.clock import today as agency_today
 from agency.db import db, utcnow
 from agency.models import User
-from agency.money import format_money
+from agency.money import case_limit_cents, format_money, too_large_message
 from cases import ledger
 from cases.interest.posting import post_interest
 from cases.interest.sql import accrued_by_claim
@@ -29,8 +29,6 @@ from money.plans.marking import refresh_case_plan, reopen_after_reversal
 REFERENCE_PREFIX = "Q"  # quittance
 KEY_MAX = 64
 REASON_MAX = 255
-# Far above any real payment, far below what the cents columns hold: a typo of many digits is refused, not stored.
-MAX_AMOUNT_CENTS = 100_000_000_000
 
 
 class PaymentError(ValueError):
@@ -280,8 +278,9 @@ def _check(case, amount_cents, received_on, method, channel, key, debtor_choice,
         raise TypeError("amounts are integer cents")
     if amount_cents <= 0:
         raise PaymentError(_("Amount: a payment must be more than zero."), "amount")
-    if amount_cents > MAX_AMOUNT_CENTS:
-        raise PaymentError(_("Amount too high: a payment cannot exceed one billion euros."), "amount")
+    if amount_cents > (limit := case_limit_cents()):
+        # The bound of a case: a typo of many digits is refused, not stored.
+        raise PaymentError(too_large_message(limit, case.currency), "amount")
     if received_on is None:
         raise PaymentError(_("Date received: give the date the money was received."), "received_on")
     if received_on > agency_today():

@@ -19,7 +19,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
-from agency.money import AmountError, parse_amount
+from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
 from cases.work.forms import InstalmentForm
 from money.plans.plans import DEFAULT_GRACE_DAYS, MAX_INSTALMENTS
 
@@ -28,10 +28,13 @@ NOTE_MAX = 2000
 
 def _amount(form, field: StringField) -> None:
     try:
-        if parse_amount(field.data or "") <= 0:
-            raise ValidationError(_l("The amount must be positive."))
+        cents = parse_amount(field.data or "")
     except AmountError as exc:
         raise ValidationError(_l("Not an amount: type it as 150,00.")) from exc
+    if cents <= 0:
+        raise ValidationError(_l("The amount must be positive."))
+    if cents > (limit := case_limit_cents()):
+        raise ValidationError(too_large_message(limit))
 
 
 def amount_text(cents: int) -> str:
