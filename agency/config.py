@@ -65,6 +65,16 @@ class Config:
         self.TWILIO_FROM = env.get("TWILIO_FROM", "")
         # Only for tests and local fakes: where the twilio library sends its HTTP calls.
         self.TWILIO_API_BASE = env.get("TWILIO_API_BASE", "")
+        # Seconds to connect to Twilio, then to wait for its answer: a provider that hangs costs one
+        # attempt, retried later, instead of holding a worker.
+        self.TWILIO_CONNECT_TIMEOUT = float(env.get("TWILIO_CONNECT_TIMEOUT", "5"))
+        self.TWILIO_READ_TIMEOUT = float(env.get("TWILIO_READ_TIMEOUT", "15"))
+        # Seconds before each new attempt when Twilio did not answer (5xx, 429, timeout); after the last
+        # one the SMS is marked failed, for a collector to retry.
+        self.SMS_RETRY_DELAYS = tuple(int(s) for s in env.get("SMS_RETRY_DELAYS", "30,120,600,1800").split(","))
+        # Seconds an attempt in progress belongs to its worker before another run may look into it: longer
+        # than Twilio's timeouts, shorter than the delivery job's own timeout.
+        self.SMS_ATTEMPT_LEASE = float(env.get("SMS_ATTEMPT_LEASE", "45"))
 
         # E-mail goes through SMTP when SMTP_HOST is set, otherwise it stays in the local outbox.
         self.SMTP_HOST = env.get("SMTP_HOST", "")

@@ -294,8 +294,12 @@ class AuditEvent(db.Model):
     actor: Mapped[User | None] = relationship()
 
 
+SMS_SENDING = "status = 'sending'"  # the partial index of messages still being sent
+
+
 class SmsStatus(StrEnum):
     OUTBOX = "outbox"  # embedded mode: kept locally, never sent
+    SENDING = "sending"  # recorded, handed to the delivery job (cases.messaging.delivery)
     QUEUED = "queued"
     SENT = "sent"
     DELIVERED = "delivered"
@@ -311,6 +315,9 @@ class SmsMessage(db.Model):
     __table_args__ = (
         enum_check("direction", ["outbound", "inbound"]),
         enum_check("status", [s.value for s in SmsStatus]),
+        # What the delivery sweep looks for: messages still being sent whose next attempt is due.
+        sa.Index("ix_sms_message_due", "next_attempt_at", postgresql_where=sa.text(SMS_SENDING),
+                 sqlite_where=sa.text(SMS_SENDING)),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -323,6 +330,12 @@ class SmsMessage(db.Model):
     error: Mapped[str] = mapped_column(sa.String(255), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Delivery through Twilio, at most once: each attempt is counted and recorded before Twilio is
+    # called, and `attempted_at` stays set while its outcome is unknown (a crash, a timeout, a 5xx), so
+    # that the next run asks Twilio whether the message went out before sending it again.
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    attempted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class EmailStatus(StrEnum):

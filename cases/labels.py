@@ -46,6 +46,7 @@ OUTCOME = {
     "sent": _l("Sent"),
     "delivered": _l("Delivered"),
     "failed": _l("Failed"),
+    "sending": _l("Being sent"),
     "outbox": _l("Not sent (outbox)"),
     "received": _l("Received"),
     "opted_out": _l("STOP: opted out"),
@@ -78,6 +79,14 @@ PROMISE = {
 }
 
 
+# Why a message failed (the action's reason), in the history.
+FAILURE = {
+    "provider_unavailable": _l("the provider did not answer"),
+    "send_failed": _l("refused by the provider"),
+    "undelivered": _l("not delivered"),
+}
+
+
 def as_context() -> dict:
     """Return the labels for templates."""
     return {
@@ -87,6 +96,7 @@ def as_context() -> dict:
             "kind": KIND,
             "action": ACTION,
             "outcome": OUTCOME,
+            "failure": FAILURE,
             "entry": ENTRY,
             "promise": PROMISE,
             "placement": PLACEMENT,

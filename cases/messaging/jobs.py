@@ -11,6 +11,7 @@ from agency.db import db
 from agency.jobs import get_queue, job
 from cases import ledger
 from cases.contact_rules import may_contact
+from cases.messaging import delivery  # noqa: F401 (declares the SMS delivery jobs, for workers and the scheduler)
 from cases.messaging.email import send_case_email
 from cases.messaging.sms import send_case_sms
 from cases.models import Action, ActionStatus, Case, CaseStatus
@@ -18,7 +19,8 @@ from cases.models import Action, ActionStatus, Case, CaseStatus
 SENDERS = {"sms": send_case_sms, "email": send_case_email}
 
 
-@job
+# An e-mail is sent within the job (SMTP, each operation bounded by SMTP_TIMEOUT); an SMS is only recorded.
+@job(timeout=120)
 def send_case_message_job(case_id: int, channel: str, template: str, strategy_step: int | None = None) -> int | None:
     """Send an automatic message of `channel` for a case; return the action's id, None if nothing was due."""
     case = db.session.get(Case, case_id)
@@ -46,4 +48,5 @@ def _retry_later(action: Action, case_id: int, channel: str, template: str, stra
     when = may_contact(action.case, channel).next_allowed_at
     if when is not None:
         queue.enqueue_at(when, send_case_message_job, case_id, channel, template, strategy_step,
-                         job_id=f"message-{case_id}-{strategy_step}", retry=send_case_message_job.retry)
+                         job_id=f"message-{case_id}-{strategy_step}", retry=send_case_message_job.retry,
+                         job_timeout=send_case_message_job.timeout)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
@@ -12,6 +13,7 @@ from agency.db import db
 from agency.mail import smtp_enabled
 from agency.models import EmailMessage, SmsMessage
 from agency.sms import twilio_enabled
+from cases.messaging.delivery import GAVE_UP, can_retry, max_attempts
 from cases.messaging.forms import SendMessageForm
 from cases.messaging.sending import contact_options
 from cases.messaging.templates import (
@@ -36,6 +38,7 @@ RECENT = 5
 # A message's state as collectors read it (SMS and e-mail rows, and actions refused before sending).
 STATUS_LABELS = {
     "outbox": _l("not sent (outbox)"),
+    "sending": _l("being sent"),
     "queued": _l("queued"),
     "sent": _l("sent"),
     "delivered": _l("delivered"),
@@ -47,6 +50,7 @@ STATUS_LABELS = {
 }
 STATUS_COLORS = {
     "outbox": "secondary",
+    "sending": "light",
     "queued": "light",
     "sent": "primary",
     "delivered": "success",
@@ -163,6 +167,20 @@ class RecentMessage:
         if self.action.status in ("blocked", "failed") and (self.row is None or self.row.status == "outbox"):
             return self.action.status
         return self.row.status if self.row is not None else self.action.status
+
+    @property
+    def retryable(self) -> bool:
+        """Tell whether staff may send it again (an SMS Twilio never answered for)."""
+        return isinstance(self.row, SmsMessage) and can_retry(self.row, self.action)
+
+    @property
+    def problem(self) -> str:
+        """Say why a message failed, for the collector: Twilio's silence in words, else the provider's error."""
+        if self.state not in ("failed", "undelivered", "bounced") or self.row is None:
+            return ""
+        if self.action.reason == GAVE_UP:
+            return _("Twilio did not answer after %(count)s attempts.", count=min(self.row.attempts, max_attempts()))
+        return self.row.error
 
     @property
     def inbound(self) -> bool:

@@ -157,7 +157,8 @@ def _record(case, channel, row: Message, message: RenderedMessage, actor, point,
     failed = row.status == "failed"
     fields = {
         "status": ActionStatus.FAILED.value if failed else ActionStatus.DONE.value,
-        "outcome": "failed" if failed else ("outbox" if row.status == "outbox" else "sent"),
+        # "sending": an SMS the delivery job has yet to hand to Twilio (cases.messaging.delivery).
+        "outcome": "failed" if failed else row.status if row.status in ("outbox", "sending") else "sent",
         "reason": "send_failed" if failed else "",
         # What was sent, for the collectors (notes are never shown to client users).
         "note": message.subject or message.body,

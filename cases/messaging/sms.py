@@ -6,17 +6,15 @@ import re
 import unicodedata
 
 import sqlalchemy as sa
-from flask import current_app
 
-from agency import audit
 from agency.db import db, utcnow
 from agency.models import SmsMessage, SmsStatus, User
-from agency.sms import send_sms, status_from_twilio
+from agency.sms import status_from_twilio, store_sms
 from cases.actions import record_action
-from cases.messaging.links import public_url
+from cases.messaging.delivery import queue_delivery, update_actions
 from cases.messaging.sending import send_case_message
 from cases.messaging.templates import RenderedMessage
-from cases.models import Action, ActionStatus, Case, CaseStatus
+from cases.models import Action, Case, CaseStatus
 from debtors.contacts import opt_out
 from debtors.models import ContactKind, ContactPoint
 
@@ -27,8 +25,7 @@ STOP_WORDS = frozenset(
 # These mean nothing else, so they count even when the debtor writes more ("Stop svp").
 STOP_LEADING_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "OPTOUT", "ARRET"})
 # A later status never goes back to an earlier one: Twilio's callbacks may arrive out of order.
-STATUS_RANK = {"outbox": 0, "queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
-ACTION_OUTCOME = {"sent": "sent", "delivered": "delivered", "undelivered": "failed", "failed": "failed"}
+STATUS_RANK = {"outbox": 0, "sending": 0, "queued": 1, "sent": 2, "delivered": 3, "undelivered": 3, "failed": 3}
 
 
 def send_case_sms(
@@ -41,43 +38,54 @@ def send_case_sms(
 ) -> Action:
     """Send the SMS `template` to the case's debtor if the contact rules allow it, else record it blocked.
 
-    Without `contact_point`, the first allowed number is used. Once per `strategy_step`. The caller commits.
+    Without `contact_point`, the first allowed number is used. Once per `strategy_step`. The message is
+    recorded `sending` and delivered by a job once the caller commits (at once in embedded mode), or kept
+    in the outbox without Twilio. The caller commits.
     """
-    return send_case_message(
+    stored: list[SmsMessage] = []
+
+    def store(point: ContactPoint, message: RenderedMessage) -> SmsMessage:
+        stored.append(store_sms(point.value, message.body))
+        return stored[-1]
+
+    action = send_case_message(
         case, "sms", template, actor=actor, contact_point=contact_point, strategy_step=strategy_step,
-        deliver=_deliver,
+        deliver=store,
     )
+    for row in stored:
+        if row.status == SmsStatus.SENDING:
+            queue_delivery(row)  # once the action exists: the job completes it
+    return action
 
 
-def _deliver(point: ContactPoint, message: RenderedMessage) -> SmsMessage:
-    return send_sms(point.value, message.body, status_callback=status_callback_url())
+def record_status(
+    provider_sid: str, twilio_status: str, error_code: str = "", message_id: int | None = None
+) -> SmsMessage | None:
+    """Apply a delivery status Twilio reported to the message and its action; None for an unknown message.
 
-
-def status_callback_url() -> str | None:
-    """Return where Twilio reports delivery: only a public address can be called, so none without PUBLIC_URL."""
-    if not current_app.config["PUBLIC_URL"]:
-        return None
-    return public_url("webhooks.twilio_status")
-
-
-def record_status(provider_sid: str, twilio_status: str, error_code: str = "") -> SmsMessage | None:
-    """Apply a delivery status Twilio reported to the message and its action; None for an unknown message."""
-    message = db.session.scalar(sa.select(SmsMessage).where(SmsMessage.provider_sid == provider_sid))
+    `message_id` is our id, which the callback URL carries: the callback may come before the delivery
+    job recorded the sid (or after it gave up on a Twilio that answered too late).
+    """
+    message = db.session.scalar(
+        sa.select(SmsMessage).where(SmsMessage.provider_sid == provider_sid).with_for_update()
+    )
+    learned = False
+    if message is None and message_id is not None:
+        message = db.session.get(SmsMessage, message_id, with_for_update=True)
+        if message is None or message.direction != "outbound" or message.provider_sid is not None:
+            return None
+        message.provider_sid, learned = provider_sid, True
     if message is None:
         return None
     status = status_from_twilio(twilio_status)
-    if STATUS_RANK.get(status, 0) <= STATUS_RANK.get(message.status, 0):
+    if not learned and STATUS_RANK.get(status, 0) <= STATUS_RANK.get(message.status, 0):
         return message
     before = message.status
     message.status, message.updated_at = status, utcnow()
+    message.attempted_at = message.next_attempt_at = None  # settled: no run needs to look for it
     if error_code:
         message.error = f"Twilio {error_code}"[:255]
-    for action in db.session.scalars(sa.select(Action).where(Action.sms_message_id == message.id)):
-        action.outcome = ACTION_OUTCOME.get(status, action.outcome)
-        if status in ("undelivered", "failed"):
-            action.status, action.reason = ActionStatus.FAILED.value, "undelivered"
-        audit.record("sms.status", actor=None, actor_label="twilio", subject=action.case,
-                     before={"sms_status": before}, after={"sms_status": status, "error": error_code})
+    update_actions(message, before, actor_label="twilio")
     return message
 
 

@@ -12,6 +12,7 @@ from agency.db import db
 from agency.mail import smtp_enabled
 from agency.models import AgencyProfile, EmailMessage, SmsMessage
 from cases.messaging import panel
+from cases.messaging.delivery import RetryRefused, case_sms, retry_sms
 from cases.messaging.email import send_case_email, unsubscribe
 from cases.messaging.forms import UnsubscribeForm
 from cases.messaging.links import PORTAL, UNSUBSCRIBE, read_id
@@ -57,12 +58,34 @@ def send(case_id: int, channel: str):
     return redirect(back)
 
 
+@bp.post("/cases/<int:case_id>/sms/<int:message_id>/retry")
+@permission_required("actions.record")
+def retry(case_id: int, message_id: int):
+    """Send again an SMS that failed because Twilio never answered (the button beside it)."""
+    case = get_scoped_or_404(Case, case_id)
+    found = case_sms(case, message_id)
+    if found is None:
+        abort(404)
+    message, action = found
+    back = url_for("cases.show", case_id=case.id)
+    try:
+        retry_sms(case, message, action, actor=current_user)
+    except RetryRefused as exc:
+        flash(str(exc), "warning")
+        return redirect(back)
+    db.session.commit()
+    flash(*_outcome_message(action, "sms"))
+    return redirect(back)
+
+
 def _outcome_message(action: Action, channel: str) -> tuple[str, str]:
     label = _("SMS") if channel == "sms" else _("E-mail")
     if action.status == ActionStatus.BLOCKED:
         return _("%(channel)s not sent: %(reason)s", channel=label, reason=action.note), "warning"
     if action.status == ActionStatus.FAILED:
         return _("%(channel)s could not be sent: %(reason)s", channel=label, reason=_delivery_error(action)), "danger"
+    if action.outcome == "sending":
+        return _("%(channel)s being sent.", channel=label), "success"
     if action.outcome == "outbox":
         return _("%(channel)s kept in the outbox: no provider is configured, so it was not sent.",
                  channel=label), "info"

@@ -46,7 +46,9 @@ def twilio_signed(view):
 def twilio_status():
     form = request.form
     if form.get("MessageSid") and form.get("MessageStatus"):
-        record_status(form["MessageSid"], form["MessageStatus"], form.get("ErrorCode", ""))
+        # `sms` is our message's id, which the callback URL carries (signed by Twilio with the rest).
+        record_status(form["MessageSid"], form["MessageStatus"], form.get("ErrorCode", ""),
+                      message_id=request.args.get("sms", type=int))
         db.session.commit()
     return Response(status=204)
 

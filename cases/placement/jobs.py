@@ -9,8 +9,12 @@ from agency.models import User
 from cases.placement.models import Placement, PlacementStatus
 from cases.placement.placements import check_placement, import_placement
 
+# The longest jobs of the platform: a file of several hundred thousand invoices is parsed, matched and
+# written in one go. Every other job gets the default, so that a crashed one comes back in minutes.
+PLACEMENT_TIMEOUT = 1800
 
-@job
+
+@job(timeout=PLACEMENT_TIMEOUT)
 def check_placement_job(placement_id: int) -> None:
     """Check a placement's rows and store the preview (a retry after success does nothing)."""
     placement = db.session.get(Placement, placement_id)
@@ -20,7 +24,7 @@ def check_placement_job(placement_id: int) -> None:
 
 
 # No automatic retry: a failed import is reported and the user decides (the file may be at fault).
-@job(retry=None)
+@job(retry=None, timeout=PLACEMENT_TIMEOUT)
 def import_placement_job(placement_id: int, actor_id: int | None) -> None:
     """Import a confirmed placement in one transaction; on failure nothing is written and it says why."""
     placement = db.session.get(Placement, placement_id)

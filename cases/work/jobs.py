@@ -70,7 +70,7 @@ def promise_reminders_job() -> int:
     return len(ids)
 
 
-@job
+@job(timeout=120)  # one SMS recorded; its delivery is a job of its own
 def remind_promise_job(promise_id: int) -> bool:
     """Send one promise's reminder SMS if it is still due and allowed now."""
     promise = db.session.get(Promise, promise_id)

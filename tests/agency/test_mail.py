@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import ssl
 import subprocess
+import time
 from email import message_from_bytes, policy
 
 import pytest
@@ -144,6 +145,19 @@ def test_an_unreachable_server_is_recorded_as_failed(app, db_session):
     finally:
         app.config.update(saved)
     assert row.status == "failed" and "ConnectionRefusedError" in row.error
+
+
+def test_a_server_that_never_answers_fails_after_the_timeout(app, db_session):
+    silent = socket.create_server(("127.0.0.1", 0))  # accepts the connection, never says hello
+    saved = {k: app.config[k] for k in (*SMTP_KEYS, "SMTP_TIMEOUT")}
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=silent.getsockname()[1], SMTP_SECURITY="", SMTP_TIMEOUT=1)
+    started = time.monotonic()
+    try:
+        row = send_email("jeanne@example.com", "Relance", "Bonjour")
+    finally:
+        app.config.update(saved)
+        silent.close()
+    assert row.status == "failed" and "timed out" in row.error and time.monotonic() - started < 5
 
 
 def test_starttls_with_login_against_a_private_authority(app, db_session, tls_files):

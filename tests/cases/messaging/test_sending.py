@@ -38,35 +38,43 @@ def test_without_twilio_the_sms_goes_to_the_outbox_and_the_action_links_it(db_se
 
 
 def test_twilio_sends_with_a_status_callback_on_the_public_address(db_session, case, open_hours, fake_twilio,
-                                                                     public_url):
+                                                                     public_url, run_jobs):
     action = send_case_sms(case, "reminder", actor=None)
-    db_session.flush()
+    run_jobs()  # the delivery job, once the sender commits (at once in embedded mode)
     [request] = fake_twilio
     assert request["form"]["To"] == [MOBILE]
-    assert request["form"]["StatusCallback"] == [f"{public_url}/webhooks/twilio/status"]
+    # The callback names the message: it may come before the job has recorded the sid.
+    assert request["form"]["StatusCallback"] == [f"{public_url}/webhooks/twilio/status?sms={action.sms_message_id}"]
     assert f"{public_url}/d/" in request["form"]["Body"][0]
     message = db_session.get(SmsMessage, action.sms_message_id)
-    assert message.provider_sid == "SM" + "a" * 32 and message.status == "queued"
+    db_session.refresh(message)
+    db_session.refresh(action)
+    assert message.provider_sid == fake_twilio.accepted[0]["sid"] and message.status == "queued"
     assert (action.status, action.outcome) == ("done", "sent")
 
 
-def test_no_status_callback_without_a_public_address(db_session, case, open_hours, fake_twilio):
+def test_no_status_callback_without_a_public_address(db_session, case, open_hours, fake_twilio, run_jobs):
     send_case_sms(case, "reminder", actor=None)
+    run_jobs()
     assert "StatusCallback" not in fake_twilio[0]["form"]
 
 
-def test_a_twilio_refusal_makes_a_failed_action(db_session, case, open_hours, fake_twilio):
+def test_a_twilio_refusal_makes_a_failed_action_at_once(db_session, case, open_hours, fake_twilio, run_jobs):
     bad = factories.contact(case.debtor, "phone", "+33600000000")
     action = send_case_sms(case, "reminder", actor=None, contact_point=bad)
-    db_session.flush()
+    run_jobs()
+    db_session.refresh(action)
     assert (action.status, action.outcome, action.reason) == ("failed", "failed", "send_failed")
-    assert "21211" in db_session.get(SmsMessage, action.sms_message_id).error
+    message = db_session.get(SmsMessage, action.sms_message_id)
+    db_session.refresh(message)
+    assert "21211" in message.error and (message.next_attempt_at, message.attempts) == (None, 1)  # never again
 
 
-def test_a_strategy_step_is_sent_once_however_often_it_is_asked(db_session, case, open_hours, fake_twilio):
+def test_a_strategy_step_is_sent_once_however_often_it_is_asked(db_session, case, open_hours, fake_twilio, run_jobs):
     first = send_case_sms(case, "reminder", actor=None, strategy_step=1)
-    db_session.flush()
+    run_jobs()
     again = send_case_sms(case, "reminder", actor=None, strategy_step=1)
+    run_jobs()
     assert again.id == first.id and len(fake_twilio) == 1
     assert count(db_session, SmsMessage) == 1
     assert count(db_session, Action, Action.case_id == case.id, Action.strategy_step == 1) == 1
