@@ -49,6 +49,8 @@ class Placement(db.Model):
     status: Mapped[str] = mapped_column(sa.String(12))
     mapping: Mapped[dict | None] = mapped_column(sa.JSON)  # field key -> column index
     headers: Mapped[list | None] = mapped_column(sa.JSON)
+    # The first rows, cells cut short, kept at upload for the mapping page: the file is never read again for it.
+    samples: Mapped[list | None] = mapped_column(sa.JSON)
     rows_total: Mapped[int] = mapped_column(default=0)
     rows_valid: Mapped[int] = mapped_column(default=0)
     rows_rejected: Mapped[int] = mapped_column(default=0)

@@ -28,6 +28,7 @@ from cases.placement.reader import ReadError, Table, read_table
 from cases.placement.writer import Written, write_plan
 
 MAX_FILE_BYTES = 50 * 1024 * 1024
+SAMPLE_ROWS, SAMPLE_CHARS = 3, 80  # what the mapping page shows of the file's first rows
 
 # The table read on receipt, for a check in the same process (the API, the shell): reading a big file
 # again costs as much as the first time. Weak: it goes with the placement object.
@@ -72,6 +73,7 @@ def receive_file(
         filename=filename[:255],
         file_sha256=hashlib.sha256(data).hexdigest(),
         headers=table.headers,
+        samples=[[cell[:SAMPLE_CHARS] for cell in row] for row in table.rows[:SAMPLE_ROWS]],
         mapping=mapping,
         rows_total=len(table.rows),
         status=(PlacementStatus.MAPPING if missing_required(mapping) else PlacementStatus.VALIDATING).value,
@@ -219,7 +221,7 @@ def import_placement(
 
 
 def load_table(placement: Placement) -> Table:
-    """Read the stored file again."""
+    """Read the stored file again (a check in another process; an import when the check kept no rows)."""
     content = db.session.scalar(
         sa.select(PlacementFile.content).where(PlacementFile.placement_id == placement.id)
     )

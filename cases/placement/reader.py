@@ -1,20 +1,35 @@
-"""Reading a placement file (CSV, XLSX, XLS, ODS) into a table of stripped text cells."""
+"""Reading a placement file (CSV, XLSX, XLS, ODS) into a table of stripped text cells.
+
+The limits of cases.placement.limits are checked as the file is read, so that a file made to exhaust
+memory (millions of rows, a hundred thousand columns, a zip bomb) stops at the first one it crosses.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gc
 import io
 from codecs import BOM_UTF8, BOM_UTF16_BE, BOM_UTF16_LE
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
-from flask_babel.speaklater import LazyString
 from python_calamine import CalamineError, CalamineWorkbook
+
+from cases.placement.archive import check_archive
+from cases.placement.limits import (
+    MAX_RECORD_CHARS,
+    ReadError,
+    check_extent,
+    check_rows,
+    header,
+    too_long_record,
+    unreadable_spreadsheet,
+)
 
 CSV_EXTENSIONS = frozenset({"csv", "txt", "tsv"})
 SHEET_EXTENSIONS = frozenset({"xlsx", "xlsm", "xlsb", "xls", "ods"})
@@ -22,17 +37,6 @@ DELIMITERS = (";", "\t", ",", "|")  # on a tie, the earlier wins: French exports
 # Spreadsheets are recognised by their content too: a client renaming book.xlsx to book.csv is common.
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-
-
-class ReadError(ValueError):
-    """The file cannot be read as a table; `message` says why, for the user."""
-
-    def __init__(self, message: LazyString | str) -> None:
-        super().__init__(message)
-        self.message = message
-
-    def __str__(self) -> str:
-        return str(self.message)
 
 
 @dataclass(slots=True)
@@ -56,9 +60,9 @@ def read_table(data: bytes, filename: str) -> Table:
         with gc_paused():
             return _read_sheet(data)
     if extension in CSV_EXTENSIONS:
-        text = decode_text(data)
+        lines = text_lines(data)
         with gc_paused():
-            return _read_csv(text)
+            return _read_csv(lines)
     raise ReadError(_l("Unsupported file type: send a CSV, XLSX, XLS or ODS file."))
 
 
@@ -78,20 +82,50 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def decode_text(data: bytes) -> str:
-    """Decode CSV bytes as UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
-    if data.startswith((BOM_UTF16_LE, BOM_UTF16_BE)):
+def text_lines(data: bytes) -> Callable[[], Iterator[str]]:
+    """Return a function yielding the lines of CSV bytes as text, each from the start, one at a time.
+
+    UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252. Lines are decoded one by one: the
+    whole text at once would cost up to four bytes a character, beside the file's own bytes.
+    """
+    if data.startswith((BOM_UTF16_LE, BOM_UTF16_BE)):  # rare: decoded whole
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-16")
         except UnicodeDecodeError as exc:
             raise ReadError(_l("The file is not valid text.")) from exc
+        return lambda: _lines(text)
+    start = len(BOM_UTF8) if data.startswith(BOM_UTF8) else 0
     # Windows-1252 rather than Latin-1: French exports from Windows put "€" at 0x80 and "œ" at 0x9C.
-    for encoding in ("utf-8-sig" if data.startswith(BOM_UTF8) else "utf-8", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
+    for encoding in ("utf-8", "cp1252"):
+        if _decodes(data, start, encoding):
+            return lambda: _decoded_lines(data, start, encoding)
     raise ReadError(_l("The file is not text in UTF-8 or Windows-1252."))
+
+
+def _decodes(data: bytes, start: int, encoding: str) -> bool:
+    """Tell whether the bytes from `start` are text in `encoding`, decoding a megabyte at a time."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for offset in range(start, len(data), 1 << 20):
+            decoder.decode(view[offset : offset + (1 << 20)])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _decoded_lines(data: bytes, start: int, encoding: str) -> Iterator[str]:
+    """Yield the lines of `data` from `start`, each decoded on its own ("\n" is one byte in both encodings)."""
+    size, line = len(data), 0
+    while start < size:
+        end = data.find(b"\n", start)
+        end = size if end < 0 else end + 1
+        line += 1
+        if end - start > 4 * MAX_RECORD_CHARS:  # four bytes at most a character: surely too long
+            raise too_long_record(line)
+        yield data[start:end].decode(encoding)
+        start = end
 
 
 def detect_delimiter(header_line: str) -> str:
@@ -120,23 +154,49 @@ def _lines(text: str) -> Iterator[str]:
         start = end
 
 
-def _read_csv(text: str) -> Table:
-    """Parse CSV text, keeping each record's first line number and skipping blank records."""
-    first_line = next((line for line in _lines(text) if line.strip()), None)
+class _RecordFeed:
+    """The lines csv.reader asks for, refusing a record longer than MAX_RECORD_CHARS before it is split.
+
+    A line of a million separators would be a million cells; a quoted cell may span lines, so the
+    count runs over the lines of one record (the reader resets it after each).
+    """
+
+    __slots__ = ("lines", "chars", "line")
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self.lines, self.chars, self.line = lines, 0, 0
+
+    def __iter__(self) -> _RecordFeed:
+        return self
+
+    def __next__(self) -> str:
+        text = next(self.lines)
+        self.line += 1
+        self.chars += len(text)
+        if self.chars > MAX_RECORD_CHARS:
+            raise too_long_record(self.line)
+        return text
+
+
+def _read_csv(lines: Callable[[], Iterator[str]]) -> Table:
+    """Parse CSV lines, keeping each record's first line number and skipping blank records."""
+    first_line = next((line for line in lines() if line.strip()), None)
     if first_line is None:
         raise ReadError(_l("The file is empty."))
+    feed = _RecordFeed(lines())
     # strict: an unclosed quote must fail, not swallow the rest of the file into one cell.
-    reader = csv.reader(_lines(text), delimiter=detect_delimiter(first_line), strict=True)
+    reader = csv.reader(feed, delimiter=detect_delimiter(first_line), strict=True)
     table: Table | None = None
     start = 1
     try:
         for record in reader:
+            feed.chars = 0
             line, start = start, reader.line_num + 1
             cells = [cell.strip() for cell in record]
             if not any(cells):
                 continue
             if table is None:
-                table = Table(headers=cells, header_line=line)
+                table = Table(headers=header(cells), header_line=line)
             else:
                 _append(table, cells, line)
     except csv.Error as exc:
@@ -147,8 +207,9 @@ def _read_csv(text: str) -> Table:
 
 
 def _append(table: Table, cells: list[str], line: int) -> None:
-    """Add a row padded or cut to the header's width."""
+    """Add a row padded or cut to the header's width, within the limits."""
     width = len(table.headers)
+    check_rows(len(table.rows) + 1, width)
     if len(cells) != width:
         del cells[width:]
         cells.extend([""] * (width - len(cells)))
@@ -158,21 +219,28 @@ def _append(table: Table, cells: list[str], line: int) -> None:
 
 def _read_sheet(data: bytes) -> Table:
     """Read the first sheet of a workbook; sheet row numbers are the line numbers."""
+    if data.startswith(_ZIP_MAGIC):
+        check_archive(data)  # XLSX, ODS, XLSB: sizes and the sheet's extent, before calamine inflates it
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        # skip_empty_area=False keeps row 0 as sheet row 1 even when the first rows are blank.
-        values = workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
+        if sheet.end is not None:  # an XLS is not scanned ahead: at least nothing is built from too large a sheet
+            check_extent(sheet.end[0] + 1, sheet.end[1] + 1)
+        # Rows one at a time (the whole sheet as Python lists would double its memory). Row 0 is sheet row 1
+        # even when the first rows are blank; columns start at the sheet's first used one, padded back to A.
+        left = [""] * (sheet.start[1] if sheet.start else 0)
+        table: Table | None = None
+        for index, raw in enumerate(sheet.iter_rows()):
+            cells = left + [cell_text(value) for value in raw] if left else [cell_text(value) for value in raw]
+            if not any(cells):
+                continue
+            if table is None:
+                table = Table(headers=header(cells), header_line=index + 1)
+            else:
+                _append(table, cells, index + 1)
     except (CalamineError, ValueError, OSError) as exc:
-        raise ReadError(_l("The spreadsheet cannot be read: is it a valid XLSX, XLS or ODS file?")) from exc
-    table: Table | None = None
-    for index, raw in enumerate(values):
-        cells = [cell_text(value) for value in raw]
-        if not any(cells):
-            continue
-        if table is None:
-            table = Table(headers=cells, header_line=index + 1)
-        else:
-            _append(table, cells, index + 1)
+        if isinstance(exc, ReadError):
+            raise
+        raise unreadable_spreadsheet() from exc
     if table is None:
         raise ReadError(_l("The file is empty."))
     return table

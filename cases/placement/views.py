@@ -22,7 +22,6 @@ from cases.placement.placements import (
     PlacementError,
     cancel_placement,
     confirm_placement,
-    load_table,
     previous_upload,
     receive_file,
     set_mapping,
@@ -132,13 +131,12 @@ def mapping(placement_id: int):
             db.session.commit()
             _start_check(placement)
             return redirect(url_for("placements.show", placement_id=placement.id))
-    table = load_table(placement)
     return render_template(
         "cases/placements/mapping.html",
         placement=placement,
         fields=FIELDS,
         form=form,
-        samples=table.rows[:3],
+        samples=placement.samples or [],  # kept at upload: the file is not read again for a page
         chosen=request.form or None,
     )
 
