@@ -128,7 +128,7 @@ def test_a_hundred_thousand_columns_are_refused_at_the_header_in_a_csv_or_a_shee
     header = ";".join(f"Colonne {n}" for n in range(100_000))
     data = f"{header}\n{';'.join('x' * 100_000)}\n".encode()
     with pytest.raises(ReadError) as refused:
-        peak = traced_peak_mb(lambda: read_table(data, "factures.csv"))
+        read_table(data, "factures.csv")
     assert str(refused.value) == f"The file has more than {MAX_COLUMNS} columns: keep only the invoices' columns."
     peak = traced_peak_mb(lambda: pytest.raises(ReadError, read_table, data, "factures.csv"))
     assert peak < 50  # the header line and its cells, nothing more
@@ -173,9 +173,11 @@ def test_a_sheet_whose_cells_carry_no_reference_is_placed_as_calamine_places_the
 
 def test_the_mapping_page_shows_the_first_rows_without_reading_the_stored_file(client, db_session, login_as):
     from cases.placement.models import Placement, PlacementFile
+    from tests import factories
     from tests.cases.placement.test_pages import ODD_HEADERS, upload
 
-    login_as("client", client_row=(creditor := __import__("tests.factories").factories.client()))
+    creditor = factories.client()
+    login_as("client", client_row=creditor)
     response = upload(client, ODD_HEADERS)
     placement = db_session.scalar(sa.select(Placement).where(Placement.client_id == creditor.id))
     assert placement.status == "mapping" and response.headers["Location"].endswith("/mapping")
