@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -58,12 +58,16 @@ class Rig:
     twilio: list  # the fake Twilio's log
     env: dict
     tmp_path: Path
+    started: list[subprocess.Popen] = field(default_factory=list)
 
     def worker(self, name: str) -> subprocess.Popen:
-        """Start a worker process on the test's database and queue."""
+        """Start a worker process on the test's database and queue, in a process group of its own."""
         log = open(self.tmp_path / f"worker-{name}.log", "w")  # noqa: SIM115 (closed with the process)
-        return subprocess.Popen([sys.executable, "-m", "tests.cases.messaging.sms_worker", self.queue.name],
-                                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+        worker = subprocess.Popen([sys.executable, "-m", "tests.cases.messaging.sms_worker", self.queue.name],
+                                  cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                                  start_new_session=True)
+        self.started.append(worker)
+        return worker
 
     def message(self) -> SmsMessage:
         with self.app.app_context():
@@ -95,6 +99,9 @@ def rig(app, tmp_path, fake_twilio):
         try:
             yield rig
         finally:
+            for worker in rig.started:  # a failed test may leave one running
+                if worker.poll() is None:
+                    kill(worker)
             fake_twilio.release.set()
             _forget_jobs(rig)
 
@@ -152,7 +159,8 @@ def worker_waits_for_a_lock(rig: Rig) -> bool:
 
 
 def kill(worker: subprocess.Popen) -> None:
-    worker.send_signal(signal.SIGKILL)
+    """Kill the worker and its RQ scheduler (a process it forked) at once, as a crashed machine would."""
+    os.killpg(worker.pid, signal.SIGKILL)
     worker.wait(WAIT)
 
 
