@@ -132,13 +132,23 @@ def login_as(client, db_session):
     return _login_as
 
 
+def burst_worker(queue):
+    """An RQ worker for one burst inside a test: no command channel (its pub/sub thread can take a minute
+    to stop), jobs run in this process."""
+    from rq import SimpleWorker
+
+    class BurstWorker(SimpleWorker):
+        def subscribe(self) -> None:
+            pass
+
+    return BurstWorker([queue], connection=queue.connection)
+
+
 @pytest.fixture
 def run_jobs(app):
     """Run the jobs waiting in Redis now (real mode); in embedded mode they already ran inline."""
 
     def _run() -> None:
-        from rq import SimpleWorker
-
         from agency.db import db
         from agency.jobs import get_queue
 
@@ -147,6 +157,6 @@ def run_jobs(app):
             # What the test enqueued is in the outbox of its open transaction: committing it pushes it.
             db.session.commit()
             db.session.expire_all()  # the worker shares the test's session: let it see what requests wrote
-            SimpleWorker([queue], connection=queue.connection).work(burst=True)
+            burst_worker(queue).work(burst=True)
 
     return _run

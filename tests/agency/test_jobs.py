@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from agency import jobs
 from agency.db import db
 from agency.models import PeriodicRun
+from tests.conftest import burst_worker
 
 
 @jobs.job
@@ -57,8 +58,6 @@ def test_scheduler_thread_runs_due_periodic_jobs(app, db_session):
 
 @pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="real mode: needs REDIS_URL (CI sets it)")
 def test_real_mode_queues_in_redis_and_a_worker_runs_the_job(app, db_session):
-    from rq import SimpleWorker
-
     queue = jobs.get_queue()
     assert not jobs.is_inline()
     queue.empty()
@@ -68,7 +67,7 @@ def test_real_mode_queues_in_redis_and_a_worker_runs_the_job(app, db_session):
     db_session.commit()
     assert queued.job().get_status() == "queued" and last_run("agency.jobs.heartbeat") is None
     assert failing.job().retries_left == 3  # real mode retries with the default policy
-    SimpleWorker([queue], connection=queue.connection).work(burst=True, max_jobs=2)
+    burst_worker(queue).work(burst=True, max_jobs=2)
     assert last_run("agency.jobs.heartbeat").last_error == ""
     assert queued.job().get_status(refresh=True) == "finished"
     assert failing.job().get_status(refresh=True) in ("scheduled", "failed")  # retried later, never swallowed

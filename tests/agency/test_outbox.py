@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from agency import jobs, outbox
 from agency.clock import today
@@ -26,7 +26,7 @@ from cases.placement.models import Placement
 from money.models import Payment, PaymentPlan
 from tests import factories
 from tests.cases.placement.test_pages import GOOD, upload
-from tests.conftest import csrf_token
+from tests.conftest import burst_worker, csrf_token
 from tests.money.payments.test_pages import form_values
 
 pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="real mode: needs REDIS_URL (CI sets it)")
@@ -77,7 +77,7 @@ def work() -> None:
     """Run what waits in the queue, as a worker would (it shares the test's session)."""
     db.session.expire_all()
     queue = jobs.get_queue()
-    SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    burst_worker(queue).work(burst=True)
 
 
 def later_sweep() -> dict:
