@@ -359,6 +359,7 @@ def _close_paid(case: Case, paid_on: date) -> None:
     case.callback_at = None
     case.leased_by_id = None
     case.lease_expires_at = None
+    case.lease_token = None
 
 
 def _post_interest(through: date, case_id: int) -> None:
