@@ -2,14 +2,15 @@
 
 Each prints its table; bench.placement ends with its one-line summary and fails (exit 1) when the
 imported rows do not match the file; bench.queue ends with its own and fails when a case was handed
-out twice; bench.money ends with its own and fails when a target is missed.
+out twice; bench.money ends with its own and fails when a target is missed; bench.faults ends with
+its own and fails on an SMS sent twice or lost.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import money, placement, placement_parse, queue, reports
+from bench import faults, money, placement, placement_parse, queue, reports
 
 
 def main() -> int:
@@ -27,7 +28,11 @@ def main() -> int:
     print(flush=True)
     print("== bench.reports: the managers' dashboard over 1,000,000 cases ==", flush=True)
     reported = reports.main([])
-    return placed or queued or moneyed or reported
+    print(flush=True)
+    print("== bench.faults: payments through the outbox, SMS through a failing Twilio and killed workers ==",
+          flush=True)
+    faulted = faults.main([])
+    return placed or queued or moneyed or reported or faulted
 
 
 if __name__ == "__main__":

@@ -167,13 +167,13 @@ def tally(twilio: FakeTwilio) -> dict[str, int]:
     return {"accepted": accepted, "duplicates": duplicates, "lost": lost, "failed": failed}
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--payments", type=int, default=10_000)
     parser.add_argument("--sms", type=int, default=10_000)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_FAULTS_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--redis-url", default=os.environ.get("BENCH_FAULTS_REDIS_URL", DEFAULT_REDIS))
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
 
     from redis import Redis
 
