@@ -80,7 +80,7 @@ def check_archive(data: bytes) -> None:
         scanned.add("content.xml")
     for name, member in members.items():
         if name not in scanned:
-            for _piece in _inflate(data, member):
+            for _piece in _inflate(data, member):  # inflated only to hold it to its declared size and checksum
                 pass
 
 
@@ -98,7 +98,6 @@ def _scan(data: bytes, member: zipfile.ZipInfo, scanner: _XlsxCells | _SharedStr
         if len(tail) > _CHUNK:  # megabytes without a tag: no sheet is written so
             raise unreadable_spreadsheet()
     scanner.feed(tail)
-    scanner.close()
 
 
 def _inflate(data: bytes, member: zipfile.ZipInfo) -> Iterator[bytes]:
@@ -231,9 +230,6 @@ class _XlsxCells:
                 self.cells += 1
         check_extent(self.last_row, self.last_column, self.cells)
 
-    def close(self) -> None:
-        pass
-
 
 def _last_valued_cell(text: bytes) -> re.Match[bytes] | None:
     """Return the last `<c r="…">` of `text` that is not self-closing (an empty styled cell holds no value)."""
@@ -302,9 +298,6 @@ class _SharedStrings:
         if self.count > MAX_CELLS:
             raise too_many_cells()
 
-    def close(self) -> None:
-        pass
-
 
 class _OdsCells:
     """Where the cells of an OpenDocument spreadsheet lie, every sheet, repeated rows and columns expanded."""
@@ -343,9 +336,6 @@ class _OdsCells:
             check_extent(self.last_row, self.last_column, self.cells)
         self.row += self.row_repeat
         self.row_cells = 0
-
-    def close(self) -> None:
-        pass
 
 
 def _repeat(pattern: re.Pattern[bytes], attributes: bytes) -> int:
