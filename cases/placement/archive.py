@@ -48,8 +48,12 @@ _ROWS_REPEATED = re.compile(rb'number-rows-repeated="([0-9]{1,9})"')
 _COLUMNS_REPEATED = re.compile(rb'number-columns-repeated="([0-9]{1,9})"')
 
 
-def check_archive(data: bytes) -> None:
-    """Refuse a zip spreadsheet that would inflate or spread beyond the limits; else return."""
+def check_archive(data: bytes) -> str:
+    """Refuse a zip spreadsheet that would inflate or spread beyond the limits; else tell its kind.
+
+    "binary" for an XLSB, whose sheets are binary records this module does not scan (the reader reads it
+    apart, under a memory ceiling), "scanned" otherwise.
+    """
     if data.count(b"PK\x01\x02") > MAX_ARCHIVE_MEMBERS:  # central directory entries, counted unparsed
         raise unreadable_spreadsheet()
     try:
@@ -82,6 +86,7 @@ def check_archive(data: bytes) -> None:
         if name not in scanned:
             for _piece in _inflate(data, member):  # inflated only to hold it to its declared size and checksum
                 pass
+    return "binary" if "xl/workbook.bin" in members else "scanned"
 
 
 def _normal(name: str) -> str:

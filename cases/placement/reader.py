@@ -20,6 +20,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from python_calamine import CalamineError, CalamineWorkbook
 
+from cases.placement.apart import read_apart
 from cases.placement.archive import check_archive
 from cases.placement.limits import (
     MAX_RECORD_CHARS,
@@ -220,10 +221,20 @@ def _append(table: Table, cells: list[str], line: int) -> None:
 def _read_sheet(data: bytes) -> Table:
     """Read the first sheet of a workbook; sheet row numbers are the line numbers."""
     if data.startswith(_ZIP_MAGIC):
-        check_archive(data)  # XLSX, ODS, XLSB: sizes and the sheet's extent, before calamine inflates it
+        # XLSX, ODS: sizes and the sheet's extent, before calamine inflates it. An XLSB's binary sheet is
+        # not scanned: like an XLS, it is read apart.
+        if check_archive(data) == "binary":
+            return read_apart(data)
+    elif data.startswith(_OLE_MAGIC):
+        return read_apart(data)
+    return read_workbook(data)
+
+
+def read_workbook(data: bytes) -> Table:
+    """Read a workbook's first sheet with calamine, in this process (what `read_apart` runs in its child)."""
     try:
         sheet = CalamineWorkbook.from_filelike(io.BytesIO(data)).get_sheet_by_index(0)
-        if sheet.end is not None:  # an XLS is not scanned ahead: at least nothing is built from too large a sheet
+        if sheet.end is not None:  # nothing is built from too large a sheet, even one read apart
             check_extent(sheet.end[0] + 1, sheet.end[1] + 1)
         # Rows one at a time (the whole sheet as Python lists would double its memory). Row 0 is sheet row 1
         # even when the first rows are blank; columns start at the sheet's first used one, padded back to A.

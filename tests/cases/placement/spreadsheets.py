@@ -4,6 +4,7 @@ far apart, members that lie about their size. (openpyxl writes only well-behaved
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 from collections.abc import Iterable
 
@@ -133,3 +134,62 @@ def with_member_size(data: bytes, name: str, declared: int) -> bytes:
         entry = out.find(b"PK\x01\x02", entry + 46)
     assert info.file_size != declared and entry >= 0
     return bytes(out)
+
+
+def xls(rows: list[list[object]], far_cell: tuple[int, int] | None = None) -> bytes:
+    """An XLS (BIFF8) of `rows` from A1, and one more cell at `far_cell` (row, column from 0) when given."""
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Factures")
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    if far_cell:
+        sheet.write(*far_cell, "x")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _record(kind: int, body: bytes = b"") -> bytes:
+    """An XLSB record: its type and size in 7-bit groups, then its body (MS-XLSB 2.1.4)."""
+    head = bytes([kind]) if kind < 0x80 else bytes([(kind & 0x7F) | 0x80, kind >> 7])
+    size, encoded = len(body), b""
+    while True:
+        size, low = size >> 7, size & 0x7F
+        encoded += bytes([low | (0x80 if size else 0)])
+        if not size:
+            return head + encoded + body
+
+
+def _wide(text: str) -> bytes:
+    return struct.pack("<I", len(text)) + text.encode("utf-16-le")
+
+
+def xlsb(cells: Iterable[tuple[int, int, str]]) -> bytes:
+    """An XLSB whose one sheet holds text `cells` (row, column from 0, text), in the order given by row."""
+    cells = sorted(cells)
+    last_row, last_column = max(r for r, _, _ in cells), max(c for _, c, _ in cells)
+    workbook = (_record(0x83) + _record(0x8F)  # begin book, begin sheets
+                + _record(0x9C, struct.pack("<II", 0, 1) + _wide("rId1") + _wide("Factures"))
+                + _record(0x90) + _record(0x84))  # end sheets, end book
+    sheet = bytearray(_record(0x81) + _record(0x94, struct.pack("<IIII", 0, last_row, 0, last_column))
+                      + _record(0x91))  # begin sheet, its dimension, begin sheet data
+    row = None
+    for r, c, text in cells:
+        if r != row:
+            sheet += _record(0x00, struct.pack("<I", r) + bytes(13))  # row header
+            row = r
+        sheet += _record(0x06, struct.pack("<II", c, 0) + _wide(text))  # a text cell
+    sheet += _record(0x92) + _record(0x82)  # end sheet data, end sheet
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", _XML + b'<Types xmlns="http://schemas.openxmlformats.org/'
+                         b'package/2006/content-types"/>')
+        archive.writestr("xl/workbook.bin", workbook)
+        archive.writestr("xl/_rels/workbook.bin.rels", _XML + b'<Relationships xmlns="' + _RELS
+                         + b'"><Relationship Id="rId1" Type="' + _DOC
+                         + b'/worksheet" Target="worksheets/sheet1.bin"/></Relationships>')
+        archive.writestr("xl/worksheets/sheet1.bin", bytes(sheet))
+    return out.getvalue()

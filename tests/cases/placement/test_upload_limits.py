@@ -18,7 +18,15 @@ import sqlalchemy as sa
 from cases.placement.limits import MAX_COLUMNS, MAX_ROWS
 from cases.placement.reader import ReadError, read_table
 from tests.cases.placement import spreadsheets
-from tests.cases.placement.spreadsheets import HEADER_ROW, invoice_rows, million_rows_xlsx, ods, xlsx
+from tests.cases.placement.spreadsheets import (
+    HEADER_ROW,
+    invoice_rows,
+    million_rows_xlsx,
+    ods,
+    xls,
+    xlsb,
+    xlsx,
+)
 
 ROOT = Path(__file__).resolve().parents[3]
 BUDGET_MB = 400  # what a placement's check may use
@@ -111,6 +119,54 @@ def test_an_ods_with_trailing_empty_rows_and_columns_is_read():
                b'<table:table-cell table:number-columns-repeated="16384"/></table:table-row></table:table>')
     table = read_table(ods(content), "factures.ods")
     assert (table.headers, table.rows) == (["Facture", "Montant"], [["F-1", "12.5"]])
+
+
+TOO_LARGE_TO_READ = ("refused: The spreadsheet needs more memory to read than a placement may use (its cells "
+                     "spread too far): send it as CSV or XLSX, or split it.")
+
+
+@pytest.mark.no_db
+def test_a_6_kb_xls_with_two_cells_far_apart_is_refused_without_the_reader_building_its_grid():
+    # calamine would build the 16.7 million cells between A1 and IV65536: a gigabyte, in a child capped lower.
+    data = xls([["Facture", "Montant"], ["F-1", 12.5]], far_cell=(65535, 255))
+    assert len(data) < 8 * 1024
+    outcome, peak = read_in_child(data, "factures.xls")
+    assert outcome == TOO_LARGE_TO_READ
+    assert peak < BUDGET_MB
+
+
+@pytest.mark.no_db
+def test_an_xlsb_of_two_cells_far_apart_is_refused_and_the_reading_process_lives_on():
+    # In the reading process itself, calamine's failed allocation for a grid of 17 billion cells would abort it.
+    data = xlsb([(0, 0, "Facture"), (1_048_575, 16_383, "x")])
+    assert len(data) < 2048
+    outcome, peak = read_in_child(data, "factures.xlsb")
+    assert outcome == TOO_LARGE_TO_READ
+    assert peak < BUDGET_MB
+
+
+@pytest.mark.no_db
+def test_an_xlsb_beyond_the_row_limit_is_refused_with_the_limit_named():
+    data = xlsb([(0, 0, "Facture"), (1, 0, "F-1"), (MAX_ROWS + 2_000, 0, "F-2")])
+    outcome, _peak = read_in_child(data, "factures.xlsb")
+    assert outcome == f"refused: The file has more than {ROWS_LIMIT} invoice rows: split it into several placements."
+
+
+def test_xls_and_xlsb_read_apart_give_the_same_table_as_in_process():
+    rows = [["Facture", "Échéance", "Montant"], ["F-1", "2026-01-15", "12.50"], ["F-2", "2026-02-01", "7"]]
+    from_xlsb = read_table(xlsb([(r, c, text) for r, row in enumerate(rows) for c, text in enumerate(row)]),
+                           "factures.xlsb")
+    from_xls = read_table(xls([rows[0], ["F-1", "2026-01-15", 12.5], ["F-2", "2026-02-01", 7]]), "factures.bin")
+    for table in (from_xlsb, from_xls):
+        assert table.headers == rows[0]
+        assert table.rows == [["F-1", "2026-01-15", "12.5" if table is from_xls else "12.50"],
+                              ["F-2", "2026-02-01", "7"]]
+        assert table.lines == [2, 3] and table.header_line == 1
+
+
+def test_a_damaged_xls_is_refused_as_unreadable():
+    with pytest.raises(ReadError, match="Le classeur est illisible"):
+        read_table(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 4000, "factures.xls")
 
 
 @pytest.mark.no_db
@@ -219,3 +275,18 @@ def test_the_api_dry_run_refuses_the_2_mb_xlsx_of_four_million_rows(app, db_sess
     response = app.test_client().post("/api/v1/placements?dry_run=1", json=body, headers=bearer(token))
     assert response.status_code == 422
     assert response.json["error"] == "refused" and f"plus de {ROWS_LIMIT} lignes" in response.json["message"]
+
+
+def test_an_upload_of_the_xls_bomb_is_refused_with_a_clear_message_and_nothing_kept(client, db_session, login_as):
+    from cases.placement.models import Placement
+    from tests import factories
+    from tests.conftest import csrf_token
+
+    creditor = factories.client()
+    login_as("client", client_row=creditor)
+    bomb = xls([["Facture", "Montant"], ["F-1", 12.5]], far_cell=(65535, 255))
+    data = {"csrf_token": csrf_token(client, "/placements/new"), "file": (io.BytesIO(bomb), "factures.xls")}
+    response = client.post("/placements/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 400
+    assert "demande, pour être lu, plus de mémoire" in response.get_data(as_text=True)
+    assert db_session.scalar(sa.select(sa.func.count()).select_from(Placement)) == 0
