@@ -25,7 +25,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
-from agency.models import Jurisdiction, RemittanceFrequency
+from agency.models import ClaimsNature, Jurisdiction, RemittanceFrequency
 from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
 
 
@@ -126,6 +126,18 @@ class MandateForm(FlaskForm):
                                choices=[SelectChoice(Jurisdiction.FR.value, _l("France")),
                                         SelectChoice(Jurisdiction.US.value, _l("United States"))])
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=2000)])
+    claims_nature = SelectField(_l("The claims are"), default=ClaimsNature.SALES.value, choices=[
+        SelectChoice(ClaimsNature.SALES.value, _l("sales of goods or services")),
+        SelectChoice(ClaimsNature.RENT.value, _l("rent and charges")),
+        SelectChoice(ClaimsNature.CONSUMER_CREDIT.value, _l("consumer credit"))])
+    judicial_allowed = BooleanField(_l("The agency may take cases to court (with the client's approval of each)"),
+                                    default=False)
+    judicial_costs_advanced_by = SelectField(_l("Court and commissaire de justice fees are advanced by"),
+                                             default="client", choices=[
+                                                 SelectChoice("client", _l("the client")),
+                                                 SelectChoice("agency", _l("the agency"))])
+    judicial_fee_terms = TextAreaField(_l("The agency's fee terms for the judicial stage"),
+                                       validators=[Optional(), Length(max=2000)])
 
     def validate_fixed_fee(self, field) -> None:
         try:
@@ -188,7 +200,10 @@ class MandateForm(FlaskForm):
             "commission_bands": self.band_values(),
             "contractual_rate_bp": percent_to_bp(self.contractual_rate.data),
             "max_discount_bp": percent_to_bp(self.max_discount.data) or 0, "jurisdiction": self.jurisdiction.data,
-            "notes": self.notes.data or "",
+            "notes": self.notes.data or "", "claims_nature": self.claims_nature.data,
+            "judicial_allowed": self.judicial_allowed.data,
+            "judicial_costs_advanced_by": self.judicial_costs_advanced_by.data,
+            "judicial_fee_terms": self.judicial_fee_terms.data or "",
         }
 
 

@@ -166,6 +166,12 @@ class Client(db.Model):
         return f"<Client {self.code}>"
 
 
+class ClaimsNature(StrEnum):
+    SALES = "sales"  # goods and services
+    RENT = "rent"  # rent and charges
+    CONSUMER_CREDIT = "consumer_credit"
+
+
 class Mandate(db.Model):
     """The written collection mandate with a client: fee terms, remittance terms, what is claimed."""
 
@@ -183,6 +189,8 @@ class Mandate(db.Model):
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
         enum_check("remittance_frequency", [f.value for f in RemittanceFrequency]),
         enum_check("jurisdiction", [j.value for j in Jurisdiction]),
+        enum_check("claims_nature", [n.value for n in ClaimsNature]),
+        enum_check("judicial_costs_advanced_by", ["client", "agency"]),
         sa.UniqueConstraint("client_id", "reference"),
     )
 
@@ -212,6 +220,14 @@ class Mandate(db.Model):
     max_discount_bp: Mapped[int] = mapped_column(default=0)
     jurisdiction: Mapped[str] = mapped_column(sa.String(2), default=Jurisdiction.FR.value)
     notes: Mapped[str] = mapped_column(sa.Text, default="")
+    # What the claims are: the court of an injonction de payer depends on it (rent and consumer credit
+    # go to the juge des contentieux de la protection).
+    claims_nature: Mapped[str] = mapped_column(sa.String(16), default=ClaimsNature.SALES.value)
+    # The judicial stage needs the client's mandate for it: whether it is allowed, who advances the
+    # court's and commissaire's fees, and the agency's fee terms for that stage.
+    judicial_allowed: Mapped[bool] = mapped_column(default=False)
+    judicial_costs_advanced_by: Mapped[str] = mapped_column(sa.String(8), default="client")
+    judicial_fee_terms: Mapped[str] = mapped_column(sa.Text, default="")
 
     client: Mapped[Client] = relationship(back_populates="mandates")
     commission_bands: Mapped[list[CommissionBand]] = relationship(

@@ -10,6 +10,18 @@ from cases.models.actions import (
     PromiseStatus,
 )
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
+from cases.models.judicial import (
+    CostPayer,
+    JudicialCost,
+    JudicialDocument,
+    JudicialSetting,
+    JudicialStep,
+    JudicialTitle,
+    Proceeding,
+    Route,
+    Stage,
+    StepKind,
+)
 from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, AppliesTo, EntryKind, LedgerEntry
 from cases.models.letters import SENT_STATUSES, Letter, LetterKind, LetterStatus
 from cases.models.rates import RateKind, RatePeriod
@@ -27,15 +39,25 @@ __all__ = [
     "CaseKind",
     "CaseStatus",
     "Claim",
+    "CostPayer",
     "EntryKind",
+    "JudicialCost",
+    "JudicialDocument",
+    "JudicialSetting",
+    "JudicialStep",
+    "JudicialTitle",
     "LedgerEntry",
     "Letter",
     "LetterKind",
     "LetterStatus",
+    "Proceeding",
     "Promise",
     "PromiseStatus",
     "RateKind",
     "RatePeriod",
     "ReferenceCounter",
+    "Route",
     "SENT_STATUSES",
+    "Stage",
+    "StepKind",
 ]
