@@ -65,6 +65,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "reports.collectors": MANAGERS,
     "reports.view": MANAGERS | {Role.CLIENT},  # the dashboard; client users: their own client, no collector
     "reports.refresh": MANAGERS,  # recompute the dashboard's figures now rather than at the hourly run
+    "judicial.view": EVERYONE,  # the stage of a case's proceeding (client users: their own cases)
+    "judicial.propose": STAFF,  # propose the judicial route once the formal notice's deadline has passed
+    "judicial.approve": MANAGERS,  # the agency's approval (another route with a reason), withdrawal
+    "judicial.decide": frozenset({Role.CLIENT}),  # the client's approval or refusal, in its portal
+    "judicial.record": STAFF,  # the steps, costs, titles of a proceeding; its file (pack)
+    "judicial.documents": STAFF | {Role.CLIENT},  # upload the contract or order to the judicial file
+    "judicial.list": MANAGERS,  # the judicial cases by next deadline
+    "judicial.settings": frozenset({Role.ADMIN}),  # thresholds, fees, deadlines, forms
     "agency.audit": MANAGERS,
     "alerts.view": MANAGERS,  # the notification area, acknowledging alerts
     "alerts.manage": MANAGERS,  # the payment threshold and the e-mail digest

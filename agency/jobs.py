@@ -67,6 +67,7 @@ JOB_MODULES = (
     "cases.messaging.jobs",
     "cases.letters.jobs",
     "cases.interest.jobs",
+    "cases.judicial.jobs",
     "money.payments.jobs",
     "money.plans.jobs",
     "money.remittances.jobs",
