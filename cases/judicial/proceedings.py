@@ -12,6 +12,7 @@ import uuid
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 
@@ -81,7 +82,7 @@ def why_not_propose(case: Case, on: date) -> LazyString | None:
     if notice is None or notice.pay_by is None:
         return _l("No formal notice was sent: send one first.")
     if notice.pay_by >= on:
-        return _l("The formal notice's deadline (%(date)s) has not passed yet.", date=notice.pay_by.isoformat())
+        return _l("The formal notice's deadline (%(date)s) has not passed yet.", date=format_date(notice.pay_by))
     if paid_since(case, notice):
         return _l("The debtor paid after the formal notice: give the amicable stage its chance.")
     if db.session.scalar(sa.select(Promise.id).where(Promise.case_id == case.id,

@@ -27,27 +27,27 @@ def _clock(time_machine):
 
 def test_a_route_is_proposed_only_after_the_formal_notice_deadline(db_session):
     case = ready_case(pay_by=TODAY)
-    assert "has not passed" in str(why_not_propose(case, TODAY))
+    assert "pas encore passé" in str(why_not_propose(case, TODAY))
     with pytest.raises(JudicialError):
         propose(case, actor=None)
     assert why_not_propose(case, TODAY.replace(day=8)) is None
 
 
 def test_no_route_without_a_mandate_allowing_it_a_notice_or_with_a_promise(db_session):
-    assert "mandate" in str(why_not_propose(ready_case(judicial_allowed=False), TODAY))
+    assert "mandat du client" in str(why_not_propose(ready_case(judicial_allowed=False), TODAY))
     case = ready_case()
     db.session.add(Promise(case=case, amount_cents=1000, due_on=TODAY, status="pending"))
     db.session.flush()
-    assert "promise" in str(why_not_propose(case, TODAY))
+    assert "promesse de paiement" in str(why_not_propose(case, TODAY))
     bare = factories.case()
     bare.client.mandates[0].judicial_allowed = True
-    assert "No formal notice" in str(why_not_propose(bare, TODAY))
+    assert "Aucune mise en demeure" in str(why_not_propose(bare, TODAY))
 
 
 def test_a_payment_after_the_notice_gives_the_amicable_stage_its_chance(db_session):
     case = ready_case()
     factories.payment(case, 5_000, received_on=TODAY.replace(day=1), receipt=False)
-    assert "paid after the formal notice" in str(why_not_propose(case, TODAY))
+    assert "payé après la mise en demeure" in str(why_not_propose(case, TODAY))
 
 
 def test_both_approvals_take_the_case_out_of_the_amicable_queue(db_session):
@@ -74,7 +74,7 @@ def test_the_client_cannot_decide_before_the_manager_and_a_refusal_needs_a_reaso
     case = ready_case()
     client_user = factories.user("client", client=case.client)
     proceeding = propose(case, actor=None)
-    with pytest.raises(JudicialError, match="no longer waiting"):
+    with pytest.raises(JudicialError, match="n'attend plus"):
         decide_by_client(proceeding, actor=client_user, approve=True)
     approve_by_manager(proceeding, actor=factories.user("manager"))
     with pytest.raises(JudicialError) as refused:

@@ -47,7 +47,7 @@ def test_once_small_claims_were_declined_an_order_is_suggested(db_session):
     assert suggest(facts(300_000, traders=True), ON, small_claims_declined=True).route == Route.ORDER_COMMERCIAL
     suggestion = suggest(facts(300_000), ON, small_claims_declined=True)
     assert suggestion.route == Route.ORDER_JUDICIAL
-    assert "declined" in str(suggestion.reasons[0])
+    assert "refusé la procédure des petites créances" in str(suggestion.reasons[0])
 
 
 def test_the_threshold_is_data_a_new_value_applies_from_its_day(db_session):
