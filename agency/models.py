@@ -140,6 +140,8 @@ class Client(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(32), unique=True)
     name: Mapped[str] = mapped_column(sa.String(200))
+    legal_form: Mapped[str] = mapped_column(sa.String(60), default="")  # SAS, SARL…: a request to the court names it
+    representative: Mapped[str] = mapped_column(sa.String(200), default="")  # e.g. "Mme Claire Roux, présidente"
     siren: Mapped[str] = mapped_column(sa.String(9), default="")
     vat_number: Mapped[str] = mapped_column(sa.String(20), default="")
     address_line1: Mapped[str] = mapped_column(sa.String(200), default="")

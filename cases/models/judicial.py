@@ -142,6 +142,8 @@ class Proceeding(db.Model):
     pack_path: Mapped[str] = mapped_column(sa.String(255), default="")
     pack_sha256: Mapped[str] = mapped_column(sa.String(64), default="")
     pack_on: Mapped[date | None]  # the filing date the pack's statement of account is computed at
+    # Each part of the pack as stored: {"request": {"path": …, "sha256": …}, "statement": …, "bordereau": …}.
+    pack_parts: Mapped[dict | None] = mapped_column(sa.JSON)
     proposed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
