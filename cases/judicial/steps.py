@@ -19,9 +19,10 @@ from agency import audit
 from agency.clock import today
 from agency.db import utcnow
 from agency.models import User
+from agency.money import format_money
 from cases.judicial import costs, deadlines
-from cases.judicial.proceedings import JudicialError, add_step
-from cases.models import CaseStatus, Proceeding, Route, Stage, StepKind
+from cases.judicial.proceedings import JudicialError, add_step, open_proceeding_of
+from cases.models import Case, CaseStatus, Proceeding, Route, Stage, StepKind
 
 S, K = Stage, StepKind
 # stage → the steps that may follow it; each step leads to the stage of `LEADS_TO` (or stays).
@@ -110,6 +111,28 @@ def record_step(proceeding: Proceeding, kind: StepKind, occurred_on: date, *, ac
                  before={"stage": stage_before},
                  after={"stage": proceeding.stage, "on": occurred_on.isoformat(), "note": step.note,
                         "deadline": deadline.isoformat() if deadline else None, "document": document_id})
+
+
+def payment_received(case: Case, received_on: date, outstanding_cents: int, *, actor: User | None) -> None:
+    """A payment on a case in litigation moves its proceeding: paid when nothing is left, partly paid once
+    a title is being enforced (before a title, a part-payment changes no stage: the claim stands)."""
+    proceeding = open_proceeding_of(case)
+    if proceeding is None or Stage(proceeding.stage) in (S.PROPOSED, S.AWAITING_CLIENT):
+        return
+    day = max(received_on, proceeding.steps[-1].occurred_on if proceeding.steps else received_on)
+    if outstanding_cents <= 0:
+        kind = K.PAID
+    elif Stage(proceeding.stage) in (S.ENFORCEABLE, S.ENFORCEMENT, S.REFERRED):
+        kind = K.PARTLY_PAID
+    else:
+        return
+    stage_before = proceeding.stage
+    note = str(_l("Payment received: %(left)s left.", left=format_money(max(outstanding_cents, 0))))
+    add_step(proceeding, kind, day, actor=actor, note=note)
+    proceeding.stage = LEADS_TO[kind].value
+    deadlines.refresh(proceeding, day)
+    audit.record(f"judicial.{kind.value}", actor=actor, subject=proceeding, client_id=proceeding.client_id,
+                 before={"stage": stage_before}, after={"stage": proceeding.stage, "outstanding": outstanding_cents})
 
 
 def _check_deadline(proceeding: Proceeding, kind: StepKind, occurred_on: date) -> None:

@@ -19,6 +19,7 @@ from agency.money import case_limit_cents, format_money, too_large_message
 from cases import ledger
 from cases.interest.posting import post_interest
 from cases.interest.sql import accrued_by_claim
+from cases.judicial.steps import payment_received as judicial_payment_received
 from cases.models import AppliesTo, Case, CaseStatus, EntryKind, LedgerEntry
 from money.commission import case_age_days, commission_of, commission_rate_bp
 from money.models import Payment, PaymentChannel, PaymentMethod
@@ -134,6 +135,8 @@ def record_payment(
     status_before = case.status
     if after.outstanding <= 0 and case.is_open:
         _close_paid(case, received_on)
+    if status_before == CaseStatus.ESCALATED:  # a case in litigation: the payment moves its proceeding
+        judicial_payment_received(case, received_on, after.outstanding, actor=actor)
     db.session.flush()
     audit.record(
         "payment.recorded",

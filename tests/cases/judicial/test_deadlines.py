@@ -124,3 +124,18 @@ def test_the_principal_awarded_cannot_exceed_the_principal_claimed(db_session, t
     with pytest.raises(JudicialError, match="principal"):
         record_step(proceeding, StepKind.ORDER_ISSUED, date(2026, 9, 10), actor=None, title=too_much)
     assert settings.number("order_service_months", date(2026, 9, 10)) == 3
+
+
+def test_a_payment_under_the_title_moves_the_proceeding_partly_then_fully_paid(db_session, time_machine):
+    case, proceeding = started(time_machine)
+    time_machine.move_to("2026-09-10 10:00:00+02:00", tick=False)
+    record_step(proceeding, StepKind.ORDER_ISSUED, date(2026, 9, 10), actor=None,
+                title=TitleValues(principal_cents=900_000))
+    record_step(proceeding, StepKind.SERVED, date(2026, 9, 10), actor=None)
+    time_machine.move_to("2026-11-20 10:00:00+01:00", tick=False)
+    record_step(proceeding, StepKind.ENFORCEABLE, date(2026, 11, 10), actor=None)
+    factories.payment(case, 100_000, received_on=date(2026, 11, 20), receipt=False)
+    assert proceeding.stage == Stage.PARTLY_PAID and case.status == "escalated"
+    factories.payment(case, balance(case.id).outstanding, received_on=date(2026, 11, 20), receipt=False)
+    assert proceeding.stage == Stage.PAID and case.status == "paid"
+    assert [s.kind for s in proceeding.steps][-2:] == ["partly_paid", "paid"]
