@@ -10,18 +10,12 @@ plus one month is 28 or 29 February).
 
 from __future__ import annotations
 
-import calendar
 from dataclasses import dataclass
 from datetime import date
 
 from cases.judicial import settings
 from cases.models import Proceeding, StepKind
-
-
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+from debtors.holds import add_months
 
 
 def serve_by(order_issued_on: date) -> date:
