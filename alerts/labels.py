@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 
 from alerts.models import AlertKind
+from cases.judicial.labels import DEADLINE
 
 KIND = {
     AlertKind.PROMISE_BROKEN.value: _l("Promise broken"),
@@ -13,6 +14,7 @@ KIND = {
     AlertKind.LARGE_PAYMENT.value: _l("Large payment received"),
     AlertKind.IMPORT_FAILED.value: _l("Placement import failed"),
     AlertKind.POOL_UNATTENDED.value: _l("Pool with nobody to work it"),
+    AlertKind.JUDICIAL_DEADLINE.value: _l("Judicial deadline approaching"),
 }
 KIND_COLOR = {
     AlertKind.PROMISE_BROKEN.value: "warning",
@@ -21,4 +23,7 @@ KIND_COLOR = {
     AlertKind.LARGE_PAYMENT.value: "success",
     AlertKind.IMPORT_FAILED.value: "danger",
     AlertKind.POOL_UNATTENDED.value: "warning",
+    AlertKind.JUDICIAL_DEADLINE.value: "danger",
 }
+# The deadline a judicial alert is about, by its kind (in deadlines' words: "Serve the order by").
+JUDICIAL_DEADLINE = DEADLINE

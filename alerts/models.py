@@ -21,14 +21,34 @@ class AlertKind(StrEnum):
     LARGE_PAYMENT = "large_payment"
     IMPORT_FAILED = "import_failed"
     POOL_UNATTENDED = "pool_unattended"  # a team's pool has due cases and no active member to work them
+    # A judicial deadline comes within N days; subject_id = proceeding id × 10,000 + deadline code × 1,000 + N,
+    # so each (proceeding, deadline, N) fires once (`alerts.rules.fire_judicial_deadlines`).
+    JUDICIAL_DEADLINE = "judicial_deadline"
+
+
+# The deadline a judicial alert is about, as a digit of its subject id (see AlertKind.JUDICIAL_DEADLINE).
+DEADLINE_CODES = {"serve_by": 1, "opposition_until": 2, "enforceable_from": 3, "answer_by": 4, "title_expires": 5}
+DEADLINE_OF_CODE = {code: kind for kind, code in DEADLINE_CODES.items()}
+
+
+def judicial_subject(proceeding_id: int, deadline_kind: str, days: int) -> int:
+    """Return the subject id of the alert `days` before the proceeding's deadline of `deadline_kind`."""
+    return proceeding_id * 10_000 + DEADLINE_CODES[deadline_kind] * 1_000 + days
+
+
+def judicial_deadline_of(subject_id: int) -> tuple[str, int]:
+    """Return (deadline kind, days before it) of a judicial alert's subject id."""
+    return DEADLINE_OF_CODE.get(subject_id // 1_000 % 10, ""), subject_id % 1_000
 
 
 # Most serious first: money kept from a client against the law (R124-6), then what stops work (a failed
-# import, a pool nobody works), then what a collector should act on, then good news.
+# import, a pool nobody works), a court deadline (an order not served in time is void), then what a
+# collector should act on, then good news.
 SEVERITY = (
     AlertKind.FUNDS_AGED,
     AlertKind.IMPORT_FAILED,
     AlertKind.POOL_UNATTENDED,
+    AlertKind.JUDICIAL_DEADLINE,
     AlertKind.PROMISE_BROKEN,
     AlertKind.DISPUTE_OPENED,
     AlertKind.LARGE_PAYMENT,

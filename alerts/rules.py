@@ -21,9 +21,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from agency.clock import today as agency_today
 from agency.db import UTCDateTime, db, local_day, utcnow
 from agency.models import AuditEvent, Role, Team, User, team_member
-from alerts.models import RECURRING, Alert, AlertKind
+from alerts.models import DEADLINE_CODES, RECURRING, Alert, AlertKind
 from alerts.settings import get_settings
-from cases.models import Case, Promise, PromiseStatus
+from cases.judicial import settings as judicial_settings
+from cases.models import Case, Proceeding, Promise, PromiseStatus
+from cases.models.judicial import CLOSED_STAGES
 from cases.placement.models import Placement, PlacementStatus
 from cases.queue.queue import IN_QUEUE, UNASSIGNED
 from debtors.models import Hold, HoldKind
@@ -49,6 +51,7 @@ def fire_alerts(today: date | None = None, now: datetime | None = None) -> dict[
         AlertKind.LARGE_PAYMENT.value: fire_large_payments(today, now),
         AlertKind.IMPORT_FAILED.value: fire_failed_imports(today, now),
         AlertKind.POOL_UNATTENDED.value: fire_unattended_pools(today, now),
+        AlertKind.JUDICIAL_DEADLINE.value: fire_judicial_deadlines(today, now),
     }
     counts["cleared"] = clear_ended(aged, now)
     return counts
@@ -153,6 +156,29 @@ def fire_unattended_pools(today: date, now: datetime) -> int:
     return _fire(AlertKind.POOL_UNATTENDED, query, pools.c.id, today, now)
 
 
+def fire_judicial_deadlines(today: date, now: datetime) -> int:
+    """Fire for each open proceeding whose next deadline comes within one of the configured days (30, 7, 1).
+
+    Each deadline fires once per threshold: the tightest one it is within (a deadline first seen 5 days
+    ahead fires its 7-day alert, not the 30-day one as well). Dated by the deadline.
+    """
+    days = judicial_settings.days_list("alert_days", today)  # largest first
+    if not days:
+        return 0
+    due = Proceeding.next_deadline_on
+    # The tightest threshold N the deadline is within: today ≤ deadline ≤ today + N.
+    threshold = sa.case(*[(due <= today + timedelta(days=n), n) for n in reversed(days)])
+    code = sa.case(DEADLINE_CODES, value=Proceeding.next_deadline_kind)
+    query = sa.select(
+        Proceeding.id * 10_000 + code * 1_000 + threshold, Proceeding.client_id, Proceeding.case_id, sa.null(),
+        Proceeding.claimed_cents, Proceeding.currency, due,
+    ).where(
+        Proceeding.stage.not_in([s.value for s in CLOSED_STAGES]), due >= today,
+        due <= today + timedelta(days=days[0]), Proceeding.next_deadline_kind.in_(DEADLINE_CODES),
+    )
+    return _fire(AlertKind.JUDICIAL_DEADLINE, query, query.selected_columns[0], today, now)
+
+
 def clear_ended(aged_ids: list[int], now: datetime) -> int:
     """Clear the open alerts whose condition no longer holds (`aged_ids`: the payments still held too long)."""
     ended = {
@@ -163,6 +189,7 @@ def clear_ended(aged_ids: list[int], now: datetime) -> int:
             sa.select(Placement.id).where(Placement.status != PlacementStatus.FAILED.value)
         ),
         AlertKind.POOL_UNATTENDED: ~Alert.subject_id.in_(unattended_pools(now).with_only_columns(Team.id)),
+        AlertKind.JUDICIAL_DEADLINE: ~judicial_deadline_pending(),
     }
     cleared = 0
     for kind, condition in ended.items():
@@ -175,6 +202,16 @@ def clear_ended(aged_ids: list[int], now: datetime) -> int:
             .execution_options(synchronize_session=False)
         ).rowcount
     return cleared
+
+
+def judicial_deadline_pending() -> sa.ColumnElement[bool]:
+    """Return the clause of judicial alerts whose deadline is still the proceeding's next one (else: served,
+    answered, closed, or the next deadline has come)."""
+    code = sa.case(DEADLINE_CODES, value=Proceeding.next_deadline_kind)
+    return sa.exists().where(
+        Proceeding.id == Alert.subject_id // 10_000, code == (Alert.subject_id // 1_000) % 10,
+        Proceeding.stage.not_in([s.value for s in CLOSED_STAGES]),
+    )
 
 
 def start_of_day(day: date) -> datetime:

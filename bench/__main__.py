@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import faults, money, placement, placement_parse, queue, reports
+from bench import faults, judicial, money, placement, placement_parse, queue, reports
 
 
 def main() -> int:
@@ -29,10 +29,14 @@ def main() -> int:
     print("== bench.reports: the managers' dashboard over 1,000,000 cases ==", flush=True)
     reported = reports.main([])
     print(flush=True)
+    print("== bench.judicial: the daily judicial run and the managers' list, 50,000 proceedings in 1,000,000 cases ==",
+          flush=True)
+    judged = judicial.main([])
+    print(flush=True)
     print("== bench.faults: payments through the outbox, SMS through a failing Twilio and killed workers ==",
           flush=True)
     faulted = faults.main([])
-    return placed or queued or moneyed or reported or faulted
+    return placed or queued or moneyed or reported or judged or faulted
 
 
 if __name__ == "__main__":
