@@ -67,13 +67,16 @@ class ClientForm(_AddressFields, FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{2,32}$",
                        message=_l("2 to 32 letters, digits, - or _."))])
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    legal_form = StringField(_l("Legal form (SAS, SARL…)"), validators=[Optional(), Length(max=60)])
+    representative = StringField(_l("Legal representative (name and title)"),
+                                 validators=[Optional(), Length(max=200)])
     siren = StringField("SIREN", validators=[Optional(), Length(max=11)])
     vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=20)])
     remittance_iban = StringField(_l("IBAN for remittances"), validators=[Optional(), valid_iban])
     is_private_individual = BooleanField(_l("The creditor is a private individual (legal interest rate)"))
 
-    FIELDS = ("code", "name", "siren", "vat_number", "address_line1", "address_line2", "postcode", "city",
-              "country", "email", "phone", "remittance_iban", "is_private_individual")
+    FIELDS = ("code", "name", "legal_form", "representative", "siren", "vat_number", "address_line1", "address_line2",
+              "postcode", "city", "country", "email", "phone", "remittance_iban", "is_private_individual")
 
     def values(self) -> dict:
         return {name: getattr(self, name).data or ("" if name != "is_private_individual" else False)

@@ -9,8 +9,10 @@ from the system through fontconfig (Debian's fonts-dejavu-core), never through a
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import mimetypes
+from collections.abc import Iterator
 from pathlib import Path
 
 from weasyprint import HTML
@@ -41,17 +43,37 @@ class AssetFetcher(URLFetcher):
         return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": mime_type})
 
 
-def render_pdf(html: str, *, assets_dir: Path) -> bytes:
-    """Render an HTML document to PDF bytes; its `amiable:` URLs are read from `assets_dir`."""
+@contextlib.contextmanager
+def _rendering() -> Iterator[None]:
+    """Pause the cyclic garbage collector while WeasyPrint lays out, and turn a refused asset into AssetRefused."""
     # A rendering allocates hundreds of thousands of short-lived boxes, and the cyclic garbage collector
     # would walk them, and everything else the process holds, again and again: a third of the time of a
     # ten-page report in a worker holding a batch's figures. It is paused for the rendering and runs after.
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return HTML(string=html, url_fetcher=AssetFetcher(assets_dir)).write_pdf()
+        yield
     except FatalURLFetchingError as exc:  # a BaseException: turn it into an ordinary error for callers
         raise AssetRefused(str(exc.__cause__ or exc)) from exc
     finally:
         if collecting:
             gc.enable()
+
+
+def render_pdf(html: str, *, assets_dir: Path) -> bytes:
+    """Render an HTML document to PDF bytes; its `amiable:` URLs are read from `assets_dir`."""
+    with _rendering():
+        return HTML(string=html, url_fetcher=AssetFetcher(assets_dir)).write_pdf()
+
+
+def render_pdf_set(htmls: list[str], *, assets_dir: Path) -> tuple[bytes, list[bytes]]:
+    """Render several HTML documents to PDF, each on its own and all of them as one file, laid out once.
+
+    Each document keeps its own page numbers (a court's file is numbered part by part).
+    """
+    with _rendering():
+        fetcher = AssetFetcher(assets_dir)
+        documents = [HTML(string=html, url_fetcher=fetcher).render() for html in htmls]
+        parts = [document.write_pdf() for document in documents]
+        whole = documents[0].copy([page for document in documents for page in document.pages]).write_pdf()
+        return whole, parts

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 
 import pytest
 
 from agency.auth import PERMISSIONS
 from agency.clock import today
+from agency.db import db
 from agency.models import Role
+from cases.judicial.documents import add_document
+from cases.judicial.pack import prepare_pack
+from cases.models import Proceeding
 from money.plans.documents import store_agreement
 from money.plans.plans import propose_plan, split
 from money.remittances.statements import run_remittances
@@ -23,7 +28,8 @@ PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "
 TOKEN = "api"  # the client API authenticates by token, not by session: tested in tests/cases/test_api.py
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
-TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id")
+TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
+                    "proceeding_id", "document_id")
 
 
 def get_routes(app):
@@ -64,6 +70,7 @@ def world(db_session):
                                    actor=None)
         store_agreement(plans[case])
     reports = {c: produce_report(c.id, previous_month(today()), actor=None) for c in (client_a, client_b)}
+    files = {c: judicial_file(c, users["manager"]) for c in (case_a, case_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
@@ -72,7 +79,22 @@ def world(db_session):
             "payment_a": payments[case_a], "payment_b": payments[case_b],
             "remittance_a": statements[client_a.id], "remittance_b": statements[client_b.id],
             "plan_a": plans[case_a], "plan_b": plans[case_b],
-            "report_a": reports[client_a], "report_b": reports[client_b]}
+            "report_a": reports[client_a], "report_b": reports[client_b],
+            "proceeding_a": files[case_a][0], "proceeding_b": files[case_b][0],
+            "document_a": files[case_a][1], "document_b": files[case_b][1]}
+
+
+def judicial_file(case, actor):
+    """A proceeding both sides approved, its pack prepared and a document uploaded (the judicial file's pages)."""
+    proceeding = Proceeding(reference=f"JUD-T-{case.id}", case_id=case.id, client_id=case.client_id,
+                            route="order_judicial", suggested_route="order_judicial", stage="preparing",
+                            court="Président du tribunal judiciaire", form="Cerfa 12948*06")
+    db.session.add(proceeding)
+    db.session.flush()
+    prepare_pack(proceeding, factories.agency_profile(), actor=actor)
+    document = add_document(proceeding, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "contrat.pdf", kind="contract", title="",
+                            actor=actor)
+    return proceeding, document
 
 
 def build_url(rule, world, own: bool = True) -> str:
@@ -89,10 +111,12 @@ def build_url(rule, world, own: bool = True) -> str:
         elif arg == "letter_id":
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
-        elif arg in ("payment_id", "remittance_id", "plan_id", "report_id"):
+        elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "profile_code":
             values[arg] = "FR"
+        elif arg == "part":
+            values[arg] = "request"
         else:
             raise AssertionError(f"the route walk does not know how to fill <{arg}> in {rule.rule}")
     return rule.build(values)[1]

@@ -35,10 +35,10 @@ def documents_dir() -> Path:
     return Path(current_app.config["DOCUMENTS_DIR"]).resolve()
 
 
-def store_document(data: bytes, folder: str, stem: str) -> StoredFile:
-    """Write `data` as `<folder>/<stem>-<hash>.pdf` unless that very file exists; never replace a file."""
+def store_document(data: bytes, folder: str, stem: str, suffix: str = ".pdf") -> StoredFile:
+    """Write `data` as `<folder>/<stem>-<hash><suffix>` unless that very file exists; never replace a file."""
     digest = hashlib.sha256(data).hexdigest()
-    relative = Path(folder) / f"{stem}-{digest[:16]}.pdf"
+    relative = Path(folder) / f"{stem}-{digest[:16]}{suffix}"
     target = _inside(relative)
     target.parent.mkdir(parents=True, exist_ok=True)
     if not target.exists():
@@ -85,8 +85,13 @@ def _write_new(target: Path, data: bytes) -> None:
 
 def pdf_response(data: bytes, name: str, sha256: str | None) -> Response:
     """Answer a stored PDF inline, never cached, with its recorded fingerprint."""
-    response = Response(data, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'inline; filename="{name}.pdf"'
+    return file_response(data, f"{name}.pdf", "application/pdf", sha256)
+
+
+def file_response(data: bytes, filename: str, media_type: str, sha256: str | None, *, inline: bool = True) -> Response:
+    """Answer a stored file, never cached, with its recorded fingerprint; `filename` must be ASCII-safe."""
+    response = Response(data, mimetype=media_type)
+    response.headers["Content-Disposition"] = f'{"inline" if inline else "attachment"}; filename="{filename}"'
     response.headers["Cache-Control"] = "private, no-store"
     if sha256:
         # RFC 9530: lets a client check that the bytes received are the ones recorded at issue.
