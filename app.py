@@ -39,7 +39,7 @@ TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = (
     "agency.models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
-    "alerts.models", "reports.aged_models",
+    "alerts.models", "reports.aged_models", "debtors.bodacc_models",
 )
 BLUEPRINTS = (
     "agency.views:bp",
@@ -57,9 +57,11 @@ BLUEPRINTS = (
     "money.plans.views:bp",
     "money.remittances.views:bp",
     "debtors.views:bp",
+    "debtors.bodacc_views:bp",
     "cases.judicial.views:bp",
     "cases.judicial.pack_views:bp",
     "cases.judicial.admin_views:bp",
+    "cases.judicial.insolvency_views:bp",
     "alerts.views:bp",
     "reports.views:bp",
     "reports.aged_views:bp",

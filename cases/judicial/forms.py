@@ -87,3 +87,31 @@ class CostForm(FlaskForm):
         field.cents = cents_of(field.data, required=True)
         if field.cents == 0:
             raise ValidationError(_l("The amount must be above zero."))
+
+
+class InsolvencyPrepareForm(FlaskForm):
+    securities = TextAreaField(_l("Securities and privileges (empty: unsecured)"),
+                               validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 2})
+
+
+class InsolvencyFilingForm(FlaskForm):
+    filed_on = DateField(_l("Sent to the mandataire on"), validators=[DataRequired(_l("Give the date."))])
+    note = TextAreaField(_l("Note (how it was sent, proof)"), validators=[Optional(), Length(max=NOTE_MAX)],
+                         render_kw={"rows": 2})
+
+
+class InsolvencyOutcomeForm(FlaskForm):
+    status = SelectField(_l("Outcome"), choices=[
+        SelectChoice("admitted", _l("admitted in full")), SelectChoice("partly_admitted", _l("partly admitted")),
+        SelectChoice("disputed", _l("disputed")), SelectChoice("rejected", _l("rejected")),
+        SelectChoice("dividend_paid", _l("dividend received"))])
+    outcome_on = DateField(_l("On"), validators=[DataRequired(_l("Give the date."))])
+    admitted = StringField(_l("Amount admitted (if partly)"), validators=[Optional()])
+    dividend = StringField(_l("Dividend received"), validators=[Optional()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=NOTE_MAX)], render_kw={"rows": 2})
+
+    def validate_admitted(self, field) -> None:
+        field.cents = cents_of(field.data, required=False)
+
+    def validate_dividend(self, field) -> None:
+        field.cents = cents_of(field.data, required=False)

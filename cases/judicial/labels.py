@@ -73,3 +73,12 @@ DEADLINE = {
     "answer_by": _l("Debtor's answer due by"),
     "title_expires": _l("Title expires on"),
 }
+CLAIM_STATUS = {
+    "prepared": _l("Declaration prepared, not sent"),
+    "filed": _l("Declared to the mandataire"),
+    "admitted": _l("Admitted"),
+    "partly_admitted": _l("Partly admitted"),
+    "disputed": _l("Claim disputed"),
+    "rejected": _l("Claim rejected"),
+    "dividend_paid": _l("Dividend received"),
+}

@@ -14,7 +14,13 @@ from agency.clock import today
 from agency.db import db
 from cases import extensions
 from cases.judicial import costs, deadlines, labels
-from cases.judicial.forms import ApproveForm, CostForm, ProposeForm, ReasonForm, StepForm
+from cases.judicial.forms import (
+    ApproveForm,
+    CostForm,
+    ProposeForm,
+    ReasonForm,
+    StepForm,
+)
 from cases.judicial.proceedings import (
     JudicialError,
     approve_by_manager,
@@ -90,8 +96,8 @@ def propose_route(case_id: int):
             flash(_("Route proposed (%(reference)s): a manager approves it next.", reference=proceeding.reference),
                   "success")
     else:
-        _flash_errors(form)
-    return _to_case(case.id)
+        flash_errors(form)
+    return back_to_case(case.id)
 
 
 @bp.post("/judicial/<int:proceeding_id>/approve")
@@ -110,8 +116,8 @@ def approve(proceeding_id: int):
             db.session.commit()
             flash(_("Approved: the client is asked for its approval in its portal."), "success")
     else:
-        _flash_errors(form)
-    return _to_case(proceeding.case_id)
+        flash_errors(form)
+    return back_to_case(proceeding.case_id)
 
 
 @bp.post("/judicial/<int:proceeding_id>/withdraw")
@@ -129,8 +135,8 @@ def withdraw_proceeding(proceeding_id: int):
             db.session.commit()
             flash(_("Proceeding withdrawn: the case is back in the amicable stage."), "info")
     else:
-        _flash_errors(form)
-    return _to_case(proceeding.case_id)
+        flash_errors(form)
+    return back_to_case(proceeding.case_id)
 
 
 @bp.get("/judicial/decisions")
@@ -157,7 +163,7 @@ def decide(proceeding_id: int):
             flash(_("Approved: the agency prepares the file for the court.") if approve else
                   _("Refused: the case stays in the amicable stage; the agency reads your reason."), "success")
     else:
-        _flash_errors(form)
+        flash_errors(form)
     return redirect(url_for("judicial.decisions"))
 
 
@@ -172,8 +178,8 @@ def add_step(proceeding_id: int):
         if kind in WITH_TITLE:
             amounts = form.amounts()
             if len(amounts) < 4:  # an amount was refused: its field says why
-                _flash_errors(form)
-                return _to_case(proceeding.case_id)
+                flash_errors(form)
+                return back_to_case(proceeding.case_id)
             title = TitleValues(court=form.court.data or "", number=form.number.data or "",
                                 principal_cents=amounts["principal"], interest_cents=amounts["interest"],
                                 interest_from=form.interest_from.data, article_700_cents=amounts["article_700"],
@@ -188,8 +194,8 @@ def add_step(proceeding_id: int):
             db.session.commit()
             flash(_("Step recorded: %(step)s.", step=labels.STEP[kind.value]), "success")
     else:
-        _flash_errors(form)
-    return _to_case(proceeding.case_id)
+        flash_errors(form)
+    return back_to_case(proceeding.case_id)
 
 
 @bp.post("/judicial/<int:proceeding_id>/costs")
@@ -209,15 +215,15 @@ def add_cost(proceeding_id: int):
             db.session.commit()
             flash(_("Cost recorded."), "success")
     else:
-        _flash_errors(form)
-    return _to_case(proceeding.case_id)
+        flash_errors(form)
+    return back_to_case(proceeding.case_id)
 
 
-def _to_case(case_id: int):
-    return redirect(url_for("cases.show", case_id=case_id, _anchor="judicial"))
+def back_to_case(case_id: int, anchor: str = "judicial"):
+    return redirect(url_for("cases.show", case_id=case_id, _anchor=anchor))
 
 
-def _flash_errors(form) -> None:
+def flash_errors(form) -> None:
     for name, errors in form.errors.items():
         field = getattr(form, name, None)
         label = field.label.text if field is not None and hasattr(field, "label") else name

@@ -10,6 +10,7 @@ from cases.models.actions import (
     PromiseStatus,
 )
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
+from cases.models.insolvency import ClaimStatus, InsolvencyClaim
 from cases.models.judicial import (
     CostPayer,
     JudicialCost,
@@ -39,8 +40,10 @@ __all__ = [
     "CaseKind",
     "CaseStatus",
     "Claim",
+    "ClaimStatus",
     "CostPayer",
     "EntryKind",
+    "InsolvencyClaim",
     "JudicialCost",
     "JudicialDocument",
     "JudicialSetting",
