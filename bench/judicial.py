@@ -14,8 +14,9 @@ so the run has the opposition windows closed since to move on.
 Timed, each committed: the daily job (`cases.judicial.jobs.judicial_daily_job`: silence, then every next
 deadline), a second run of it (nothing left to decide), and the alert rule before deadlines
 (`alerts.rules.fire_judicial_deadlines`). The managers' list `/judicial` is loaded `loads` times each
-through the test client as a signed-in manager: its first page, a deep page, and one client's first page;
-p95 over all loads. Baselines: the deadlines' bare SQL (one UPDATE … FROM of every deadline-stage
+through the test client as a signed-in manager: its first page, a deep page, one client's first page and a
+stage's third page; p95 over all loads. The same layout around a small form (`/alerts/settings`) shows what
+the menu's counts cost every page; the list's own queries are timed alone too. Baselines: the deadlines' bare SQL (one UPDATE … FROM of every deadline-stage
 proceeding from its latest key step, rolled back) and the list page's bare SQL (the same SELECT, LIMIT 50).
 With `cases.judicial.pack` present, the pack of a proceeding with 20 invoices is rendered 3 times (p50).
 
@@ -226,6 +227,8 @@ def time_list(url: str, loads: int) -> dict[str, list[float]]:
     _app, client = manager_client(url)
     paths = {"first page": "/judicial", "page 400": "/judicial?page=400", "one client": "/judicial?client=21",
              "one stage": "/judicial?stage=served&page=3"}
+    # The same layout around a small form: what every page of a manager costs (the menu's counts).
+    paths["bare page"] = "/alerts/settings"
     times: dict[str, list[float]] = {}
     for name, path in paths.items():
         client.get(path)  # warm the templates
@@ -234,8 +237,29 @@ def time_list(url: str, loads: int) -> dict[str, list[float]]:
             started = time.perf_counter()
             response = client.get(path)
             times[name].append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200 or b'data-testid="proceeding"' not in response.data:
+            if response.status_code != 200 or (name != "bare page" and b'data-testid="proceeding"' not in response.data):
                 raise SystemExit(f"{path} answered {response.status_code} without proceedings")
+    return times
+
+
+def time_board(url: str, loads: int) -> dict[str, list[float]]:
+    """Time the list's own queries (`board.open_proceedings`), without the page around them; return ms by kind."""
+    from agency.db import db
+    from cases.judicial import board
+
+    app = make_app(url)
+    filters = {"first page": (board.BoardFilters(), 1), "page 400": (board.BoardFilters(), 400),
+               "one client": (board.BoardFilters(client_id=21), 1)}
+    times: dict[str, list[float]] = {}
+    with app.app_context():
+        for name, (chosen, page) in filters.items():
+            board.open_proceedings(chosen, page)
+            times[name] = []
+            for _ in range(loads):
+                started = time.perf_counter()
+                board.open_proceedings(chosen, page)
+                times[name].append((time.perf_counter() - started) * 1000)
+            db.session.remove()
     return times
 
 
@@ -303,7 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     daily_s, counts, again_s, again = time_daily(args.database_url)
     alerts_s, fired = time_alerts(args.database_url)
     lists = time_list(args.database_url, args.loads)
+    queries = time_board(args.database_url, args.loads)
     pack_s = time_pack(args.database_url)
+    bare_page = lists.pop("bare page")
     every_load = [t for measured in lists.values() for t in measured]
     print(f"  daily run: {counts}; again: {again}; alerts fired: {fired:,}")
     print(f"{'measure':<22}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'× bare':>10}")
@@ -314,6 +340,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, measured in lists.items():
         print(f"{'list, ' + name:<22}{statistics.median(measured):>10.0f}{p95(measured):>10.0f}"
               f"{max(measured):>10.0f}{p95(measured) / p95(bare_list):>10.1f}")
+    for name, measured in queries.items():
+        print(f"{'query, ' + name:<22}{statistics.median(measured):>10.0f}{p95(measured):>10.0f}"
+              f"{max(measured):>10.0f}{p95(measured) / p95(bare_list):>10.1f}")
+    print(f"{'bare page (layout)':<22}{statistics.median(bare_page):>10.0f}{p95(bare_page):>10.0f}"
+          f"{max(bare_page):>10.0f}")
     print(f"{'bare list SELECT':<22}{statistics.median(bare_list):>10.1f}{p95(bare_list):>10.1f}"
           f"{max(bare_list):>10.1f}")
     print(f"judicial cases={args.cases} deadlines_s={daily_s:.2f} list_p95_ms={p95(every_load):.0f} pack_s={pack_s}")

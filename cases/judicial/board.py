@@ -1,7 +1,8 @@
 """The managers' list of open proceedings by next deadline: the overdue first, then the nearest.
 
-One page is one query on the deadline index (`ix_judicial_proceeding_deadline`), limited and offset, with
-the case, the debtor and the client joined for their names only; the count is a second query.
+One page is the ids of its rows, on the deadline index (`ix_judicial_proceeding_deadline`), limited and
+offset, then those rows with the case, the debtor and the client joined for their names only; the count is
+a third query.
 """
 
 from __future__ import annotations
@@ -72,6 +73,9 @@ def open_proceedings(filters: BoardFilters, page: int = 1, per_page: int | None 
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Proceeding).where(*where)) or 0
     pages = max(1, -(-total // per_page))
     page = min(max(page, 1), pages)
+    order = (Proceeding.next_deadline_on.asc().nulls_last(), Proceeding.id)
+    # The page's ids first, on the proceedings alone: a deep page skips rows without joining them.
+    ids = sa.select(Proceeding.id).where(*where).order_by(*order).limit(per_page).offset((page - 1) * per_page)
     query = (
         sa.select(Proceeding.id, Proceeding.reference, Case.id, Case.reference, Debtor.kind, Debtor.company_name,
                   Debtor.title, Debtor.first_name, Debtor.last_name, Client.name, Proceeding.route, Proceeding.stage,
@@ -79,9 +83,8 @@ def open_proceedings(filters: BoardFilters, page: int = 1, per_page: int | None 
                   Proceeding.currency)
         .join(Case, Case.id == Proceeding.case_id).join(Debtor, Debtor.id == Case.debtor_id)
         .join(Client, Client.id == Proceeding.client_id)
-        .where(*where)
-        .order_by(Proceeding.next_deadline_on.asc().nulls_last(), Proceeding.id)
-        .limit(per_page).offset((page - 1) * per_page)
+        .where(Proceeding.id.in_(ids.scalar_subquery()))
+        .order_by(*order)
     )
     rows = [BoardRow(r[0], r[1], r[2], r[3], Debtor.name_of(*r[4:9]), *r[9:]) for r in db.session.execute(query)]
     return BoardPage(rows, total, page, pages)
