@@ -204,6 +204,5 @@ PAYMENT_MEANS = (  # (method, what the bank statement says)
     ("direct_debit", "Prélèvement"),
 )
 ESCALATION = (
-    "Sans règlement après mise en demeure : transmis au commissaire de justice"
-    " (injonction de payer), avec l'accord du client."
+    "Sans règlement après mise en demeure : voie judiciaire proposée au responsable et au client."
 )

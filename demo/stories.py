@@ -23,6 +23,7 @@ from cases.models import Action, Case, Promise
 from debtors.models import ContactPoint, Debtor, Hold
 from demo.content import CALL_NOTES, CLOSINGS, DISPUTES, ESCALATION, PAYMENT_MEANS
 from demo.data import DebtorSpec, between, business_time, split_cents, workday
+from demo.judicial import write_proceeding
 from money.models import PaymentChannel
 from money.payments.payments import record_payment
 
@@ -217,7 +218,12 @@ def _escalated(s: Story) -> None:
     notice = between(s.rng, first + 30 * DAY, s.today - 30 * DAY)
     s.attempts(first + 7 * DAY, notice - DAY)
     s.post(notice, "formal_notice", "Mise en demeure validée par un responsable.")
-    s.note(notice + timedelta(days=s.rng.randint(15, 25)), ESCALATION)
+    proposed = notice + timedelta(days=s.rng.randint(15, 25))
+    s.note(proposed, ESCALATION)
+    mandate = s.case.client.active_mandate(proposed)
+    if mandate is not None:
+        mandate.judicial_allowed = True
+    write_proceeding(s.case, proposed, s.today, s.collector, s.rng)
 
 
 def _hold(s: Story) -> None:
