@@ -13,8 +13,6 @@ from agency.models import ApiToken, Client, Role
 from agency.tokens import issue_token, revoke_token
 from agency.users import UserError, create_user
 
-WORKER_MAINTENANCE = 60  # seconds
-
 agency_cli = AppGroup("agency", help="Agency administration: users, demo data, background worker.")
 
 
@@ -46,19 +44,33 @@ def create_user_command(email: str, name: str, role: str, client_code: str | Non
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
     """Run an RQ worker for the app's queue (real mode)."""
-    from rq import SimpleWorker
-
     from agency.jobs import get_queue
+    from agency.processes import run_worker
 
     queue = get_queue()
     if not queue.is_async:
         raise click.UsageError("REDIS_URL is not set: in embedded mode jobs run inline, no worker is needed")
-    # SimpleWorker runs jobs in this process, inside the app context this command already holds. Its
-    # maintenance (restarting the scheduler after Redis was away, sending a crashed worker's jobs back
-    # to their retries) runs every minute rather than RQ's ten.
-    worker = SimpleWorker([queue], connection=queue.connection, maintenance_interval=WORKER_MAINTENANCE)
-    worker.work(burst=burst, with_scheduler=True)
+    # Jobs run in this process, inside the app context this command already holds; a worker that quits
+    # while Redis is away is started again once it answers (agency.processes).
+    run_worker(queue, current_app.config["WORKER_MAINTENANCE_INTERVAL"], burst=burst)
     current_app.logger.info("worker stopped")
+
+
+@agency_cli.command("cron")
+@click.argument("config", default="agency.cron")
+def cron_command(config: str) -> None:
+    """Enqueue the periodic jobs on their intervals (real mode; run exactly one).
+
+    CONFIG is the module registering them, as for `rq cron`. Unlike `rq cron`, it carries on once Redis
+    is back after an outage.
+    """
+    from agency.jobs import get_queue
+    from agency.processes import run_cron
+
+    queue = get_queue()
+    if not queue.is_async:
+        raise click.UsageError("REDIS_URL is not set: in embedded mode periodic jobs run inside the web process")
+    run_cron(queue.connection, config)
 
 
 @agency_cli.command("api-token")

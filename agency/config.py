@@ -54,6 +54,12 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = env.get("DATABASE_URL") or f"sqlite:///{instance / 'amiable.db'}"
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = env.get("REDIS_URL", "")
+        # Seconds between two runs of the worker's maintenance, which starts RQ's scheduler again after Redis
+        # was away and sends a crashed worker's jobs back to their retries (an idle worker waits for a job no
+        # longer than this). A minute, as the outbox sweep: RQ's ten would leave retries and scheduled jobs
+        # waiting that long after an outage, while a few seconds would wake every idle worker to clean every
+        # registry for nothing anyone would notice. Tests shorten it.
+        self.WORKER_MAINTENANCE_INTERVAL = int(env.get("WORKER_MAINTENANCE_INTERVAL", "60"))
         # Embedded mode: seconds a request waits for SQLite's write lock before the "busy" page.
         self.SQLITE_BUSY_TIMEOUT = float(env.get("SQLITE_BUSY_TIMEOUT", "15"))
         # Embedded mode runs periodic work on a thread of the web process; tests and CLI switch it off.

@@ -1,4 +1,4 @@
-"""Periodic jobs for real mode, read by `rq cron agency.cron --url $REDIS_URL`.
+"""Periodic jobs for real mode, read by `flask agency cron` (agency.processes.run_cron).
 
 Embedded mode runs the same list on a thread (agency.jobs.SchedulerThread); both take it from
 agency.jobs.PERIODIC, so a periodic job is declared once, with `@periodic`.

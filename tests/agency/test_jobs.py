@@ -45,7 +45,7 @@ def test_embedded_mode_runs_jobs_inline_and_reports_failures(app, db_session):
 
 
 # Each mode's test runs in its own CI pass: embedded (SQLite, no REDIS_URL), then real (PostgreSQL + Redis).
-@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="embedded mode only: real mode uses rq cron")
+@pytest.mark.skipif(bool(os.environ.get("REDIS_URL")), reason="embedded mode only: real mode uses its cron")
 def test_scheduler_thread_runs_due_periodic_jobs(app, db_session):
     scheduler = jobs.SchedulerThread(app)
     scheduler.run_due(time.monotonic())

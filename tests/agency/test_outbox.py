@@ -7,10 +7,6 @@ The tests stop and start a Redis server of their own, so the one the suite uses 
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
 from datetime import timedelta
 
 import pytest
@@ -28,37 +24,9 @@ from tests import factories
 from tests.cases.placement.test_pages import GOOD, upload
 from tests.conftest import burst_worker, csrf_token
 from tests.money.payments.test_pages import form_values
+from tests.processes import OwnRedis
 
 pytestmark = pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="real mode: needs REDIS_URL (CI sets it)")
-
-
-class OwnRedis:
-    """A redis-server process on a free port, stopped and started by the test (nothing kept on disk)."""
-
-    def __init__(self) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [shutil.which("redis-server") or "redis-server", "--port", str(self.port), "--bind", "127.0.0.1",
-             "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
-        probe = Redis(port=self.port, socket_connect_timeout=0.2)
-        for _ in range(100):
-            try:
-                if probe.ping():
-                    return
-            except Exception:  # noqa: BLE001 (not up yet)
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
 
 
 @pytest.fixture

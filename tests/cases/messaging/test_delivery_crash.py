@@ -12,7 +12,6 @@ unknown attempt up in Twilio's list before sending anything again.
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -33,14 +32,13 @@ from cases.messaging.sms import send_case_sms
 from cases.models import Action
 from debtors.models import ContactProfile
 from tests import factories
+from tests.processes import kill, process_env, start, wait_for
 from tests.separate_app import separate_app
 
 DATABASE_URL = os.environ.get("TEST_DATABASE_URL") or os.environ.get("DATABASE_URL", "")
 REDIS_URL = os.environ.get("REDIS_URL", "")
-ROOT = Path(__file__).resolve().parents[3]
 # Short timeouts and lease, so that a killed attempt is looked into a few seconds later.
 SETTINGS = {"TWILIO_CONNECT_TIMEOUT": 1.0, "TWILIO_READ_TIMEOUT": 1.5, "SMS_ATTEMPT_LEASE": 3.0}
-WAIT = 30  # seconds, at most, for anything the test waits for
 
 pytestmark = [
     pytest.mark.no_db,
@@ -62,10 +60,8 @@ class Rig:
 
     def worker(self, name: str) -> subprocess.Popen:
         """Start a worker process on the test's database and queue, in a process group of its own."""
-        log = open(self.tmp_path / f"worker-{name}.log", "w")  # noqa: SIM115 (closed with the process)
-        worker = subprocess.Popen([sys.executable, "-m", "tests.cases.messaging.sms_worker", self.queue.name],
-                                  cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
-                                  start_new_session=True)
+        worker = start([sys.executable, "-m", "tests.cases.messaging.sms_worker", self.queue.name], self.env,
+                       self.tmp_path / f"worker-{name}.log")
         self.started.append(worker)
         return worker
 
@@ -90,12 +86,7 @@ def rig(app, tmp_path, fake_twilio):
         own.config.update(twilio, REDIS_URL=REDIS_URL, **SETTINGS)
         queue = Queue(f"sms-crash-{uuid.uuid4().hex[:10]}", connection=Redis.from_url(REDIS_URL))
         own.extensions["amiable.queue"] = queue
-        env = os.environ | {k: str(v) for k, v in (twilio | SETTINGS).items()} | {
-            "DATABASE_URL": own.config["SQLALCHEMY_DATABASE_URI"], "REDIS_URL": REDIS_URL,
-            "AMIABLE_INSTANCE": str(tmp_path), "SECRET_KEY": "crash-test", "AMIABLE_SCHEDULER_THREAD": "0",
-        }
-        env.pop("TEST_DATABASE_URL", None)
-        rig = Rig(own, queue, fake_twilio, env, tmp_path)
+        rig = Rig(own, queue, fake_twilio, process_env(own, tmp_path, REDIS_URL, twilio | SETTINGS), tmp_path)
         try:
             yield rig
         finally:
@@ -143,25 +134,11 @@ def _engine(rig: Rig) -> sa.Engine:
     return sa.create_engine(rig.app.config["SQLALCHEMY_DATABASE_URI"], poolclass=sa.pool.NullPool)
 
 
-def wait_for(condition, what: str) -> None:
-    deadline = time.monotonic() + WAIT
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"waited {WAIT} s for {what}")
-        time.sleep(0.05)
-
-
 def worker_waits_for_a_lock(rig: Rig) -> bool:
     with _engine(rig).connect() as connection:
         return bool(connection.scalar(sa.text(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
         )))
-
-
-def kill(worker: subprocess.Popen) -> None:
-    """Kill the worker and its RQ scheduler (a process it forked) at once, as a crashed machine would."""
-    os.killpg(worker.pid, signal.SIGKILL)
-    worker.wait(WAIT)
 
 
 def recover(rig: Rig) -> SmsMessage:
