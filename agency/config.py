@@ -31,6 +31,9 @@ def _secret_key() -> str:
 
 DEFAULT_MAX_INVOICE_CENTS = 10_000_000_000  # €100,000,000 per invoice
 DEFAULT_MAX_CASE_CENTS = 100_000_000_000  # €1,000,000,000 per case (its invoices together), and per payment
+DEFAULT_BODACC_API_URL = (
+    "https://bodacc-datadila.opendatasoft.com/api/explore/v2.1/catalog/datasets/annonces-commerciales/records"
+)
 
 # "" is plain SMTP (a relay on the same machine), "starttls" upgrades the connection, "ssl" is TLS from the start.
 SMTP_DEFAULT_PORTS = {"": 25, "starttls": 587, "ssl": 465}
@@ -125,4 +128,14 @@ class Config:
         # case bound before a sum across cases could reach BIGINT (such sums are read as NUMERIC anyway).
         self.MAX_INVOICE_CENTS = int(env.get("MAX_INVOICE_CENTS", DEFAULT_MAX_INVOICE_CENTS))
         self.MAX_CASE_CENTS = int(env.get("MAX_CASE_CENTS", DEFAULT_MAX_CASE_CENTS))
+        # The BODACC open-data API the daily insolvency watch asks (keyless; tests point it at a local fake).
+        self.BODACC_API_URL = env.get("BODACC_API_URL", DEFAULT_BODACC_API_URL)
+        # Seconds to connect, then to wait for an answer; seconds before each new attempt after a timeout, a 5xx or
+        # a bad answer (then the run stops, and the debtors not checked are checked first by the next one).
+        self.BODACC_CONNECT_TIMEOUT = float(env.get("BODACC_CONNECT_TIMEOUT", "5"))
+        self.BODACC_READ_TIMEOUT = float(env.get("BODACC_READ_TIMEOUT", "30"))
+        self.BODACC_RETRY_DELAYS = tuple(int(s) for s in env.get("BODACC_RETRY_DELAYS", "5,30").split(",") if s)
+        # SIRENs per request, and seconds between two requests: a public service, asked politely.
+        self.BODACC_BATCH_SIZE = int(env.get("BODACC_BATCH_SIZE", "40"))
+        self.BODACC_PAUSE = float(env.get("BODACC_PAUSE", "1"))
 

@@ -68,6 +68,7 @@ JOB_MODULES = (
     "cases.letters.jobs",
     "cases.interest.jobs",
     "cases.judicial.jobs",
+    "cases.bodacc_jobs",
     "money.payments.jobs",
     "money.plans.jobs",
     "money.remittances.jobs",
