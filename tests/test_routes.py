@@ -12,8 +12,10 @@ from agency.clock import today
 from agency.db import db
 from agency.models import Role
 from cases.judicial.documents import add_document
+from cases.judicial.insolvency import prepare_claim
 from cases.judicial.pack import prepare_pack
 from cases.models import Proceeding
+from debtors.holds import put_on_hold
 from money.plans.documents import store_agreement
 from money.plans.plans import propose_plan, split
 from money.remittances.statements import run_remittances
@@ -29,7 +31,7 @@ TOKEN = "api"  # the client API authenticates by token, not by session: tested i
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
 TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
-                    "proceeding_id", "document_id")
+                    "proceeding_id", "document_id", "claim_id")
 
 
 def get_routes(app):
@@ -71,6 +73,7 @@ def world(db_session):
         store_agreement(plans[case])
     reports = {c: produce_report(c.id, previous_month(today()), actor=None) for c in (client_a, client_b)}
     files = {c: judicial_file(c, users["manager"]) for c in (case_a, case_b)}
+    claims = {c: insolvency_claim(c) for c in (case_a, case_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
@@ -81,7 +84,8 @@ def world(db_session):
             "plan_a": plans[case_a], "plan_b": plans[case_b],
             "report_a": reports[client_a], "report_b": reports[client_b],
             "proceeding_a": files[case_a][0], "proceeding_b": files[case_b][0],
-            "document_a": files[case_a][1], "document_b": files[case_b][1]}
+            "document_a": files[case_a][1], "document_b": files[case_b][1],
+            "claim_a": claims[case_a], "claim_b": claims[case_b]}
 
 
 def judicial_file(case, actor):
@@ -95,6 +99,13 @@ def judicial_file(case, actor):
     document = add_document(proceeding, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "contrat.pdf", kind="contract", title="",
                             actor=actor)
     return proceeding, document
+
+
+def insolvency_claim(case):
+    """The debtor under insolvency proceedings and the case's declaration prepared (its PDF's page)."""
+    put_on_hold(case.debtor, "insolvency", actor=None, reference_date=today() - timedelta(days=20),
+                bodacc_published_on=today() - timedelta(days=10))
+    return prepare_claim(case, factories.agency_profile(), actor=None)
 
 
 def build_url(rule, world, own: bool = True) -> str:
@@ -111,7 +122,8 @@ def build_url(rule, world, own: bool = True) -> str:
         elif arg == "letter_id":
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
-        elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id"):
+        elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
+                     "claim_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "profile_code":
             values[arg] = "FR"
