@@ -17,9 +17,10 @@ from agency.db import db
 from agency.models import AgencyProfile, User
 from agency.money import format_money
 from agency.spreadsheet import Amount, csv_text
+from cases.judicial.costs import COST_KINDS
 from cases.letters.documents import LOCALES, bank_details, render_document
 from cases.letters.storage import read_document, store_document
-from cases.models import Case
+from cases.models import Case, JudicialCost, Proceeding
 from debtors.models import Debtor
 from money.models import LineKind, Payment, PaymentChannel, Remittance, RemittanceLine
 
@@ -70,6 +71,35 @@ def movements(remittance: Remittance) -> list[tuple[RemittanceLine, str, str, st
     return [(line, ref, debtor.display_name, receipt or "") for line, ref, debtor, receipt in rows]
 
 
+@dataclass(frozen=True)
+class CostLine:
+    """A judicial fee advanced during the statement's period (for information: it stays the advancer's
+    until an enforceable title puts it on the debtor, CPCE L111-8)."""
+
+    incurred_on: date
+    case_reference: str
+    debtor_name: str
+    kind: str
+    advanced_by: str  # client or agency
+    on_debtor: bool
+    amount_cents: int
+
+
+def judicial_costs(remittance: Remittance) -> list[CostLine]:
+    """The judicial fees advanced on the client's cases during the statement's period, by date."""
+    rows = db.session.execute(
+        sa.select(JudicialCost, Case.reference, Debtor)
+        .join(Proceeding, Proceeding.id == JudicialCost.proceeding_id)
+        .join(Case, Case.id == Proceeding.case_id).join(Debtor, Debtor.id == Case.debtor_id)
+        .where(JudicialCost.client_id == remittance.client_id,
+               JudicialCost.incurred_on.between(remittance.period_start, remittance.period_end))
+        .order_by(JudicialCost.incurred_on, JudicialCost.id)
+    ).all()
+    return [CostLine(cost.incurred_on, ref, debtor.display_name, str(COST_KINDS.get(cost.kind, cost.kind)),
+                     cost.advanced_by, cost.ledger_entry_id is not None, cost.amount_cents)
+            for cost, ref, debtor in rows]
+
+
 def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
     """Render the statement's PDF: agency letterhead, client, period, per-case lines, totals and net."""
     profile = db.session.get(AgencyProfile, 1) or _blank_profile()
@@ -77,6 +107,7 @@ def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
     return render_document(
         "remittance", language, profile,
         remittance=remittance, client=remittance.client, lines=case_lines(remittance),
+        costs=judicial_costs(remittance),
         recipient=remittance.client, recipient_name=remittance.client.name,
         money=lambda cents: format_money(cents, remittance.currency, locale=locale),
         long_date=lambda day: format_date(day, "long", locale=locale) if day else "",

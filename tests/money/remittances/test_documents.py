@@ -121,3 +121,26 @@ def test_statement_columns_do_not_run_into_each_other(statement, tmp_path):
         assert len(amounts) == 4, row  # collected, received directly, commission, VAT
         # Two amounts are at least two spaces apart: "86,73 €   17,35 €", not "86,73 € 17,35 €".
         assert not re.search(r"€ ?\S", row), row
+
+
+def test_judicial_fees_advanced_in_the_period_are_listed_for_information(db_session, creditor, tmp_path):
+    from cases.judicial.costs import record_cost
+    from cases.models import Proceeding
+
+    factories.agency_profile()
+    case = factories.case(client_row=creditor, amounts=(80_000,))
+    pay(case, 10_000, date(2026, 3, 3))
+    proceeding = Proceeding(reference="JUD-26-T00001", case_id=case.id, client_id=case.client_id,
+                            route="order_commercial", suggested_route="order_commercial", stage="filed")
+    db.session.add(proceeding)
+    db.session.flush()
+    record_cost(proceeding, kind="commercial_court_fee", amount_cents=3_347, incurred_on=date(2026, 3, 10),
+                actor=None, advanced_by="client")
+    record_cost(proceeding, kind="service", amount_cents=9_850, incurred_on=date(2026, 4, 2), actor=None)
+    (march,) = run_remittances(date(2026, 3, 31))
+    text = pdf_text(statement_pdf(march), tmp_path)
+    assert "Frais de justice avancés pendant la période" in text
+    line = next(line for line in text.splitlines() if "Droit de greffe" in line)
+    assert case.reference in line and "vous" in line and cents(MONEY.findall(line)[-1]) == 3_347
+    assert "Signification" not in text  # April's fee belongs to April's statement
+    assert total_after(text, "Net à vous reverser") == march.net_cents  # the fees change nothing above
