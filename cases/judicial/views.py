@@ -35,6 +35,7 @@ from cases.judicial.proceedings import (
 from cases.judicial.routes import Suggestion
 from cases.judicial.steps import WITH_TITLE, TitleValues, allowed_steps, record_step
 from cases.models import Case, Proceeding, Route, StepKind
+from cases.timeline import Event
 
 bp = Blueprint("judicial", __name__)
 
@@ -77,7 +78,15 @@ def judicial_helpers() -> dict:
     }
 
 
+def judicial_events(case: Case) -> list[Event]:
+    """Each step of the case's proceedings, for staff's history of the case."""
+    return [Event(step.created_at, "judicial_step", subject=step, template="cases/judicial/_history_line.html",
+                  user=step.created_by)
+            for proceeding in proceedings_of(case) for step in proceeding.steps]
+
+
 extensions.add_panel("main", "cases/judicial/_panel.html", 10)
+extensions.add_history_source(judicial_events)
 
 
 @bp.post("/cases/<int:case_id>/judicial/propose")

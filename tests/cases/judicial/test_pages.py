@@ -121,3 +121,15 @@ def test_another_clients_user_and_a_client_reading_internal_notes(app, db_sessio
     client = signed_in(app, owner)
     page = client.get(f"/cases/{case.id}").get_data(as_text=True)
     assert proceeding.reference in page and "Débiteur connu" not in page
+
+
+def test_each_step_is_a_line_of_the_cases_history_for_staff(app, db_session):
+    from cases.judicial.proceedings import propose
+
+    case = ready_case()
+    proceeding = propose(case, actor=None, reason="")
+    manager = factories.user("manager")
+    db_session.commit()
+    page = signed_in(app, manager).get(f"/cases/{case.id}").get_data(as_text=True)
+    history = page.split('id="history"', 1)[1] if 'id="history"' in page else page.split("Historique", 1)[1]
+    assert proceeding.reference in history and "Voie proposée" in history
