@@ -131,5 +131,5 @@ def test_each_step_is_a_line_of_the_cases_history_for_staff(app, db_session):
     manager = factories.user("manager")
     db_session.commit()
     page = signed_in(app, manager).get(f"/cases/{case.id}").get_data(as_text=True)
-    history = page.split('id="history"', 1)[1] if 'id="history"' in page else page.split("Historique", 1)[1]
+    history = page.split('data-testid="history"', 1)[1]
     assert proceeding.reference in history and "Voie proposée" in history
