@@ -104,6 +104,9 @@ def record_step(proceeding: Proceeding, kind: StepKind, occurred_on: date, *, ac
         proceeding.title.served_on = occurred_on
     elif kind == K.ENFORCEABLE:
         costs.make_enforceable(proceeding, occurred_on, actor=actor)
+    elif kind == K.ENFORCEMENT_ACT and proceeding.title is not None and proceeding.title.expires_on:
+        # Each enforcement act interrupts the title's ten years (CPCE L111-4): they run again from it.
+        proceeding.title.expires_on = max(proceeding.title.expires_on, deadlines.title_expires(occurred_on))
     if Stage(proceeding.stage) in (S.ORDER_REFUSED, S.LAPSED, S.DECLINED, S.UNENFORCEABLE):
         _back_to_agency(proceeding)
     deadlines.refresh(proceeding, on)

@@ -139,3 +139,18 @@ def test_a_payment_under_the_title_moves_the_proceeding_partly_then_fully_paid(d
     factories.payment(case, balance(case.id).outstanding, received_on=date(2026, 11, 20), receipt=False)
     assert proceeding.stage == Stage.PAID and case.status == "paid"
     assert [s.kind for s in proceeding.steps][-2:] == ["partly_paid", "paid"]
+
+
+def test_an_enforcement_act_starts_the_titles_ten_years_again(db_session, time_machine):
+    case, proceeding = started(time_machine)
+    time_machine.move_to("2026-09-10 10:00:00+02:00", tick=False)
+    record_step(proceeding, StepKind.ORDER_ISSUED, date(2026, 9, 10), actor=None,
+                title=TitleValues(principal_cents=900_000))
+    record_step(proceeding, StepKind.SERVED, date(2026, 9, 10), actor=None)
+    time_machine.move_to("2027-02-01 10:00:00+01:00", tick=False)
+    record_step(proceeding, StepKind.ENFORCEABLE, date(2026, 11, 10), actor=None)
+    record_step(proceeding, StepKind.ENFORCEMENT, date(2026, 12, 1), actor=None)
+    assert proceeding.title.expires_on == date(2036, 11, 10)
+    record_step(proceeding, StepKind.ENFORCEMENT_ACT, date(2027, 1, 25), actor=None, note="Saisie-attribution")
+    assert proceeding.title.expires_on == date(2037, 1, 25)
+    assert proceeding.next_deadline_kind == "title_expires" and proceeding.next_deadline_on == date(2037, 1, 25)
