@@ -93,14 +93,14 @@ def record_step(proceeding: Proceeding, kind: StepKind, occurred_on: date, *, ac
     if kind in WITH_TITLE and title is None:
         raise JudicialError(_l("Give the order's or title's particulars."), "number")
     stage_before = proceeding.stage
+    if kind in WITH_TITLE:  # first: what it awards is checked before anything is recorded
+        costs.record_title(proceeding, title, issued_on=occurred_on, actor=actor,
+                           enforceable=kind == K.TITLE_ISSUED)
     deadline = _deadline_opened(kind, occurred_on)
     step = add_step(proceeding, kind, occurred_on, actor=actor, note=note, deadline_on=deadline,
                     document_id=document_id, internal=internal)
     proceeding.stage = LEADS_TO.get(kind, Stage(proceeding.stage)).value
-    if kind in WITH_TITLE:
-        costs.record_title(proceeding, title, issued_on=occurred_on, actor=actor,
-                           enforceable=kind == K.TITLE_ISSUED)
-    elif kind == K.SERVED and proceeding.title is not None:
+    if kind == K.SERVED and proceeding.title is not None:
         proceeding.title.served_on = occurred_on
     elif kind == K.ENFORCEABLE:
         costs.make_enforceable(proceeding, occurred_on, actor=actor)

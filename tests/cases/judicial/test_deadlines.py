@@ -154,3 +154,13 @@ def test_an_enforcement_act_starts_the_titles_ten_years_again(db_session, time_m
     record_step(proceeding, StepKind.ENFORCEMENT_ACT, date(2027, 1, 25), actor=None, note="Saisie-attribution")
     assert proceeding.title.expires_on == date(2037, 1, 25)
     assert proceeding.next_deadline_kind == "title_expires" and proceeding.next_deadline_on == date(2037, 1, 25)
+
+
+def test_a_refused_title_records_no_step(db_session, time_machine):
+    case, proceeding = started(time_machine)
+    time_machine.move_to("2026-09-10 10:00:00+02:00", tick=False)
+    steps = len(proceeding.steps)
+    with pytest.raises(JudicialError):
+        record_step(proceeding, StepKind.ORDER_ISSUED, date(2026, 9, 10), actor=None,
+                    title=TitleValues(principal_cents=900_001))
+    assert len(proceeding.steps) == steps and proceeding.stage == Stage.FILED and proceeding.title is None
