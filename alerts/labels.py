@@ -15,6 +15,7 @@ KIND = {
     AlertKind.IMPORT_FAILED.value: _l("Placement import failed"),
     AlertKind.POOL_UNATTENDED.value: _l("Pool with nobody to work it"),
     AlertKind.JUDICIAL_DEADLINE.value: _l("Judicial deadline approaching"),
+    AlertKind.INSOLVENCY_CLAIM.value: _l("Insolvency claim to declare"),
 }
 KIND_COLOR = {
     AlertKind.PROMISE_BROKEN.value: "warning",
@@ -24,6 +25,7 @@ KIND_COLOR = {
     AlertKind.IMPORT_FAILED.value: "danger",
     AlertKind.POOL_UNATTENDED.value: "warning",
     AlertKind.JUDICIAL_DEADLINE.value: "danger",
+    AlertKind.INSOLVENCY_CLAIM.value: "danger",
 }
 # The deadline a judicial alert is about, by its kind (in deadlines' words: "Serve the order by").
 JUDICIAL_DEADLINE = DEADLINE

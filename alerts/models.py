@@ -24,6 +24,9 @@ class AlertKind(StrEnum):
     # A judicial deadline comes within N days; subject_id = proceeding id × 10,000 + deadline code × 1,000 + N,
     # so each (proceeding, deadline, N) fires once (`alerts.rules.fire_judicial_deadlines`).
     JUDICIAL_DEADLINE = "judicial_deadline"
+    # A case's claim is not yet declared in its debtor's insolvency proceedings and the filing deadline comes
+    # within N days, or has passed (N = 0); subject_id = case id × 1,000 + N (`alerts.rules.fire_insolvency_claims`).
+    INSOLVENCY_CLAIM = "insolvency_claim"
 
 
 # The deadline a judicial alert is about, as a digit of its subject id (see AlertKind.JUDICIAL_DEADLINE).
@@ -41,14 +44,30 @@ def judicial_deadline_of(subject_id: int) -> tuple[str, int]:
     return DEADLINE_OF_CODE.get(subject_id // 1_000 % 10, ""), subject_id % 1_000
 
 
+# The "days" of the insolvency alert fired once the filing deadline has passed (the alert days are 1 to 365).
+FILING_MISSED = 0
+
+
+def insolvency_subject(case_id: int, days: int) -> int:
+    """Return the subject id of the alert `days` before the filing deadline of the case's claim (0: passed)."""
+    return case_id * 1_000 + days
+
+
+def insolvency_days_of(subject_id: int) -> int:
+    """Return the days before the filing deadline of an insolvency alert's subject id (0: the deadline passed)."""
+    return subject_id % 1_000
+
+
 # Most serious first: money kept from a client against the law (R124-6), then what stops work (a failed
-# import, a pool nobody works), a court deadline (an order not served in time is void), then what a
-# collector should act on, then good news.
+# import, a pool nobody works), a court deadline (an order not served in time is void), a claim to declare
+# in insolvency proceedings (one filed late is lost unless relieved), then what a collector should act on,
+# then good news.
 SEVERITY = (
     AlertKind.FUNDS_AGED,
     AlertKind.IMPORT_FAILED,
     AlertKind.POOL_UNATTENDED,
     AlertKind.JUDICIAL_DEADLINE,
+    AlertKind.INSOLVENCY_CLAIM,
     AlertKind.PROMISE_BROKEN,
     AlertKind.DISPUTE_OPENED,
     AlertKind.LARGE_PAYMENT,

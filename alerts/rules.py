@@ -17,17 +17,29 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import selectinload
 
 from agency.clock import today as agency_today
 from agency.db import UTCDateTime, db, local_day, utcnow
 from agency.models import AuditEvent, Role, Team, User, team_member
-from alerts.models import DEADLINE_CODES, RECURRING, Alert, AlertKind
+from alerts.models import DEADLINE_CODES, FILING_MISSED, RECURRING, Alert, AlertKind, insolvency_subject
 from alerts.settings import get_settings
 from cases.judicial import settings as judicial_settings
-from cases.models import Case, Proceeding, Promise, PromiseStatus
+from cases.judicial.insolvency import filing_deadline
+from cases.models import (
+    Case,
+    CaseStatus,
+    ClaimStatus,
+    InsolvencyClaim,
+    JudicialSetting,
+    Proceeding,
+    Promise,
+    PromiseStatus,
+)
 from cases.models.judicial import CLOSED_STAGES
 from cases.placement.models import Placement, PlacementStatus
 from cases.queue.queue import IN_QUEUE, UNASSIGNED
+from debtors.holds import add_months
 from debtors.models import Hold, HoldKind
 from money.models import Payment
 from money.remittances.trust import aged_funds
@@ -35,6 +47,10 @@ from money.remittances.trust import aged_funds
 # A payment fires its alert if recorded within this window: enough for a job that missed a few runs,
 # while a threshold lowered today does not flood the page with last year's payments.
 LARGE_PAYMENT_WINDOW = timedelta(days=7)
+# A creditor who missed the filing deadline may ask the judge-commissioner for relief within six months of the
+# BODACC publication (C. com. L622-26): the missed deadline fires its alert within that window only.
+RELIEF_MONTHS = 6
+CLOSED_CASES = (CaseStatus.PAID.value, CaseStatus.CLOSED.value)
 COLUMNS = ("kind", "subject_id", "client_id", "case_id", "placement_id", "amount_cents", "currency",
            "occurred_on", "team_id", "fired_on", "fired_at")
 
@@ -52,6 +68,7 @@ def fire_alerts(today: date | None = None, now: datetime | None = None) -> dict[
         AlertKind.IMPORT_FAILED.value: fire_failed_imports(today, now),
         AlertKind.POOL_UNATTENDED.value: fire_unattended_pools(today, now),
         AlertKind.JUDICIAL_DEADLINE.value: fire_judicial_deadlines(today, now),
+        AlertKind.INSOLVENCY_CLAIM.value: fire_insolvency_claims(today, now),
     }
     counts["cleared"] = clear_ended(aged, now)
     return counts
@@ -179,6 +196,62 @@ def fire_judicial_deadlines(today: date, now: datetime) -> int:
     return _fire(AlertKind.JUDICIAL_DEADLINE, query, query.selected_columns[0], today, now)
 
 
+def fire_insolvency_claims(today: date, now: datetime) -> int:
+    """Fire for each open case whose claim is not yet filed in its debtor's insolvency proceedings, at the
+    configured days before the filing deadline (as judicial deadlines: once per threshold, the tightest one
+    it is within), and once when the deadline has passed, while relief can still be asked. Dated by the deadline.
+
+    The deadline runs from the BODACC publication by the months in force that day (two more for a client
+    outside metropolitan France): month arithmetic differs between databases, so the few cases under an
+    insolvency hold are read and their deadlines computed here, and the alerts inserted set-based.
+    """
+    days = judicial_settings.days_list("alert_days", today)  # largest first
+    longest = db.session.scalar(
+        sa.select(sa.func.max(sa.cast(JudicialSetting.value, sa.Integer)))
+        .where(JudicialSetting.key == "insolvency_filing_months")
+    ) or 0
+    # Holds published earlier can have neither a deadline ahead nor relief still open.
+    since = add_months(today, -max(RELIEF_MONTHS, longest + 2))
+    fired: dict[int, tuple[int, date, int | None]] = {}  # case id: (subject id, deadline, amount prepared)
+    rows = db.session.execute(
+        unfiled_insolvency_claims().add_columns(InsolvencyClaim.due_cents + InsolvencyClaim.not_due_cents)
+        .where(Hold.bodacc_published_on >= since).options(selectinload(Case.client))
+    )
+    for case, hold, prepared_cents in rows:
+        deadline = filing_deadline(case, hold)
+        within = [n for n in days if today <= deadline <= today + timedelta(days=n)]
+        if within:
+            fired[case.id] = (insolvency_subject(case.id, within[-1]), deadline, prepared_cents)
+        elif deadline < today <= add_months(hold.bodacc_published_on, RELIEF_MONTHS):
+            fired[case.id] = (insolvency_subject(case.id, FILING_MISSED), deadline, prepared_cents)
+    if not fired:
+        return 0
+    subject = _by_case({case_id: row[0] for case_id, row in fired.items()})
+    query = sa.select(
+        subject, Case.client_id, Case.id, sa.null(),
+        _by_case({case_id: row[2] for case_id, row in fired.items() if row[2] is not None}), Case.currency,
+        _by_case({case_id: sa.literal(row[1], sa.Date) for case_id, row in fired.items()}),
+    ).where(Case.id.in_(list(fired)))
+    return _fire(AlertKind.INSOLVENCY_CLAIM, query, subject, today, now)
+
+
+def _by_case(values: dict) -> sa.ColumnElement:
+    """Return CASE collection_case.id WHEN … THEN value …: a value computed here for each case selected."""
+    return sa.case(values, value=Case.id) if values else sa.null()
+
+
+def unfiled_insolvency_claims() -> sa.Select:
+    """Return SELECT (case, hold) of the open cases whose debtor is under an active insolvency hold with its
+    BODACC publication and whose claim is not filed for that hold (none yet, or only prepared)."""
+    return (
+        sa.select(Case, Hold).join(Hold, Hold.debtor_id == Case.debtor_id)
+        .outerjoin(InsolvencyClaim, sa.and_(InsolvencyClaim.case_id == Case.id, InsolvencyClaim.hold_id == Hold.id))
+        .where(Hold.kind == HoldKind.INSOLVENCY.value, Hold.ended_at.is_(None), Hold.bodacc_published_on.is_not(None),
+               Case.status.not_in(CLOSED_CASES),
+               sa.or_(InsolvencyClaim.id.is_(None), InsolvencyClaim.status == ClaimStatus.PREPARED.value))
+    )
+
+
 def clear_ended(aged_ids: list[int], now: datetime) -> int:
     """Clear the open alerts whose condition no longer holds (`aged_ids`: the payments still held too long)."""
     ended = {
@@ -190,6 +263,9 @@ def clear_ended(aged_ids: list[int], now: datetime) -> int:
         ),
         AlertKind.POOL_UNATTENDED: ~Alert.subject_id.in_(unattended_pools(now).with_only_columns(Team.id)),
         AlertKind.JUDICIAL_DEADLINE: ~judicial_deadline_pending(),
+        AlertKind.INSOLVENCY_CLAIM: ~(Alert.subject_id // 1_000).in_(
+            unfiled_insolvency_claims().with_only_columns(Case.id)
+        ),
     }
     cleared = 0
     for kind, condition in ended.items():

@@ -14,7 +14,7 @@ from agency.money import cents_to_decimal
 from alerts import labels
 from alerts.forms import AcknowledgeForm, SettingsForm
 from alerts.inbox import OPEN, STATES, acknowledge, counts_by_kind, list_alerts, open_count
-from alerts.models import SEVERITY, AlertKind, judicial_deadline_of
+from alerts.models import SEVERITY, AlertKind, insolvency_days_of, judicial_deadline_of
 from alerts.settings import SettingsError, eligible_recipients, get_settings, update_settings
 
 bp = Blueprint("alerts", __name__, url_prefix="/alerts")
@@ -26,6 +26,7 @@ def alert_helpers() -> dict:
         "open_alert_count": lambda: open_count() if can("alerts.view") else 0,
         "alert_labels": {"kind": labels.KIND, "color": labels.KIND_COLOR, "deadline": labels.JUDICIAL_DEADLINE},
         "judicial_deadline_of": judicial_deadline_of,
+        "insolvency_days_of": insolvency_days_of,
     }
 
 
