@@ -10,4 +10,7 @@ from agency.jobs import PERIODIC, import_job_modules, run_periodic
 
 import_job_modules()
 for entry in PERIODIC:
-    cron.register(run_periodic, "default", args=(entry.name,), interval=entry.interval, name=entry.name)
+    # The run takes the job's own timeout (RQ's default of 180 s would stop a long daily run); a failed run
+    # is tried again at its next interval, and shows on the System page meanwhile.
+    cron.register(run_periodic, "default", args=(entry.name,), interval=entry.interval, name=entry.name,
+                  job_timeout=entry.func.timeout)
