@@ -4,7 +4,7 @@ Embedded mode (no REDIS_URL): jobs run inline, at enqueue time, through RQ's syn
 in-process fake Redis; periodic jobs run on a thread of the web process. Real mode: jobs are written
 to the outbox in the caller's transaction and pushed to Redis once it commits (`agency.outbox`: a
 committed change always gets its follow-up, even when Redis was away), for `flask agency worker`;
-periodic jobs are enqueued by `rq cron agency.cron`.
+periodic jobs are enqueued by `flask agency cron` (RQ's cron, restarted when Redis comes back).
 Callers only ever use `enqueue()` and the `@job` / `@periodic` decorators.
 """
 
@@ -57,7 +57,7 @@ class PeriodicJob:
 
 
 PERIODIC: list[PeriodicJob] = []
-# Modules that declare jobs, imported by the app and by `rq cron` so every @periodic is registered.
+# Modules that declare jobs, imported by the app and by `flask agency cron` so every @periodic is registered.
 # Named as strings: agency must not import the domain packages.
 JOB_MODULES = (
     "agency.jobs",
@@ -283,7 +283,7 @@ def mark_periodic_run(name: str, started_at: str, error: str = "") -> None:
 
 @job
 def run_periodic(job_name: str) -> None:
-    """Run one periodic job by name and record its run; what `rq cron` and the thread both call."""
+    """Run one periodic job by name and record its run; what `flask agency cron` and the thread both call."""
     entry = next(p for p in PERIODIC if p.name == job_name)
     started = utcnow().isoformat()
     try:
