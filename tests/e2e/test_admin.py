@@ -19,14 +19,14 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     nav = page.get_by_test_id("main-nav")
     expect(nav.locator(".nav-link")).to_have_text(
         ["Dossiers", "Tableau de bord", "File de travail", "Remises", "Finances", "Clients", re.compile("^SMS"),
-         "Courriers à valider",
-         "Administration"]
+         "Contentieux", "Courriers à valider", re.compile("^BODACC"), "Administration"]
     )
     menu = nav.get_by_test_id("admin-menu")
     expect(menu).to_be_hidden()
     nav.get_by_role("button", name="Administration").click()
     expect(menu).to_be_visible()
-    expect(menu.locator("a")).to_have_text(["Utilisateurs", "Profil de l'agence", "Règles de contact", "Taux d'intérêt", "Système"])
+    expect(menu.locator("a")).to_have_text(["Utilisateurs", "Profil de l'agence", "Règles de contact", "Taux d'intérêt",
+                                           "Chiffres de la loi", "Système"])
     menu.get_by_role("link", name="Utilisateurs").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator("main h1")).to_have_text("Utilisateurs")

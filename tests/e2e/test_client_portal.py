@@ -25,9 +25,10 @@ def test_client_user_sees_only_its_own_cases(page: Page, live_server):
     expect(page.locator("#client")).to_have_count(0)  # no client filter
 
     nav = page.get_by_test_id("main-nav")
-    # its cases, its placements, the payments on them, its remittance statements, plans awaiting its approval
+    # its cases, its placements, the payments on them, its remittance statements, plans awaiting its approval,
+    # court actions awaiting its approval
     expect(nav.locator("a")).to_have_text(
-        ["Mes dossiers", "Tableau de bord", "Remises", "Règlements", "Reversements", "Échéanciers"]
+        ["Mes dossiers", "Tableau de bord", "Remises", "Règlements", "Reversements", "Échéanciers", "Contentieux"]
     )
     expect(nav).not_to_contain_text("Clients")
     expect(nav).not_to_contain_text("Administration")
