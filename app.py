@@ -62,6 +62,7 @@ BLUEPRINTS = (
     "cases.judicial.pack_views:bp",
     "cases.judicial.admin_views:bp",
     "cases.judicial.insolvency_views:bp",
+    "cases.closing.views:bp",
     "alerts.views:bp",
     "reports.views:bp",
     "reports.aged_views:bp",

@@ -73,6 +73,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "judicial.documents": STAFF | {Role.CLIENT},  # upload the contract or order to the judicial file
     "judicial.list": MANAGERS,  # the judicial cases by next deadline
     "judicial.settings": frozenset({Role.ADMIN}),  # thresholds, fees, deadlines, forms
+    "closings.propose": STAFF,  # propose closing a case with a reason and its evidence
+    "closings.decide": MANAGERS,  # confirm or refuse a proposal, close at once, reopen
     "agency.audit": MANAGERS,
     "alerts.view": MANAGERS,  # the notification area, acknowledging alerts
     "alerts.manage": MANAGERS,  # the payment threshold and the e-mail digest

@@ -21,6 +21,7 @@ _panels: dict[str, list[tuple[int, str]]] = {
 _history_sources: list[Callable[[Any], list]] = []
 _broken_commitments: list[BrokenCommitment] = []
 _demand_stoppers: dict[str, Callable[[Any], str | None]] = {}
+_closing_hooks: list[Callable[[Any, Any, str], None]] = []
 
 
 @dataclass(frozen=True)
@@ -77,3 +78,13 @@ def add_demand_stopper(code: str, stopper: Callable[[Any], str | None]) -> None:
 
 def demand_stoppers() -> dict[str, Callable[[Any], str | None]]:
     return dict(_demand_stoppers)
+
+
+def add_closing_hook(hook: Callable[[Any, Any, str], None]) -> None:
+    """`hook(case, actor, reason_code)` ends what the package runs on a case being closed (a running plan)."""
+    if hook not in _closing_hooks:
+        _closing_hooks.append(hook)
+
+
+def closing_hooks() -> list[Callable[[Any, Any, str], None]]:
+    return list(_closing_hooks)

@@ -11,11 +11,14 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from agency.db import db
+from agency import audit
+from agency.clock import today
+from agency.db import db, utcnow
 from cases import extensions
 from cases.models import Action, Case, EntryKind, LedgerEntry
 from cases.timeline import Event
 from money.models import Payment, PaymentPlan, PlanStatus
+from money.plans.plans import RUNNING
 
 # A plan awaiting the client's approval was agreed with the debtor too: no demand meanwhile.
 PLAN_RUNNING = (PlanStatus.ACTIVE.value, PlanStatus.AWAITING_CLIENT.value)
@@ -83,6 +86,18 @@ def running_plan(case: Case) -> str | None:
     return _("Payment plan %(reference)s is running: no demand for payment while it is kept.", reference=reference)
 
 
+def end_plan_on_closing(case: Case, actor, reason_code: str) -> None:
+    """A case being closed ends its running (or proposed) plan: nothing is asked of the debtor any more."""
+    plan = db.session.scalar(sa.select(PaymentPlan).where(PaymentPlan.case_id == case.id,
+                                                          PaymentPlan.status.in_(RUNNING)))
+    if plan is None:
+        return
+    before = {"status": plan.status}
+    plan.status, plan.ended_on, plan.ended_at = PlanStatus.CANCELLED.value, today(), utcnow()
+    audit.record("plan.cancelled", actor=actor, subject=plan, before=before,
+                 after={"status": plan.status, "reason": f"case closed ({reason_code})", "case_id": case.id})
+
+
 extensions.add_panel("main", "money/payments/_ledger.html", order=10)
 extensions.add_panel("main", "money/plans/_panel.html", order=30)
 extensions.add_panel("side", "money/payments/_panel.html", order=10)
@@ -90,3 +105,4 @@ extensions.add_history_source(payment_events)
 extensions.add_history_source(plan_events)
 extensions.add_broken_commitment(extensions.BrokenCommitment(_l("Payment plan broken, no call since"), broken_plans))
 extensions.add_demand_stopper("plan_running", running_plan)
+extensions.add_closing_hook(end_plan_on_closing)

@@ -10,6 +10,7 @@ from cases.models.actions import (
     PromiseStatus,
 )
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
+from cases.models.closing import CaseClosing, ClosingReason, ClosingStatus
 from cases.models.insolvency import ClaimStatus, InsolvencyClaim
 from cases.models.judicial import (
     CostPayer,
@@ -37,10 +38,13 @@ __all__ = [
     "AppliesTo",
     "CallOutcome",
     "Case",
+    "CaseClosing",
     "CaseKind",
     "CaseStatus",
     "Claim",
     "ClaimStatus",
+    "ClosingReason",
+    "ClosingStatus",
     "CostPayer",
     "EntryKind",
     "InsolvencyClaim",

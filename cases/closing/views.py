@@ -1,0 +1,136 @@
+"""Pages of closing: the case's panel, the proposal, the managers' decisions, reopening."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from wtforms import SelectChoice
+
+from agency.auth import can, get_scoped_or_404, permission_required, scoped
+from agency.db import db
+from cases import extensions
+from cases.closing import labels
+from cases.closing.closing import (
+    ClosingError,
+    confirm_closing,
+    last_closing,
+    pending_closing,
+    propose_closing,
+    reasons,
+    reject_closing,
+    reopen_case,
+)
+from cases.closing.forms import CloseForm, DecisionForm, ReopenForm
+from cases.models import Case, CaseClosing, ClosingStatus
+
+bp = Blueprint("closing", __name__)
+
+
+def close_form() -> CloseForm:
+    form = CloseForm()
+    form.reason.choices = [SelectChoice(r.code, labels.reason_label(r)) for r in reasons()]
+    return form
+
+
+@bp.app_context_processor
+def closing_helpers() -> dict:
+    return {"closing_state": lambda case: (pending_closing(case), last_closing(case)),
+            "closing_forms": {"close": close_form, "decision": DecisionForm, "reopen": ReopenForm},
+            "closing_labels": labels,
+            "closings_to_decide_count": _waiting_count}
+
+
+def _waiting_count() -> int:
+    if not can("closings.decide"):
+        return 0
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_waiting().subquery()))
+
+
+extensions.add_panel("side", "cases/closing/_panel.html", 90)
+
+
+def _waiting():
+    return scoped(CaseClosing).where(CaseClosing.status == ClosingStatus.PROPOSED.value)
+
+
+@bp.post("/cases/<int:case_id>/closing")
+@permission_required("closings.propose")
+def propose(case_id: int):
+    case = get_scoped_or_404(Case, case_id)
+    form = close_form()
+    if form.validate_on_submit():
+        try:
+            closing = propose_closing(case, form.reason.data, evidence=form.evidence.data or "", actor=current_user)
+        except ClosingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Case closed: its balance is written off.") if closing.status == ClosingStatus.CLOSED else
+                  _("Closing proposed: a manager confirms it."), "success")
+    else:
+        _flash_errors(form)
+    return _to_case(case.id)
+
+
+@bp.get("/closings")
+@permission_required("closings.decide")
+def index():
+    waiting = db.session.scalars(_waiting().order_by(CaseClosing.proposed_at)).all()
+    return render_template("cases/closing/index.html", closings=waiting, form=DecisionForm())
+
+
+@bp.post("/closings/<int:closing_id>/decide")
+@permission_required("closings.decide")
+def decide(closing_id: int):
+    closing = get_scoped_or_404(CaseClosing, closing_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            if request.form.get("decision") == "confirm":
+                confirm_closing(closing, actor=current_user, note=form.note.data or "")
+            else:
+                reject_closing(closing, actor=current_user, note=form.note.data or "")
+        except ClosingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Case %(reference)s closed.", reference=closing.case.reference)
+                  if closing.status == ClosingStatus.CLOSED else
+                  _("Case %(reference)s stays open.", reference=closing.case.reference), "success")
+    else:
+        _flash_errors(form)
+    return redirect(request.referrer if request.referrer and "/cases/" in request.referrer
+                    else url_for("closing.index"))
+
+
+@bp.post("/cases/<int:case_id>/reopen")
+@permission_required("closings.decide")
+def reopen(case_id: int):
+    case = get_scoped_or_404(Case, case_id)
+    form = ReopenForm()
+    if form.validate_on_submit():
+        try:
+            reopen_case(case, reason=form.reason.data or "", actor=current_user)
+        except ClosingError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Case reopened: the write-off is reversed and the case is back in the queue."), "success")
+    else:
+        _flash_errors(form)
+    return _to_case(case.id)
+
+
+def _to_case(case_id: int):
+    return redirect(url_for("cases.show", case_id=case_id, _anchor="closing"))
+
+
+def _flash_errors(form) -> None:
+    for name, errors in form.errors.items():
+        for error in errors:
+            flash(f"{getattr(form, name).label.text} : {error}", "danger")
