@@ -21,7 +21,7 @@ _panels: dict[str, list[tuple[int, str]]] = {
 _history_sources: list[Callable[[Any], list]] = []
 _broken_commitments: list[BrokenCommitment] = []
 _demand_stoppers: dict[str, Callable[[Any], str | None]] = {}
-_closing_hooks: list[Callable[[Any, Any, str], None]] = []
+_closing_hooks: list[Callable[[list[int], Any, str], None]] = []
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,12 @@ def demand_stoppers() -> dict[str, Callable[[Any], str | None]]:
     return dict(_demand_stoppers)
 
 
-def add_closing_hook(hook: Callable[[Any, Any, str], None]) -> None:
-    """`hook(case, actor, reason_code)` ends what the package runs on a case being closed (a running plan)."""
+def add_closing_hook(hook: Callable[[list[int], Any, str], None]) -> None:
+    """`hook(case_ids, actor, reason_code)` ends what the package runs on cases being closed (a running plan),
+    set-based: a bulk closing passes thousands of cases at once."""
     if hook not in _closing_hooks:
         _closing_hooks.append(hook)
 
 
-def closing_hooks() -> list[Callable[[Any, Any, str], None]]:
+def closing_hooks() -> list[Callable[[list[int], Any, str], None]]:
     return list(_closing_hooks)

@@ -86,16 +86,16 @@ def running_plan(case: Case) -> str | None:
     return _("Payment plan %(reference)s is running: no demand for payment while it is kept.", reference=reference)
 
 
-def end_plan_on_closing(case: Case, actor, reason_code: str) -> None:
-    """A case being closed ends its running (or proposed) plan: nothing is asked of the debtor any more."""
-    plan = db.session.scalar(sa.select(PaymentPlan).where(PaymentPlan.case_id == case.id,
-                                                          PaymentPlan.status.in_(RUNNING)))
-    if plan is None:
-        return
-    before = {"status": plan.status}
-    plan.status, plan.ended_on, plan.ended_at = PlanStatus.CANCELLED.value, today(), utcnow()
-    audit.record("plan.cancelled", actor=actor, subject=plan, before=before,
-                 after={"status": plan.status, "reason": f"case closed ({reason_code})", "case_id": case.id})
+def end_plans_on_closing(case_ids: list[int], actor, reason_code: str) -> None:
+    """Cases being closed end their running (or proposed) plans: nothing is asked of the debtors any more.
+    One query for all the cases (a bulk closing passes thousands); few of them have a plan running."""
+    plans = db.session.scalars(sa.select(PaymentPlan).where(PaymentPlan.case_id.in_(case_ids),
+                                                            PaymentPlan.status.in_(RUNNING)))
+    for plan in plans:
+        before = {"status": plan.status}
+        plan.status, plan.ended_on, plan.ended_at = PlanStatus.CANCELLED.value, today(), utcnow()
+        audit.record("plan.cancelled", actor=actor, subject=plan, before=before,
+                     after={"status": plan.status, "reason": f"case closed ({reason_code})", "case_id": plan.case_id})
 
 
 extensions.add_panel("main", "money/payments/_ledger.html", order=10)
@@ -105,4 +105,4 @@ extensions.add_history_source(payment_events)
 extensions.add_history_source(plan_events)
 extensions.add_broken_commitment(extensions.BrokenCommitment(_l("Payment plan broken, no call since"), broken_plans))
 extensions.add_demand_stopper("plan_running", running_plan)
-extensions.add_closing_hook(end_plan_on_closing)
+extensions.add_closing_hook(end_plans_on_closing)

@@ -154,7 +154,7 @@ def _close(closing: CaseClosing, *, actor: User | None, on: date) -> None:
     case = closing.case
     post_interest(on, [case.id])  # the balance written off is the one of the day
     for hook in extensions.closing_hooks():  # a running plan ends (money)
-        hook(case, actor, closing.reason_code)
+        hook([case.id], actor, closing.reason_code)
     pending = db.session.scalars(sa.select(Promise).where(Promise.case_id == case.id,
                                                           Promise.status == PromiseStatus.PENDING.value))
     for promise in pending:

@@ -113,3 +113,19 @@ def test_the_ledger_always_sums_to_the_balance_shown(db_session, steps, amount):
         assert ledger_sum(case) == shown.outstanding
         if case.status == "closed":
             assert shown.outstanding <= 0
+
+
+def test_closing_ends_a_running_plan(db_session):
+    from datetime import timedelta
+
+    from agency.clock import today
+    from money.models import PaymentPlan
+    from money.plans.plans import propose_plan, split
+
+    case = factories.case(amounts=(30_000,))
+    plan = propose_plan(case, instalments=split(30_000, 3, today() + timedelta(days=3)), total_cents=30_000,
+                        actor=None)
+    assert plan.status == "active"
+    close_case(case, "below_minimum", actor=factories.user("manager"))
+    db.session.expire_all()
+    assert db.session.get(PaymentPlan, plan.id).status == "cancelled"
