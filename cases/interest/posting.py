@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 import sqlalchemy as sa
 
@@ -17,7 +18,15 @@ from agency import audit
 from agency.db import db, utcnow
 from agency.models import User
 from cases.interest.rules import INDEMNITY_CENTS
-from cases.interest.sql import accrual_query, indemnity_query
+from cases.interest.series import Segment
+from cases.interest.sql import (
+    CASE_IDS,
+    THROUGH,
+    accrual_params,
+    accrual_query,
+    indemnity_query,
+    rate_segments,
+)
 from cases.models import Case, CaseStatus, EntryKind, LedgerEntry
 
 # Concurrent runs would each post the same difference: PostgreSQL runs one at a time under this lock.
@@ -52,33 +61,16 @@ def post_interest(
         return PostingResult(through, 0, 0)
     db.session.flush()  # the INSERT … SELECT reads the ledger through the session's connection
     _lock()
-    case_filter = Case.status.not_in(NOT_POSTED)
-    if case_ids is not None:
-        case_filter = sa.and_(case_filter, Case.id.in_(case_ids))
-    accrual = accrual_query(through, case_filter, horizon=True).subquery("accrual")
-    a = accrual.c
-    now = utcnow()
-    actor_id = actor.id if actor else None
-    interest_rows = sa.select(
-        a.case_id, a.client_id, a.claim_id, sa.literal(EntryKind.INTEREST.value), a.total - a.posted, a.currency,
-        a.horizon, sa.case((a.total < a.posted, sa.literal("Correction : ") + a.description), else_=a.description),
-        a.horizon, sa.literal(now, LedgerEntry.created_at.type),
-        sa.literal(actor_id, sa.Integer),
-    ).where(a.total != a.posted)
-    if stale_before is not None:
-        interest_rows = interest_rows.where(_stale(a.claim_id, stale_before))
-    columns = ["case_id", "client_id", "claim_id", "kind", "amount_cents", "currency", "effective_on",
-               "description", "accrued_through", "created_at", "created_by_id"]
-    interest = _insert(columns, interest_rows)
-
-    owed = indemnity_query(through, case_filter).subquery("owed")
-    indemnity_rows = sa.select(
-        owed.c.case_id, owed.c.client_id, owed.c.claim_id, sa.literal(EntryKind.INDEMNITY.value),
-        sa.literal(INDEMNITY_CENTS, sa.BigInteger), owed.c.currency, sa.literal(through, sa.Date),
-        sa.literal("Indemnité forfaitaire pour frais de recouvrement (D441-5), facture ") + owed.c.invoice_number,
-        sa.null(), sa.literal(now, LedgerEntry.created_at.type), sa.literal(actor_id, sa.Integer),
-    )
-    indemnity = _insert(columns, indemnity_rows)
+    interest_insert, indemnity_insert = _statements(rate_segments(), case_ids is not None, stale_before is not None)
+    parameters = {
+        **accrual_params(through),
+        "case_ids": list(case_ids or ()),
+        "stale_before": stale_before,
+        "created_at": utcnow(),
+        "actor_id": actor.id if actor else None,
+    }
+    interest = _insert(interest_insert, parameters)
+    indemnity = _insert(indemnity_insert, parameters)
 
     for row in list(db.session.identity_map.values()):
         if isinstance(row, Case):
@@ -97,18 +89,52 @@ def post_interest(
     return PostingResult(through, interest, indemnity)
 
 
-def _insert(columns: list[str], rows: sa.Select) -> int:
-    """Insert the selected rows into the ledger and return how many there were."""
-    statement = sa.insert(LedgerEntry.__table__).from_select(columns, rows)
+@lru_cache(maxsize=16)
+def _statements(rate_series: tuple[Segment, ...], by_case: bool, stale: bool) -> tuple[sa.Insert, sa.Insert]:
+    """Return the two INSERT … SELECT of a run (interest, indemnities), built once per rate series and shape.
+
+    What changes from run to run is a parameter: the day (`accrual_params`), `case_ids`, `stale_before`,
+    `created_at`, `actor_id`.
+    """
+    case_filter = Case.status.not_in(NOT_POSTED)
+    if by_case:
+        case_filter = sa.and_(case_filter, CASE_IDS)
+    created_at = sa.bindparam("created_at", type_=LedgerEntry.created_at.type)
+    actor_id = sa.bindparam("actor_id", type_=sa.Integer)
+    accrual = accrual_query(rate_series, case_filter, horizon=True, by_case=by_case).subquery("accrual")
+    a = accrual.c
+    interest_rows = sa.select(
+        a.case_id, a.client_id, a.claim_id, sa.literal(EntryKind.INTEREST.value), a.total - a.posted, a.currency,
+        a.horizon, sa.case((a.total < a.posted, sa.literal("Correction : ") + a.description), else_=a.description),
+        a.horizon, created_at, actor_id,
+    ).where(a.total != a.posted)
+    if stale:
+        interest_rows = interest_rows.where(_stale(a.claim_id, sa.bindparam("stale_before", type_=sa.Date)))
+    columns = ["case_id", "client_id", "claim_id", "kind", "amount_cents", "currency", "effective_on",
+               "description", "accrued_through", "created_at", "created_by_id"]
+
+    owed = indemnity_query(case_filter).subquery("owed")
+    indemnity_rows = sa.select(
+        owed.c.case_id, owed.c.client_id, owed.c.claim_id, sa.literal(EntryKind.INDEMNITY.value),
+        sa.literal(INDEMNITY_CENTS, sa.BigInteger), owed.c.currency, THROUGH,
+        sa.literal("Indemnité forfaitaire pour frais de recouvrement (D441-5), facture ") + owed.c.invoice_number,
+        sa.null(), created_at, actor_id,
+    )
+    table = LedgerEntry.__table__
+    return sa.insert(table).from_select(columns, interest_rows), sa.insert(table).from_select(columns, indemnity_rows)
+
+
+def _insert(statement: sa.Insert, parameters: dict) -> int:
+    """Run an INSERT … SELECT into the ledger and return how many rows it inserted."""
     connection = db.session.connection()
     # Without preserve_rowcount the PostgreSQL driver reports -1 for INSERT … SELECT.
-    count = connection.execute(statement.execution_options(preserve_rowcount=True)).rowcount
+    count = connection.execute(statement, parameters, execution_options={"preserve_rowcount": True}).rowcount
     if count < 0:  # SQLite's driver does not count a statement that opens with WITH: ask SQLite itself
         count = connection.execute(sa.select(sa.func.changes())).scalar_one()
     return count
 
 
-def _stale(claim_id, before: date) -> sa.ColumnElement[bool]:
+def _stale(claim_id, before: sa.ColumnElement) -> sa.ColumnElement[bool]:
     """Claims without an interest posting on or after `before`."""
     recent = sa.select(LedgerEntry.id).where(
         LedgerEntry.claim_id == claim_id,

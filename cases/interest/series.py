@@ -8,6 +8,7 @@ interest is not computed past that last covered day.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -129,20 +130,28 @@ def last_covered_day(segments: list[Segment]) -> int | None:
     return segments[-1].end_day if segments else None
 
 
-def segment_select(series: dict[int, list[Segment]]) -> sa.CompoundSelect:
-    """Return the segments as a small derived table (series, start_day, end_day, rate_bp, cum_before)."""
-    rows = [seg for segments in series.values() for seg in segments]
+def segment_select(segments: Iterable[Segment]) -> sa.CompoundSelect:
+    """Return the segments as a small derived table (series, start_day, end_day, rate_bp, cum_before).
+
+    The figures are written into the SQL rather than bound: the statements are built once per set of
+    segments (cases.interest.sql), and a hundred bound values would cost more at each run than the table does.
+    """
+    rows = list(segments)
     if not rows:
         # An empty table still has to have its columns: a row no day ever falls in.
         rows = [Segment(0, date(1900, 1, 1), date(1900, 1, 1), 0, 0)]
     selects = [
         sa.select(
-            sa.literal(seg.series, sa.Integer).label("series"),
-            sa.literal(seg.start_day, sa.Integer).label("start_day"),
-            sa.literal(seg.end_day, sa.Integer).label("end_day"),
-            sa.literal(seg.rate_bp, sa.Integer).label("rate_bp"),
-            sa.literal(seg.cum_before, sa.BigInteger).label("cum_before"),
+            _number(seg.series, sa.Integer).label("series"),
+            _number(seg.start_day, sa.Integer).label("start_day"),
+            _number(seg.end_day, sa.Integer).label("end_day"),
+            _number(seg.rate_bp, sa.Integer).label("rate_bp"),
+            _number(seg.cum_before, sa.BigInteger).label("cum_before"),
         )
         for seg in rows
     ]
     return sa.union_all(*selects)
+
+
+def _number(value: int, type_: type[sa.Integer]) -> sa.Cast:
+    return sa.cast(sa.literal_column(str(int(value))), type_)  # int(): only digits reach the SQL

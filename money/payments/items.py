@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from agency.db import db, sum_cents
+from cases.ledger import UNDONE
 from cases.models import AppliesTo, Case, EntryKind, LedgerEntry
 from money.payments.allocation import ClaimItems
 
@@ -37,11 +38,10 @@ def open_items(case: Case, interest_cap: dict[int, int] | None = None) -> OpenIt
     A cap is the interest accrued on the claim through the payment's date: interest posted for later days
     is not yet owed by a payment made earlier. Interest already paid on the claim counts against the cap.
     """
-    reversed_entry = sa.orm.aliased(LedgerEntry)
-    kind = sa.func.coalesce(reversed_entry.kind, LedgerEntry.kind)  # a reversal counts as what it undoes
+    kind = sa.func.coalesce(UNDONE.kind, LedgerEntry.kind)  # a reversal counts as what it undoes
     rows = db.session.execute(
         sa.select(LedgerEntry.claim_id, kind, LedgerEntry.applies_to, sum_cents(LedgerEntry.amount_cents))
-        .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
+        .outerjoin(UNDONE, LedgerEntry.reverses_id == UNDONE.id)
         .where(LedgerEntry.case_id == case.id)
         .group_by(LedgerEntry.claim_id, kind, LedgerEntry.applies_to)
     ).all()

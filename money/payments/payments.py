@@ -94,6 +94,10 @@ def record_payment(
 
     _post_interest(received_on, case.id)
     before = ledger.balance(case.id)
+    choice = [int(cid) for cid in dict.fromkeys(debtor_choice)]
+    # Allocated before the payment is written (writing it changes no ledger entry): its row is inserted with
+    # its credit and commission rather than updated for them.
+    lines = allocate_payment(case, amount_cents, received_on, choice)
     payment = Payment(
         case=case,
         client_id=case.client_id,
@@ -104,11 +108,13 @@ def record_payment(
         method=method,
         channel=channel,
         payer_reference=payer_reference.strip()[:100],
-        debtor_choice=[int(cid) for cid in dict.fromkeys(debtor_choice)],
+        debtor_choice=choice,
         note=note.strip(),
         idempotency_key=key,
         created_by_id=actor.id if actor else None,
+        credit_cents=sum(line.amount_cents for line in lines if line.applies_to == AppliesTo.CREDIT),
     )
+    _snapshot_commission(case, payment)
     try:
         with db.session.begin_nested():  # a concurrent twin commits first: its key wins, ours is dropped
             db.session.add(payment)
@@ -119,13 +125,9 @@ def record_payment(
             raise
         return _same_or_refuse(existing, case, amount_cents)
     payment.reference = f"{REFERENCE_PREFIX}{received_on.year % 100:02d}-{payment.id:07d}"
-
-    lines = allocate_payment(case, amount_cents, received_on, payment.debtor_choice)
     for line in lines:
         _write_line(case, payment, line, actor)
-    payment.credit_cents = sum(line.amount_cents for line in lines if line.applies_to == AppliesTo.CREDIT)
     _post_interest(received_on, case.id)  # corrects interest posted beyond the payment's date
-    _snapshot_commission(case, payment)
     # A running plan learns of the payment at once: a last instalment completes it (a settlement writes
     # off the rest) without waiting for the daily marking.
     refresh_case_plan(case, agency_today())
