@@ -141,6 +141,10 @@ class MandateForm(FlaskForm):
                                                  SelectChoice("agency", _l("the agency"))])
     judicial_fee_terms = TextAreaField(_l("The agency's fee terms for the judicial stage"),
                                        validators=[Optional(), Length(max=2000)])
+    recall_fee = StringField(_l("Fee for a case the client recalls (€, excl. VAT)"), default="0")
+    recall_notice_days = IntegerField(_l("Notice before a recalled case closes (days)"), default=0,
+                                      validators=[Optional(), NumberRange(min=0, max=365,
+                                                                          message=_l("Between %(min)s and %(max)s."))])
 
     def validate_fixed_fee(self, field) -> None:
         try:
@@ -152,6 +156,9 @@ class MandateForm(FlaskForm):
         if cents > (limit := case_limit_cents()):
             raise ValidationError(too_large_message(limit))
         field.cents = cents
+
+    def validate_recall_fee(self, field) -> None:
+        self.validate_fixed_fee(field)
 
     def validate_commission_bands(self, field) -> None:
         """Check each filled row: a rate, an amount, and thresholds no other row repeats."""
@@ -207,6 +214,7 @@ class MandateForm(FlaskForm):
             "judicial_allowed": self.judicial_allowed.data,
             "judicial_costs_advanced_by": self.judicial_costs_advanced_by.data,
             "judicial_fee_terms": self.judicial_fee_terms.data or "",
+            "recall_fee_cents": self.recall_fee.cents, "recall_notice_days": self.recall_notice_days.data or 0,
         }
 
 

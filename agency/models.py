@@ -182,6 +182,8 @@ class Mandate(db.Model):
         sa.CheckConstraint("commission_bp BETWEEN 0 AND 10000", name="commission_range"),
         sa.CheckConstraint("vat_bp BETWEEN 0 AND 10000", name="vat_range"),
         sa.CheckConstraint("fixed_fee_cents >= 0", name="fixed_fee_non_negative"),
+        sa.CheckConstraint("recall_fee_cents >= 0", name="recall_fee_non_negative"),
+        sa.CheckConstraint("recall_notice_days BETWEEN 0 AND 365", name="recall_notice_range"),
         sa.CheckConstraint("remittance_delay_days BETWEEN 0 AND 31", name="remittance_delay_range"),
         sa.CheckConstraint(
             "contractual_rate_bp IS NULL OR contractual_rate_bp > 0", name="contractual_rate_positive"
@@ -230,6 +232,9 @@ class Mandate(db.Model):
     judicial_allowed: Mapped[bool] = mapped_column(default=False)
     judicial_costs_advanced_by: Mapped[str] = mapped_column(sa.String(8), default="client")
     judicial_fee_terms: Mapped[str] = mapped_column(sa.Text, default="")
+    # A case the client recalls: the fee it owes for it (excl. VAT) and the notice before the case closes.
+    recall_fee_cents: Mapped[int] = mapped_column(Cents, default=0)
+    recall_notice_days: Mapped[int] = mapped_column(default=0)
 
     client: Mapped[Client] = relationship(back_populates="mandates")
     commission_bands: Mapped[list[CommissionBand]] = relationship(

@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from agency.db import db, utcnow
 from agency.models import User
 from cases.actions import record_action
-from cases.models import Action, ActionKind, ActionStatus, CallOutcome, Case
+from cases.models import Action, ActionKind, ActionStatus, CallOutcome, Case, CaseStatus
 from debtors.compliance import CHANNEL_KIND, CHANNELS, Verdict, check_contact, local_text, zone
 from debtors.models import ContactPoint, ContactProfile, Hold
 
@@ -40,7 +41,7 @@ def may_contact(
     if contact_point is not None and contact_point.debtor_id != case.debtor_id:
         raise ValueError("the contact point is not the case debtor's")
     profile = profile_for(case, at)
-    return check_contact(
+    verdict = check_contact(
         profile,
         channel,
         at=at,
@@ -49,6 +50,10 @@ def may_contact(
         contact_point=contact_point,
         **_facts(case, profile, channel, at),
     )
+    if verdict.allowed and case.status == CaseStatus.DISPUTE and not (about_dispute or incoming):
+        # A dispute a manager upheld still holds the case: it waits for the client's decision.
+        return Verdict(False, "hold_dispute", _("The dispute is upheld: the case waits for the client's decision."))
+    return verdict
 
 
 def allowed_contact_points(

@@ -16,6 +16,7 @@ REASON = {
     "insolvency_filed": _l("Claim filed in insolvency, handed over"),
     "judicial_lawyer": _l("Judicial stage handed to a lawyer"),
     "below_minimum": _l("Below the mandate's minimum"),
+    "credit_note": _l("Settled by the client's credit note"),
 }
 STATUS = {
     "proposed": _l("Closing proposed"),

@@ -2,7 +2,9 @@
 
 An open dispute is a `Hold` of kind `dispute` on the case (`case_id`): the contact rules read it and
 refuse every contact on that case except about the dispute. The client is told when a dispute is
-opened and when it is resolved, by e-mail, and sees it on the case in the portal.
+opened and when it is resolved, by e-mail, and sees it on the case in the portal. An upheld dispute
+asks the client for its credit note or its decision (`cases.closing.credit_notes`): the case stays in
+status `dispute`, uncontacted, until it answers.
 """
 
 from __future__ import annotations
@@ -20,13 +22,14 @@ from agency.mail import send_email
 from agency.models import AuditEvent, EmailMessage, Role, User
 from cases.messaging.links import public_url
 from cases.models import Action, Case, CaseStatus
+from cases.models.recall import ClientDecision
 from cases.work import WorkError
 from cases.work.promises import cancel_pending
 from debtors.models import Hold, HoldKind
 
 
 class Decision(StrEnum):
-    UPHELD = "upheld"  # the debtor is right: the case is closed or credited afterwards
+    UPHELD = "upheld"  # the debtor is right: the case waits for the client's credit note or decision
     REJECTED = "rejected"  # the debt stands: collection resumes
 
 
@@ -90,7 +93,10 @@ def open_dispute(case: Case, *, actor: User | None, reason: str, action: Action 
 
 
 def resolve_dispute(hold: Hold, *, actor: User | None, decision: str, resolution: str) -> None:
-    """End the dispute with the manager's decision and text; the case goes back to work, the client is told."""
+    """End the dispute with the manager's decision and text, and tell the client.
+
+    Rejected, the case goes back to work; upheld, it waits on hold for the client's credit note or decision.
+    """
     resolution = resolution.strip()
     if hold.kind != HoldKind.DISPUTE or hold.case_id is None:
         raise WorkError(_("This hold is not a dispute."))
@@ -104,10 +110,12 @@ def resolve_dispute(hold: Hold, *, actor: User | None, decision: str, resolution
     now = utcnow()
     hold.ended_at, hold.ended_by_id, hold.resolution = now, (actor.id if actor else None), resolution
     changes: dict = {}
-    if case.status == CaseStatus.DISPUTE:
-        # Rejected: collection resumes at once. Upheld: a manager closes or credits the case; no calls.
-        changes = {"status": CaseStatus.ACTIVE.value,
-                   "next_action_at": now if decision == Decision.REJECTED else None}
+    if decision == Decision.UPHELD and CaseStatus(case.status).is_open:
+        # Upheld: the case waits, out of the queue and the strategy, for the client's credit note or decision.
+        changes = {"status": CaseStatus.DISPUTE.value, "next_action_at": None, "callback_at": None}
+        db.session.add(ClientDecision(case_id=case.id, client_id=case.client_id, hold_id=hold.id))
+    elif case.status == CaseStatus.DISPUTE:
+        changes = {"status": CaseStatus.ACTIVE.value, "next_action_at": now}  # rejected: collection resumes
     before, after = audit.changes(case, **changes)
     emails = _tell_client(case, "dispute_resolved", hold=hold, decision=decision)
     audit.record(

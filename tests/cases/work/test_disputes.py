@@ -75,8 +75,9 @@ def test_a_dispute_needs_a_reason_and_is_opened_once(case):
         open_dispute(case, actor=None, reason=REASON)
 
 
-@pytest.mark.parametrize(("decision", "queued"), [("rejected", True), ("upheld", False)])
-def test_a_manager_resolves_the_dispute_and_the_client_is_told_again(case, decision, queued):
+@pytest.mark.parametrize(("decision", "status", "queued"), [("rejected", "active", True), ("upheld", "dispute", False)])
+def test_a_manager_resolves_the_dispute_and_the_client_is_told_again(case, decision, status, queued):
+    """Rejected, collection resumes; upheld, the case waits uncontacted for the client's decision."""
     manager = factories.user("manager")
     hold = open_dispute(case, actor=None, reason=REASON)
     with pytest.raises(WorkError):
@@ -85,9 +86,9 @@ def test_a_manager_resolves_the_dispute_and_the_client_is_told_again(case, decis
     db.session.flush()
     assert hold.ended_at is not None and hold.ended_by_id == manager.id
     assert hold.resolution == "Chèque jamais encaissé"
-    assert case.status == "active" and (case.next_action_at is not None) is queued
+    assert case.status == status and (case.next_action_at is not None) is queued
     assert open_dispute_of(case) is None and decision_of(hold) == decision
-    assert may_contact(case, "phone", at=TUESDAY_11).allowed
+    assert may_contact(case, "phone", at=TUESDAY_11).allowed is queued
     opened, resolved = emails_to("compta@creancier.example.com")
     assert "Chèque jamais encaissé" in resolved.body
     with pytest.raises(WorkError):
