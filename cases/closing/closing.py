@@ -136,6 +136,38 @@ def reopen_case(case: Case, *, reason: str, actor: User, on: date | None = None)
     return closing
 
 
+def take_back_write_off(case: Case, amount_cents: int, on: date, *, actor: User | None) -> int:
+    """A late payment on a closed case: the part of the write-off it pays is owed again, so that the payment
+    is allocated, receipted and remitted like any other; the case stays closed. An entry is reversed once
+    only: the write-off is reversed whole and what the payment leaves is written off again by a new entry.
+    Return the cents taken back."""
+    closing = last_closing(case)
+    if closing is None or closing.write_off_entry_id is None:
+        return 0
+    write_off = db.session.get(LedgerEntry, closing.write_off_entry_id)
+    written_off = -write_off.amount_cents
+    amount = min(amount_cents, written_off)
+    if amount <= 0:
+        return 0
+    reversal = LedgerEntry(case=case, client_id=case.client_id, kind=EntryKind.REVERSAL.value,
+                           amount_cents=written_off, currency=write_off.currency, effective_on=on,
+                           reverses_id=write_off.id, created_by_id=actor.id if actor else None,
+                           description="Paiement après clôture : abandon de solde repris")
+    db.session.add(reversal)
+    closing.write_off_entry_id, closing.written_off_cents = None, written_off - amount
+    if written_off > amount:
+        again = ledger.post_entry(case, EntryKind.WRITE_OFF, amount - written_off, on, actor=actor,
+                                  description=f"Clôture du dossier : solde abandonné ({closing.reason_code}), "
+                                              "après un paiement tardif")
+        db.session.flush()
+        closing.write_off_entry_id = again.id
+    db.session.flush()
+    audit.record("ledger.write_off_taken_back", actor=actor, subject=reversal, client_id=case.client_id,
+                 after={"case_id": case.id, "reverses_id": write_off.id, "amount_cents": amount,
+                        "still_written_off": closing.written_off_cents})
+    return amount
+
+
 def _checked(case: Case, reason_code: str, evidence: str, *, by_hand: bool = True) -> ClosingReason:
     if case.status in CLOSED:
         raise ClosingError(_l("The case is already paid or closed."))

@@ -17,6 +17,7 @@ from agency.db import db, utcnow
 from agency.models import User
 from agency.money import case_limit_cents, format_money, too_large_message
 from cases import ledger
+from cases.closing.closing import take_back_write_off
 from cases.interest.posting import post_interest
 from cases.interest.sql import accrued_by_claim
 from cases.judicial.steps import payment_received as judicial_payment_received
@@ -93,6 +94,8 @@ def record_payment(
             raise DuplicatePaymentError(earlier)
 
     _post_interest(received_on, case.id)
+    if case.status == CaseStatus.CLOSED:  # a late payment: what it pays of the write-off is owed again
+        take_back_write_off(case, amount_cents, received_on, actor=actor)
     before = ledger.balance(case.id)
     choice = [int(cid) for cid in dict.fromkeys(debtor_choice)]
     # Allocated before the payment is written (writing it changes no ledger entry): its row is inserted with
@@ -301,9 +304,6 @@ def _check(case, amount_cents, received_on, method, channel, key, debtor_choice,
         raise PaymentError(_("Received by: choose who received the money."), "channel")
     if not key or len(key) > KEY_MAX:
         raise PaymentError(_("This form has expired: reload the page and enter the payment again."))
-    if case.status == CaseStatus.CLOSED:
-        # Closed unpaid: the case went back to the client, who collects from now on.
-        raise PaymentError(_("This case is closed unpaid: its payments are no longer recorded here."))
     claim_ids = {claim.id for claim in case.claims}
     for cid in debtor_choice:
         if int(cid) not in claim_ids:

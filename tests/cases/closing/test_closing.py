@@ -129,3 +129,18 @@ def test_closing_ends_a_running_plan(db_session):
     close_case(case, "below_minimum", actor=factories.user("manager"))
     db.session.expire_all()
     assert db.session.get(PaymentPlan, plan.id).status == "cancelled"
+
+
+def test_a_late_payment_on_a_closed_case_is_recorded_and_allocated_and_the_case_stays_closed(db_session):
+    from money.models import Payment
+
+    case = factories.case(amounts=(60_000,))
+    closing = close_case(case, "unfindable", actor=factories.user("manager"), evidence="NPAI")
+    assert closing.written_off_cents == 60_000
+    payment = factories.payment(case, 25_000, receipt=False)
+    assert db.session.get(Payment, payment.id).amount_cents == 25_000
+    assert case.status == CaseStatus.CLOSED and balance(case.id).outstanding == 0 and ledger_sum(case) == 0
+    allocated = db.session.scalars(sa.select(LedgerEntry.applies_to).where(LedgerEntry.payment_id == payment.id))
+    assert set(allocated) == {"principal"}  # the debt paid again, not a credit held for the debtor
+    reopen_case(case, reason="Le débiteur reprend ses paiements", actor=factories.user("manager"))
+    assert balance(case.id).outstanding == 35_000  # what the write-off still covered, owed again
