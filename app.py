@@ -63,6 +63,7 @@ BLUEPRINTS = (
     "cases.judicial.admin_views:bp",
     "cases.judicial.insolvency_views:bp",
     "cases.closing.views:bp",
+    "cases.closing.limitation_views:bp",
     "cases.closing.client_views:bp",
     "alerts.views:bp",
     "reports.views:bp",

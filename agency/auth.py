@@ -75,6 +75,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "judicial.settings": frozenset({Role.ADMIN}),  # thresholds, fees, deadlines, forms
     "closings.propose": STAFF,  # propose closing a case with a reason and its evidence
     "closings.decide": MANAGERS,  # confirm or refuse a proposal, close at once, reopen
+    "limitation.list": MANAGERS,  # the claims nearing their limitation date
     "recalls.request": MANAGERS | {Role.CLIENT},  # recall a case (client users: their own; managers: on their word)
     "credit_notes.post": STAFF | {Role.CLIENT},  # a credit note on an invoice (staff: one the client e-mailed)
     "decisions.answer": frozenset({Role.CLIENT}),  # the client's decision after an upheld dispute

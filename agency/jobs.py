@@ -69,6 +69,7 @@ JOB_MODULES = (
     "cases.interest.jobs",
     "cases.judicial.jobs",
     "cases.bodacc_jobs",
+    "cases.closing.limitation_jobs",
     "cases.closing.recall_jobs",
     "money.payments.jobs",
     "money.plans.jobs",

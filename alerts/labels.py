@@ -16,6 +16,7 @@ KIND = {
     AlertKind.POOL_UNATTENDED.value: _l("Pool with nobody to work it"),
     AlertKind.JUDICIAL_DEADLINE.value: _l("Judicial deadline approaching"),
     AlertKind.INSOLVENCY_CLAIM.value: _l("Insolvency claim to declare"),
+    AlertKind.LIMITATION.value: _l("Claim nearing its limitation date"),
 }
 KIND_COLOR = {
     AlertKind.PROMISE_BROKEN.value: "warning",
@@ -26,6 +27,7 @@ KIND_COLOR = {
     AlertKind.POOL_UNATTENDED.value: "warning",
     AlertKind.JUDICIAL_DEADLINE.value: "danger",
     AlertKind.INSOLVENCY_CLAIM.value: "danger",
+    AlertKind.LIMITATION.value: "danger",
 }
 # The deadline a judicial alert is about, by its kind (in deadlines' words: "Serve the order by").
 JUDICIAL_DEADLINE = DEADLINE

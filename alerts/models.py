@@ -27,6 +27,10 @@ class AlertKind(StrEnum):
     # A case's claim is not yet declared in its debtor's insolvency proceedings and the filing deadline comes
     # within N days, or has passed (N = 0); subject_id = case id × 1,000 + N (`alerts.rules.fire_insolvency_claims`).
     INSOLVENCY_CLAIM = "insolvency_claim"
+    # A claim's limitation date comes within 90 or 30 days; subject_id = claim id × 1,000,000 + the date's day
+    # number × 10 + 1 (90 days) or 2 (30 days): an interrupted claim's new date fires again
+    # (`alerts.rules.fire_limitations`).
+    LIMITATION = "limitation"
 
 
 # The deadline a judicial alert is about, as a digit of its subject id (see AlertKind.JUDICIAL_DEADLINE).
@@ -68,6 +72,7 @@ SEVERITY = (
     AlertKind.POOL_UNATTENDED,
     AlertKind.JUDICIAL_DEADLINE,
     AlertKind.INSOLVENCY_CLAIM,
+    AlertKind.LIMITATION,
     AlertKind.PROMISE_BROKEN,
     AlertKind.DISPUTE_OPENED,
     AlertKind.LARGE_PAYMENT,

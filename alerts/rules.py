@@ -24,11 +24,13 @@ from agency.db import UTCDateTime, db, local_day, utcnow
 from agency.models import AuditEvent, Role, Team, User, team_member
 from alerts.models import DEADLINE_CODES, FILING_MISSED, RECURRING, Alert, AlertKind, insolvency_subject
 from alerts.settings import get_settings
+from cases.closing.limitation import ALERT_DAYS, claim_outstanding, day_number
 from cases.judicial import settings as judicial_settings
 from cases.judicial.insolvency import filing_deadline
 from cases.models import (
     Case,
     CaseStatus,
+    ClaimLimitation,
     ClaimStatus,
     InsolvencyClaim,
     JudicialSetting,
@@ -69,6 +71,7 @@ def fire_alerts(today: date | None = None, now: datetime | None = None) -> dict[
         AlertKind.POOL_UNATTENDED.value: fire_unattended_pools(today, now),
         AlertKind.JUDICIAL_DEADLINE.value: fire_judicial_deadlines(today, now),
         AlertKind.INSOLVENCY_CLAIM.value: fire_insolvency_claims(today, now),
+        AlertKind.LIMITATION.value: fire_limitations(today, now),
     }
     counts["cleared"] = clear_ended(aged, now)
     return counts
@@ -235,6 +238,40 @@ def fire_insolvency_claims(today: date, now: datetime) -> int:
     return _fire(AlertKind.INSOLVENCY_CLAIM, query, subject, today, now)
 
 
+def fire_limitations(today: date, now: datetime) -> int:
+    """Fire for each claim still owed on an open case whose limitation date comes within 90, then 30 days.
+
+    Read from `claim_limitation` as the daily limitation job left it; each date fires once per threshold, the
+    tightest it is within (as judicial deadlines), and a claim interrupted since fires again for its new date.
+    Dated by the limitation date.
+    """
+    due = ClaimLimitation.limitation_on
+    threshold = sa.case(*[(due <= today + timedelta(days=n), code) for code, n in _limitation_codes()])
+    subject = ClaimLimitation.claim_id * 1_000_000 + day_number(due) * 10 + threshold
+    query = (
+        sa.select(subject, ClaimLimitation.client_id, ClaimLimitation.case_id, sa.null(),
+                  claim_outstanding(ClaimLimitation.claim_id), Case.currency, due)
+        .join(Case, Case.id == ClaimLimitation.case_id)
+        .where(due >= today, due <= today + timedelta(days=ALERT_DAYS[0]), ClaimLimitation.suspended_since.is_(None),
+               Case.status.not_in(CLOSED_CASES), claim_outstanding(ClaimLimitation.claim_id) > 0)
+    )
+    return _fire(AlertKind.LIMITATION, query, subject, today, now)
+
+
+def _limitation_codes() -> list[tuple[int, int]]:
+    """Return (code, days) of the limitation alerts, tightest first: 2 for 30 days, 1 for 90 days."""
+    return sorted(((number, days) for number, days in enumerate(ALERT_DAYS, start=1)), key=lambda pair: pair[1])
+
+
+def limitation_pending() -> sa.ColumnElement[bool]:
+    """Return the clause of limitation alerts whose claim still has that date, on an open case."""
+    return sa.exists().where(
+        ClaimLimitation.claim_id == Alert.subject_id // 1_000_000,
+        day_number(ClaimLimitation.limitation_on) == (Alert.subject_id // 10) % 100_000,
+        Case.id == ClaimLimitation.case_id, Case.status.not_in(CLOSED_CASES),
+    )
+
+
 def _by_case(values: dict) -> sa.ColumnElement:
     """Return CASE collection_case.id WHEN … THEN value …: a value computed here for each case selected."""
     return sa.case(values, value=Case.id) if values else sa.null()
@@ -266,6 +303,7 @@ def clear_ended(aged_ids: list[int], now: datetime) -> int:
         AlertKind.INSOLVENCY_CLAIM: ~(Alert.subject_id // 1_000).in_(
             unfiled_insolvency_claims().with_only_columns(Case.id)
         ),
+        AlertKind.LIMITATION: ~limitation_pending(),
     }
     cleared = 0
     for kind, condition in ended.items():

@@ -6,7 +6,8 @@
 - a formal notice goes once the last letter's deadline has passed, after a first notice, and one at a
   time awaits a manager;
 - no demand for payment (first notice, reminder or formal notice) while a promise to pay or a payment
-  plan runs and is not broken.
+  plan runs and is not broken;
+- no demand for payment of a prescribed claim (`cases.closing.limitation`): the case proposes closing.
 
 The strategy skips a step a rule refuses, saying why; a collector may go on past the deadline and
 promise rules only by giving a reason, which the case's history keeps. The other rules bind everyone.
@@ -24,6 +25,7 @@ from flask_babel import gettext as _
 from agency.db import db
 from agency.money import format_money
 from cases import extensions
+from cases.closing.limitation import prescribed_refusal
 from cases.letters.labels import KIND
 from cases.models import SENT_STATUSES, Case, Letter, LetterKind, LetterStatus, Promise, PromiseStatus
 
@@ -83,7 +85,7 @@ def letter_allowed(case: Case, kind: str, today: date) -> Decision:
     asked = LetterKind(kind)
     if asked is LetterKind.REMINDER and first is None:
         asked = LetterKind.FIRST_NOTICE
-    refusals = [*_order(case, asked, sent, first, today), *_running(case, today)]
+    refusals = [*_order(case, asked, sent, first, today), *_running(case, today), *_prescribed(case, today)]
     return Decision(asked.value, tuple(refusals))
 
 
@@ -133,6 +135,12 @@ def _running(case: Case, today: date) -> list[Refusal]:
         if text is not None:
             refusals.append(Refusal(code, text))
     return refusals
+
+
+def _prescribed(case: Case, today: date) -> list[Refusal]:
+    """Refuse any demand while a claim still owed is prescribed: it binds everyone, no reason lets it go."""
+    text = prescribed_refusal(case, today)
+    return [Refusal("claim_prescribed", text)] if text else []
 
 
 def _sent_letters(case: Case) -> list[Letter]:

@@ -15,9 +15,11 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from agency import audit
+from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import EmailMessage, SmsMessage, User
 from cases.actions import record_action
+from cases.closing.limitation import prescribed_refusal
 from cases.contact_rules import allowed_contact_points, may_contact, record_blocked
 from cases.messaging.templates import RenderedMessage, render_message
 from cases.models import Action, ActionStatus, Case
@@ -56,6 +58,10 @@ def send_case_message(
         if existing is not None and not _is_placeholder(existing, channel):
             return existing  # already sent, blocked or failed: never twice for one step
         placeholder = existing
+    if (prescribed := prescribed_refusal(case, today())) is not None:
+        # Every message asks for payment: none goes about a prescribed claim, whoever sends it.
+        return _refuse(case, channel, Verdict(False, "claim_prescribed", prescribed), actor, contact_point,
+                       strategy_step, placeholder)
     point, verdict = choose_contact_point(case, channel, contact_point)
     if not verdict.allowed:
         return _refuse(case, channel, verdict, actor, point, strategy_step, placeholder)

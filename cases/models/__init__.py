@@ -26,6 +26,7 @@ from cases.models.judicial import (
 )
 from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, AppliesTo, EntryKind, LedgerEntry
 from cases.models.letters import SENT_STATUSES, Letter, LetterKind, LetterStatus
+from cases.models.limitation import ClaimLimitation
 from cases.models.rates import RateKind, RatePeriod
 
 __all__ = [
@@ -42,6 +43,7 @@ __all__ = [
     "CaseKind",
     "CaseStatus",
     "Claim",
+    "ClaimLimitation",
     "ClaimStatus",
     "ClosingReason",
     "ClosingStatus",

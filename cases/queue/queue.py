@@ -1,6 +1,6 @@
 """The work queue: each open case's priority, and which cases wait for a collector.
 
-Priority (`Case.queue_score`, higher first) is the sum of six integer parts. `refresh_scores`
+Priority (`Case.queue_score`, higher first) is the sum of seven integer parts. `refresh_scores`
 recomputes it for every open case in one UPDATE … FROM (the daily job, `cases.queue.jobs`), and for a
 single case when a collector finishes it; `explain_score` lists a case's parts for the case screen.
 
@@ -14,6 +14,8 @@ single case when a collector finishes it; `explain_score` lists a case's parts f
     a callback the debtor asked for, due by the end of today
       (and not more than 7 days ago)                                    300
     the debtor's risk score (0-100, higher is riskier), as is            0-100
+    a claim still owed whose limitation date comes within 90 days
+      (as the daily limitation job stored it, `cases.closing.limitation`) 250
 
 "Today" is the agency's day (BABEL_DEFAULT_TIMEZONE) of `now`; amounts are in the case's currency.
 
@@ -31,15 +33,16 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import format_datetime, get_locale
+from flask_babel import format_date, format_datetime, get_locale
 from flask_babel import gettext as _
 
 from agency.db import UTCDateTime, db
 from agency.models import User
 from agency.money import format_money
 from cases import extensions
+from cases.closing.limitation import NEAR_DAYS, claim_outstanding
 from cases.ledger import balance
-from cases.models import Action, Case, CaseStatus, Claim, LedgerEntry, Promise
+from cases.models import Action, Case, CaseStatus, Claim, ClaimLimitation, LedgerEntry, Promise
 from debtors.models import Debtor, Hold
 
 QUEUE_STATUSES = (CaseStatus.NEW, CaseStatus.ACTIVE, CaseStatus.PROMISE, CaseStatus.PLAN)
@@ -47,6 +50,7 @@ OPEN_STATUSES = tuple(s.value for s in CaseStatus if s.is_open)
 AMOUNT_TIERS = ((1_000_000, 300), (500_000, 240), (200_000, 180), (100_000, 120), (50_000, 80), (10_000, 40), (1, 10))
 AGE_TIERS = ((365, 100), (180, 80), (90, 60), (60, 40), (30, 20))  # days past due, points
 BROKEN_PROMISE, PROMISE_DUE, CALLBACK, RISK_MAX = 500, 200, 300, 100
+LIMITATION_NEAR = 250  # act before the claim is lost
 RECENT = timedelta(days=7)  # how far back a broken promise or a callback still counts
 
 # Written out (not bound) so that PostgreSQL can tell that the partial indexes below apply, even to
@@ -97,7 +101,7 @@ def _score_params(now: datetime) -> dict:
     day = agency_day(now)
     ages = {f"age_{days}": day - timedelta(days=days) for days, _points in AGE_TIERS}
     return {"day": day, "promise_from": day - 2 * RECENT, "recent_from": now - RECENT,
-            "day_end": _end_of_day(day), **ages}  # fmt: skip
+            "day_end": _end_of_day(day), "limitation_until": day + timedelta(days=NEAR_DAYS), **ages}  # fmt: skip
 
 
 @cache
@@ -132,6 +136,7 @@ def _scores(some: bool) -> sa.Select:
         .subquery("oldest")
     )
     promises = _promise_flags(only(Promise.case_id)).subquery("promises")
+    limitation = _limitation_near(only(ClaimLimitation.case_id)).subquery("limitation")
     broken = [c.flags(only).subquery(f"broken_{i}") for i, c in enumerate(extensions.broken_commitments())]
     risk = sa.func.coalesce(Debtor.risk_score, 0)
     score = (
@@ -141,6 +146,7 @@ def _scores(some: bool) -> sa.Select:
         + sa.func.coalesce(promises.c.due_today, 0) * PROMISE_DUE
         + sa.case((case.callback_at.between(sa.bindparam("recent_from"), sa.bindparam("day_end")), CALLBACK), else_=0)
         + sa.case((risk > RISK_MAX, RISK_MAX), (risk < 0, 0), else_=risk)
+        + sa.case((limitation.c.case_id.is_not(None), LIMITATION_NEAR), else_=0)
     )
     select = (
         sa.select(case.id.label("id"), score.label("score"))
@@ -148,6 +154,7 @@ def _scores(some: bool) -> sa.Select:
         .outerjoin(owed, owed.c.case_id == case.id)
         .outerjoin(oldest, oldest.c.case_id == case.id)
         .outerjoin(promises, promises.c.case_id == case.id)
+        .outerjoin(limitation, limitation.c.case_id == case.id)
         .where(case.status.in_(OPEN_STATUSES), *only(case.id))
     )
     for flags in broken:
@@ -177,6 +184,17 @@ def _promise_flags(where: list) -> sa.Select:
     )
 
 
+def _limitation_near(where: list) -> sa.Select:
+    """Return SELECT (case_id, limitation_on) of the cases with a claim still owed within 90 days of its limitation."""
+    due = ClaimLimitation.limitation_on
+    return (
+        sa.select(ClaimLimitation.case_id, sa.func.min(due).label("limitation_on"))
+        .where(due.between(sa.bindparam("day"), sa.bindparam("limitation_until")),  # on its index
+               ClaimLimitation.suspended_since.is_(None), claim_outstanding(ClaimLimitation.claim_id) > 0, *where)
+        .group_by(ClaimLimitation.case_id)
+    )
+
+
 def explain_score(case: Case, now: datetime) -> list[tuple[str, int]]:
     """Return the parts of `case`'s score at `now` as (what, points); they add up to its score."""
     day = agency_day(now)
@@ -202,6 +220,10 @@ def explain_score(case: Case, now: datetime) -> list[tuple[str, int]]:
     if case.debtor.risk_score:
         risk = min(max(case.debtor.risk_score, 0), RISK_MAX)
         parts.append((_("Debtor risk score %(score)d", score=case.debtor.risk_score), risk))
+    near = db.session.execute(_limitation_near([ClaimLimitation.case_id == case.id]), _score_params(now)).first()
+    if near:
+        parts.append((_("A claim reaches its limitation date on %(date)s", date=format_date(near.limitation_on)),
+                      LIMITATION_NEAR))
     return parts
 
 

@@ -43,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from agency import audit
 from agency.db import UTCDateTime, db
+from cases.closing.limitation import prescribed_refusal
 from cases.contact_rules import may_contact
 from cases.letters.letters import LetterError, LetterRefused, create_letter
 from cases.letters.sequence import letter_allowed
@@ -246,6 +247,10 @@ def run_step(action: Action, *, now: datetime) -> str:
     if case.status not in ADVANCING:
         _close(action, ActionStatus.CANCELLED, f"case_{case.status}")
         return "cancelled"
+    if (prescribed := prescribed_refusal(case, now.astimezone(_agency_zone()).date())) is not None:
+        # A prescribed claim can no longer be demanded, by any channel: the step is skipped with the reason.
+        _close(action, ActionStatus.CANCELLED, "claim_prescribed", prescribed)
+        return "skipped"
     verdict = may_contact(case, step.channel.value, at=now)
     if not verdict.allowed and verdict.next_allowed_at is not None:
         action.scheduled_at = verdict.next_allowed_at  # too early (night, holiday): due again then
