@@ -67,6 +67,7 @@ JOB_MODULES = (
     "cases.messaging.jobs",
     "cases.letters.jobs",
     "cases.interest.jobs",
+    "cases.closing.bulk",
     "cases.judicial.jobs",
     "cases.bodacc_jobs",
     "cases.closing.limitation_jobs",

@@ -11,6 +11,7 @@ from agency.auth import PERMISSIONS
 from agency.clock import today
 from agency.db import db
 from agency.models import Role
+from cases.closing.bulk import ask_batch
 from cases.judicial.documents import add_document
 from cases.judicial.insolvency import prepare_claim
 from cases.judicial.pack import prepare_pack
@@ -73,6 +74,7 @@ def world(db_session):
         store_agreement(plans[case])
     reports = {c: produce_report(c.id, previous_month(today()), actor=None) for c in (client_a, client_b)}
     files = {c: judicial_file(c, users["manager"]) for c in (case_a, case_b)}
+    batch = ask_batch(case_a.reference, "below_minimum", evidence="", actor=users["manager"])
     claims = {c: insolvency_claim(c) for c in (case_a, case_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
@@ -85,7 +87,7 @@ def world(db_session):
             "report_a": reports[client_a], "report_b": reports[client_b],
             "proceeding_a": files[case_a][0], "proceeding_b": files[case_b][0],
             "document_a": files[case_a][1], "document_b": files[case_b][1],
-            "claim_a": claims[case_a], "claim_b": claims[case_b]}
+            "batch": batch, "claim_a": claims[case_a], "claim_b": claims[case_b]}
 
 
 def judicial_file(case, actor):
@@ -125,6 +127,8 @@ def build_url(rule, world, own: bool = True) -> str:
         elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
                      "claim_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
+        elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
+            values[arg] = world["batch"].id
         elif arg == "profile_code":
             values[arg] = "FR"
         elif arg == "part":

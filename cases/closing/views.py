@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms import SelectChoice
 
 from agency.auth import can, get_scoped_or_404, permission_required, scoped
 from agency.db import db
+from agency.jobs import enqueue, job_progress
 from cases import extensions
 from cases.closing import labels
+from cases.closing.bulk import ask_batch, close_batch_job
 from cases.closing.closing import (
     ClosingError,
     confirm_closing,
@@ -22,8 +24,8 @@ from cases.closing.closing import (
     reject_closing,
     reopen_case,
 )
-from cases.closing.forms import CloseForm, DecisionForm, ReopenForm
-from cases.models import Case, CaseClosing, ClosingStatus
+from cases.closing.forms import BulkCloseForm, CloseForm, DecisionForm, ReopenForm
+from cases.models import BatchStatus, Case, CaseClosing, ClosingBatch, ClosingStatus
 
 bp = Blueprint("closing", __name__)
 
@@ -124,6 +126,66 @@ def reopen(case_id: int):
     else:
         _flash_errors(form)
     return _to_case(case.id)
+
+
+MAX_FILE_BYTES = 5 * 1024 * 1024  # a million references fit in a few megabytes
+
+
+@bp.route("/closings/bulk", methods=["GET", "POST"])
+@permission_required("closings.decide")
+def bulk():
+    form = BulkCloseForm()
+    form.reason.choices = [SelectChoice(r.code, labels.reason_label(r)) for r in reasons()]
+    if form.validate_on_submit():
+        try:
+            batch = ask_batch(_references(form), form.reason.data, evidence=form.evidence.data or "",
+                              actor=current_user)
+        except ClosingError as exc:
+            db.session.rollback()
+            field = getattr(form, exc.field, None)
+            if field is not None:
+                field.errors = [*field.errors, str(exc)]
+            else:
+                flash(str(exc), "danger")
+        else:
+            batch.job_id = f"closing-batch-{batch.id}"
+            enqueue(close_batch_job, batch.id, job_id=batch.job_id)
+            db.session.commit()
+            return redirect(url_for("closing.batch", batch_id=batch.id))
+    return render_template("cases/closing/bulk.html", form=form)
+
+
+def _references(form: BulkCloseForm) -> str:
+    text = form.references.data or ""
+    upload = form.file.data
+    if upload and upload.filename:
+        data = upload.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise ClosingError(_("The file is larger than 5 MB."), "file")
+        text += "\n" + data.decode("utf-8-sig", errors="replace")
+    return text
+
+
+@bp.get("/closings/bulk/<int:batch_id>")
+@permission_required("closings.decide")
+def batch(batch_id: int):
+    return render_template("cases/closing/batch.html", batch=_batch_or_404(batch_id))
+
+
+@bp.get("/closings/bulk/<int:batch_id>/progress")
+@permission_required("closings.decide")
+def batch_progress(batch_id: int):
+    found = _batch_or_404(batch_id)
+    running = found.status in (BatchStatus.QUEUED, BatchStatus.RUNNING)
+    # The progress bar's script polls while the status reads "importing".
+    return jsonify({"status": "importing" if running else found.status, "job": job_progress(found.job_id)})
+
+
+def _batch_or_404(batch_id: int) -> ClosingBatch:
+    found = db.session.get(ClosingBatch, batch_id)  # managers only: a batch belongs to the agency
+    if found is None:
+        abort(404)
+    return found
 
 
 def _to_case(case_id: int):

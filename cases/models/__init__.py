@@ -10,7 +10,7 @@ from cases.models.actions import (
     PromiseStatus,
 )
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
-from cases.models.closing import CaseClosing, ClosingReason, ClosingStatus
+from cases.models.closing import BatchStatus, CaseClosing, ClosingBatch, ClosingReason, ClosingStatus
 from cases.models.insolvency import ClaimStatus, InsolvencyClaim
 from cases.models.judicial import (
     CostPayer,
@@ -37,6 +37,7 @@ __all__ = [
     "ActionKind",
     "ActionStatus",
     "AppliesTo",
+    "BatchStatus",
     "CallOutcome",
     "Case",
     "CaseClosing",
@@ -44,6 +45,7 @@ __all__ = [
     "CaseStatus",
     "Claim",
     "ClaimLimitation",
+    "ClosingBatch",
     "ClaimStatus",
     "ClosingReason",
     "ClosingStatus",

@@ -58,7 +58,7 @@ class CaseClosing(db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
     closed_on: Mapped[date | None]
-    written_off_cents: Mapped[int] = mapped_column(Cents, default=0)
+    written_off_cents: Mapped[int] = mapped_column(Cents, default=0)  # still written off (late payments reduce it)
     write_off_entry_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("ledger_entry.id"))
     status_before: Mapped[str] = mapped_column(sa.String(12), default="")  # the case's, given back on reopening
     reopened_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
@@ -70,3 +70,34 @@ class CaseClosing(db.Model):
     proposed_by: Mapped[User | None] = relationship(foreign_keys=[proposed_by_id])
     decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
     reopened_by: Mapped[User | None] = relationship(foreign_keys=[reopened_by_id])
+
+
+class BatchStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class ClosingBatch(db.Model):
+    """Many cases closed with one reason by a background job: what was asked, what was closed, what was not."""
+
+    __tablename__ = "closing_batch"
+    __table_args__ = (enum_check("status", [s.value for s in BatchStatus]),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reason_code: Mapped[str] = mapped_column(sa.String(40), sa.ForeignKey("closing_reason.code"))
+    evidence: Mapped[str] = mapped_column(sa.Text, default="")
+    case_ids: Mapped[list] = mapped_column(sa.JSON, default=list)  # the cases to close, found when asked
+    skipped: Mapped[list] = mapped_column(sa.JSON, default=list)  # [{"reference", "why"}] not closed, and why
+    status: Mapped[str] = mapped_column(sa.String(8), default=BatchStatus.QUEUED.value)
+    closed_count: Mapped[int] = mapped_column(default=0)
+    written_off_cents: Mapped[int] = mapped_column(Cents, default=0)
+    job_id: Mapped[str] = mapped_column(sa.String(64), default="")
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    reason: Mapped[ClosingReason] = relationship()
+    created_by: Mapped[User | None] = relationship()
