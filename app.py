@@ -56,6 +56,7 @@ BLUEPRINTS = (
     "money.payments.views:bp",
     "money.plans.views:bp",
     "money.remittances.views:bp",
+    "money.closing_reports.views:bp",
     "debtors.views:bp",
     "debtors.bodacc_views:bp",
     "cases.judicial.views:bp",

@@ -75,6 +75,7 @@ JOB_MODULES = (
     "money.payments.jobs",
     "money.plans.jobs",
     "money.remittances.jobs",
+    "money.closing_reports.jobs",
     "reports.jobs",
     "reports.aged_jobs",
     "alerts.jobs",

@@ -22,6 +22,7 @@ _history_sources: list[Callable[[Any], list]] = []
 _broken_commitments: list[BrokenCommitment] = []
 _demand_stoppers: dict[str, Callable[[Any], str | None]] = {}
 _closing_hooks: list[Callable[[list[int], Any, str], None]] = []
+_closed_hooks: list[Callable[[list[int]], None]] = []
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,17 @@ def add_closing_hook(hook: Callable[[list[int], Any, str], None]) -> None:
 
 def closing_hooks() -> list[Callable[[list[int], Any, str], None]]:
     return list(_closing_hooks)
+
+
+def add_closed_hook(hook: Callable[[list[int]], None]) -> None:
+    """`hook(closing_ids)` asks for what follows closings once they are done (money's closing reports).
+
+    Called at the end of a closing, when the write-off is posted and the case closed, so that a job the
+    hook enqueues (run at once in embedded mode) reads the closed case.
+    """
+    if hook not in _closed_hooks:
+        _closed_hooks.append(hook)
+
+
+def closed_hooks() -> list[Callable[[list[int]], None]]:
+    return list(_closed_hooks)

@@ -5,3 +5,4 @@ a case's page, history, queue score and letter order it registers in `cases.exte
 """
 
 from money import case_parts  # noqa: F401  (registers money's parts of a case as soon as money is imported)
+from money.closing_reports import hooks  # noqa: F401, E402  (each closing asks for its report for the client)

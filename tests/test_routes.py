@@ -6,17 +6,21 @@ import io
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from agency.auth import PERMISSIONS
 from agency.clock import today
 from agency.db import db
 from agency.models import Role
 from cases.closing.bulk import ask_batch
+from cases.closing.closing import close_case
 from cases.judicial.documents import add_document
 from cases.judicial.insolvency import prepare_claim
 from cases.judicial.pack import prepare_pack
 from cases.models import Proceeding
 from debtors.holds import put_on_hold
+from money.closing_reports.jobs import closing_report_job
+from money.models import ClosingReport
 from money.plans.documents import store_agreement
 from money.plans.plans import propose_plan, split
 from money.remittances.statements import run_remittances
@@ -32,7 +36,7 @@ TOKEN = "api"  # the client API authenticates by token, not by session: tested i
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
 TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
-                    "proceeding_id", "document_id", "claim_id")
+                    "proceeding_id", "document_id", "claim_id", "closing_report_id")
 
 
 def get_routes(app):
@@ -76,6 +80,7 @@ def world(db_session):
     files = {c: judicial_file(c, users["manager"]) for c in (case_a, case_b)}
     batch = ask_batch(case_a.reference, "below_minimum", evidence="", actor=users["manager"])
     claims = {c: insolvency_claim(c) for c in (case_a, case_b)}
+    closing_reports = {c: closing_report(c, users["manager"]) for c in (client_a, client_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
@@ -87,7 +92,8 @@ def world(db_session):
             "report_a": reports[client_a], "report_b": reports[client_b],
             "proceeding_a": files[case_a][0], "proceeding_b": files[case_b][0],
             "document_a": files[case_a][1], "document_b": files[case_b][1],
-            "batch": batch, "claim_a": claims[case_a], "claim_b": claims[case_b]}
+            "batch": batch, "claim_a": claims[case_a], "claim_b": claims[case_b],
+            "closing_report_a": closing_reports[client_a], "closing_report_b": closing_reports[client_b]}
 
 
 def judicial_file(case, actor):
@@ -110,6 +116,13 @@ def insolvency_claim(case):
     return prepare_claim(case, factories.agency_profile(), actor=None)
 
 
+def closing_report(client, actor):
+    """Another case of the client closed, and its closing report (the portal's PDF)."""
+    closing = close_case(factories.case(client_row=client), "below_minimum", actor=actor)
+    closing_report_job(closing.id)  # already run inline in embedded mode; real mode's worker is not running
+    return db.session.scalar(sa.select(ClosingReport).where(ClosingReport.closing_id == closing.id))
+
+
 def build_url(rule, world, own: bool = True) -> str:
     values = {}
     for arg in rule.arguments:
@@ -125,7 +138,7 @@ def build_url(rule, world, own: bool = True) -> str:
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
         elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
-                     "claim_id"):
+                     "claim_id", "closing_report_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
             values[arg] = world["batch"].id

@@ -203,3 +203,6 @@ def _close(closing: CaseClosing, *, actor: User | None, on: date) -> None:
                                   leased_by_id=None, lease_expires_at=None, lease_token=None)
     audit.record("case.closed", actor=actor, subject=case, client_id=case.client_id, before=before,
                  after=after | {"written_off": closing.written_off_cents, "evidence": closing.evidence})
+    db.session.flush()
+    for hook in extensions.closed_hooks():  # the closing report for the client (money)
+        hook([closing.id])

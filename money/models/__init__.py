@@ -1,10 +1,12 @@
 """The models of the money package, one module per subject; import them from here."""
 
+from money.models.closing_reports import ClosingReport
 from money.models.payments import Payment, PaymentChannel, PaymentMethod
 from money.models.plans import InstalmentStatus, PaymentPlan, PlanInstalment, PlanStatus
 from money.models.remittances import LineKind, Remittance, RemittanceLine, RemittanceStatus
 
 __all__ = [
+    "ClosingReport",
     "InstalmentStatus",
     "LineKind",
     "Payment",

@@ -22,7 +22,8 @@ from cases.letters.documents import LOCALES, bank_details, render_document
 from cases.letters.storage import read_document, store_document
 from cases.models import Case, JudicialCost, Proceeding
 from debtors.models import Debtor
-from money.models import LineKind, Payment, PaymentChannel, Remittance, RemittanceLine
+from money.closing_reports.documents import reason_label
+from money.models import ClosingReport, LineKind, Payment, PaymentChannel, Remittance, RemittanceLine
 
 FOLDER = "remittances"
 
@@ -100,6 +101,32 @@ def judicial_costs(remittance: Remittance) -> list[CostLine]:
             for cost, ref, debtor in rows]
 
 
+@dataclass(frozen=True)
+class ClosedLine:
+    """A case closed since the client's previous statement, with the reference of its closing report."""
+
+    closed_on: date
+    report_reference: str
+    case_reference: str
+    debtor_name: str
+    reason: str
+    written_off_cents: int
+
+
+def closed_cases(remittance: Remittance) -> list[ClosedLine]:
+    """The client's closing reports for cases closed after its previous statement's period, up to this one's end:
+    each report is grouped in the statement that follows its closing."""
+    previous_end = db.session.scalar(sa.select(sa.func.max(Remittance.period_end)).where(
+        Remittance.client_id == remittance.client_id, Remittance.period_end < remittance.period_end))
+    query = sa.select(ClosingReport).where(ClosingReport.client_id == remittance.client_id,
+                                           ClosingReport.closed_on <= remittance.period_end)
+    if previous_end is not None:
+        query = query.where(ClosingReport.closed_on > previous_end)
+    reports = db.session.scalars(query.order_by(ClosingReport.closed_on, ClosingReport.id)).all()
+    return [ClosedLine(r.closed_on, r.reference, r.figures["case"]["reference"], r.figures["case"]["debtor"],
+                       reason_label(r.figures), r.figures["written_off_cents"]) for r in reports]
+
+
 def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
     """Render the statement's PDF: agency letterhead, client, period, per-case lines, totals and net."""
     profile = db.session.get(AgencyProfile, 1) or _blank_profile()
@@ -107,7 +134,7 @@ def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
     return render_document(
         "remittance", language, profile,
         remittance=remittance, client=remittance.client, lines=case_lines(remittance),
-        costs=judicial_costs(remittance),
+        costs=judicial_costs(remittance), closed=closed_cases(remittance),
         recipient=remittance.client, recipient_name=remittance.client.name,
         money=lambda cents: format_money(cents, remittance.currency, locale=locale),
         long_date=lambda day: format_date(day, "long", locale=locale) if day else "",
