@@ -117,6 +117,7 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
                        .values(status=PromiseStatus.CANCELLED.value).execution_options(synchronize_session=False))
     debtors = [cid for cid in open_ids if owed[cid] > 0]
     entry_ids = dict(zip(debtors, allocate_ids(LedgerEntry.__table__, len(debtors)), strict=True))
+    closing_ids = dict(zip(open_ids, allocate_ids(CaseClosing.__table__, len(open_ids)), strict=True))
     now, actor_id = utcnow(), actor.id if actor else None
     with RowStream() as stream:
         stream.write(LedgerEntry.__table__, (
@@ -125,7 +126,7 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
              "effective_on": on, "description": f"Clôture du dossier : solde abandonné ({reason_code})",
              "created_by_id": actor_id, "created_at": now} for cid in debtors))
         stream.write(CaseClosing.__table__, (
-            {"case_id": cid, "client_id": cases[cid].client_id, "reason_code": reason_code, "evidence": evidence,
+            {"id": closing_ids[cid], "case_id": cid, "client_id": cases[cid].client_id, "reason_code": reason_code, "evidence": evidence,
              "status": ClosingStatus.CLOSED.value, "proposed_by_id": actor_id, "proposed_at": now,
              "decided_by_id": actor_id, "decided_at": now, "closed_on": on,
              "written_off_cents": max(owed[cid], 0), "write_off_entry_id": entry_ids.get(cid),
@@ -145,4 +146,6 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
         .execution_options(synchronize_session=False)
     )
     db.session.expire_all()  # rows changed behind the session's back
+    for hook in extensions.closed_hooks():  # each case's closing report (money), asked in this transaction
+        hook(list(closing_ids.values()))
     return len(open_ids), sum(max(owed[cid], 0) for cid in open_ids)

@@ -42,10 +42,19 @@ def paid_report_job(case_id: int) -> str:
     return "produced" if report_paid(case, profile) else "not-due"
 
 
+@job(timeout=1_800)
+def closing_reports_job(closing_ids: list[int]) -> int:
+    """Produce the reports of many closings (a bulk closing's chunk), each once."""
+    return sum(closing_report_job(closing_id) == "produced" for closing_id in closing_ids)
+
+
 def report_closings_later(closing_ids: list[int]) -> None:
-    """Ask for the reports of closings, in the transaction that closes the cases (the caller commits)."""
-    for closing_id in closing_ids:
-        enqueue(closing_report_job, closing_id, job_id=f"closing-{closing_id}-report")
+    """Ask for the reports of closings, in the transaction that closes the cases (the caller commits): one job
+    for a single closing, one for a bulk closing's whole chunk (a job each would be thousands of rows)."""
+    if len(closing_ids) == 1:
+        enqueue(closing_report_job, closing_ids[0], job_id=f"closing-{closing_ids[0]}-report")
+    elif closing_ids:
+        enqueue(closing_reports_job, list(closing_ids), job_id=f"closings-{closing_ids[0]}-{len(closing_ids)}-reports")
 
 
 @periodic(every=3600)

@@ -25,6 +25,7 @@ def _clock(time_machine):
 
 
 def test_the_job_closes_each_case_as_if_one_by_one(db_session, run_jobs):
+    factories.agency_profile()  # the closing reports print it
     cases = [factories.case(amounts=(10_000 * (n + 1),)) for n in range(5)]
     paid = factories.case(amounts=(5_000,))
     factories.payment(paid, 5_000, receipt=False)
@@ -35,6 +36,7 @@ def test_the_job_closes_each_case_as_if_one_by_one(db_session, run_jobs):
     assert sorted((s["reference"], s["why"]) for s in batch.skipped) == sorted([("D99-999999", "not_found"),
                                                                                 (paid.reference, "paid")])
     close_batch_job(batch.id)
+    run_jobs()  # real mode: the chunk's closing reports
     db.session.expire_all()
     ids = [c.id for c in cases]
     assert set(db.session.scalars(sa.select(Case.status).where(Case.id.in_(ids)))) == {"closed"}
@@ -45,6 +47,9 @@ def test_the_job_closes_each_case_as_if_one_by_one(db_session, run_jobs):
     assert {e.id for e in write_offs} == {c.write_off_entry_id for c in closings}
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.closed")).all()
     assert sorted(e.subject_id for e in events) == sorted(ids)
+    from money.models import ClosingReport
+    reported = db.session.scalars(sa.select(ClosingReport.closing_id)).all()
+    assert sorted(reported) == sorted(c.id for c in closings)  # one closing report each
     batch = db.session.get(ClosingBatch, batch.id)
     assert batch.status == "done" and batch.closed_count == 5 and batch.written_off_cents == 150_000
     from cases.closing.closing import reopen_case
