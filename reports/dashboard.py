@@ -13,14 +13,16 @@ from reports.figures import (
     NO_CONTACT,
     CaseCounts,
     ChannelRow,
+    ClosedRow,
     ContactFigures,
     Curve,
     MoneyFigures,
     month_index,
     rate,
+    sorted_closed,
 )
 from reports.filters import Filters
-from reports.models import FigureCredit, FigureCurve, FigureDays, FigureGroup, FigureRefresh
+from reports.models import FigureClosing, FigureCredit, FigureCurve, FigureDays, FigureGroup, FigureRefresh
 
 SUMS = ("placed", "collected", "written_off", "outstanding", "opened", "paid", "plan", "dispute", "hold", "closed",
         "attempts", "calls", "right_party", "promises", "kept", "resolved")
@@ -36,6 +38,7 @@ class Dashboard:
     curves: list[Curve]
     by_channel: list[ChannelRow]
     by_step: list[ChannelRow]
+    closed_by_reason: list[ClosedRow]
 
 
 def last_refresh() -> FigureRefresh | None:
@@ -67,7 +70,11 @@ def dashboard(filters: Filters, today: date) -> Dashboard:
     contacts = ContactFigures(sums["attempts"], sums["calls"], sums["right_party"], sums["promises"], sums["kept"],
                               sums["resolved"], {int(d): int(n) for d, n in days.items()})
     by_channel, by_step = _credits(where)
-    return Dashboard(filters, last_refresh(), money, counts, contacts, _curves(where, today), by_channel, by_step)
+    closed = sorted_closed(db.session.execute(
+        sa.select(FigureClosing.reason_code, sa.func.sum(FigureClosing.cases), sum_cents(FigureClosing.written_off))
+        .join(FigureGroup).where(where).group_by(FigureClosing.reason_code)))
+    return Dashboard(filters, last_refresh(), money, counts, contacts, _curves(where, today), by_channel, by_step,
+                     closed)
 
 
 def _curves(where, today: date) -> list[Curve]:

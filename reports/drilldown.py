@@ -18,13 +18,14 @@ from reports.figures import (
     CONVERSATIONS,
     NO_CONTACT,
     attributions,
+    closed_clause,
     collected_clause,
     done_contacts,
     entry_kind,
     on_hold_clause,
 )
 from reports.filters import Filters, cohort_clause
-from reports.labels import channel
+from reports.labels import channel, closing_reasons
 
 
 def _paid_something() -> sa.ColumnElement[bool]:
@@ -63,12 +64,20 @@ FIGURES = {
         Promise.case_id == Case.id, Promise.status == PromiseStatus.KEPT.value)),
 }
 CHANNEL_PREFIX = "channel-"
+CLOSED_PREFIX = "closed-"  # then a closing reason's code: the cases closed unpaid for it
+
+
+def closed_for(reason_code: str) -> sa.ColumnElement[bool]:
+    """Return the clause of the cases closed unpaid for `reason_code` ("" for those closed without a reason)."""
+    return sa.and_(closed_clause(), Case.closed_reason == reason_code)
 
 
 def is_figure(key: str) -> bool:
     """Tell whether `key` names a figure that has a drill-down list."""
     if key.startswith(CHANNEL_PREFIX):
         return key.removeprefix(CHANNEL_PREFIX) in (*(k.value for k in ActionKind), NO_CONTACT)
+    if key.startswith(CLOSED_PREFIX):
+        return len(key) - len(CLOSED_PREFIX) <= 40  # a reason's code; an unknown one lists no case
     return key in FIGURES
 
 
@@ -101,6 +110,8 @@ def _query(filters: Filters, key: str) -> sa.Select:
             return query.where(Case.id.in_(channel_case_ids(channel_key)))
         ids = sorted({a.case_id for a in attributions(filters) if a.kind == channel_key})
         return query.where(Case.id.in_(ids))
+    if key.startswith(CLOSED_PREFIX):
+        return query.where(closed_for(key.removeprefix(CLOSED_PREFIX)))
     return query.where(FIGURES[key][1]())
 
 
@@ -152,4 +163,7 @@ def title_of(key: str) -> str:
     if key.startswith(CHANNEL_PREFIX):
         return str(_l("Cases whose payments are credited to: %(channel)s",
                       channel=channel(key.removeprefix(CHANNEL_PREFIX))))
+    if key.startswith(CLOSED_PREFIX):
+        code = key.removeprefix(CLOSED_PREFIX)
+        return str(_l("Cases closed unpaid: %(reason)s", reason=closing_reasons([code])[code]))
     return str(FIGURES[key][0])

@@ -26,6 +26,7 @@ from reports.figures import (
     NO_CONTACT,
     RESOLVED_PROMISES,
     attributions,
+    closed_clause,
     collected_clause,
     done_contacts,
     entry_kind,
@@ -33,9 +34,10 @@ from reports.figures import (
     month_index,
     on_hold_clause,
     step_key,
+    write_offs,
 )
 from reports.filters import Filters
-from reports.models import FigureCredit, FigureCurve, FigureDays, FigureGroup, FigureRefresh
+from reports.models import FigureClosing, FigureCredit, FigureCurve, FigureDays, FigureGroup, FigureRefresh
 
 GROUP = (Case.client_id, Case.placement_id, Case.assigned_collector_id, Case.opened_on)
 EVERYTHING = Filters(date(1900, 1, 1), date(9999, 12, 31))
@@ -116,6 +118,27 @@ def _case_groups(case_ids: set[int]) -> dict[int, tuple]:
     return found
 
 
+def _store_closings() -> None:
+    """Store each group's cases closed unpaid per reason, with their write-offs: one INSERT … SELECT.
+
+    Run once the groups are written: every case has its group (the group's null placement or collector
+    compared as 0, ids being positive, so that the join stays an equality the database can hash).
+    """
+    off = write_offs(closed_clause())
+    same_group = sa.and_(
+        FigureGroup.client_id == Case.client_id, FigureGroup.opened_on == Case.opened_on,
+        sa.func.coalesce(FigureGroup.placement_id, 0) == sa.func.coalesce(Case.placement_id, 0),
+        sa.func.coalesce(FigureGroup.collector_id, 0) == sa.func.coalesce(Case.assigned_collector_id, 0),
+    )
+    db.session.execute(sa.insert(FigureClosing).from_select(
+        ["group_id", "reason_code", "cases", "written_off"],
+        sa.select(FigureGroup.id, Case.closed_reason, sa.func.count(), -sa.func.coalesce(sa.func.sum(off.c.cents), 0))
+        .select_from(Case).join(FigureGroup, same_group).outerjoin(off, off.c.case_id == Case.id)
+        .where(closed_clause())
+        .group_by(FigureGroup.id, Case.closed_reason),
+    ))
+
+
 def _insert(model, rows: list[dict]) -> None:
     for start in range(0, len(rows), 10_000):  # executemany in bounded batches; nothing to do for none
         db.session.execute(sa.insert(model), rows[start:start + 10_000])
@@ -143,7 +166,7 @@ def refresh_figures() -> FigureRefresh:
         cell[0] += 1
         cell[1] += a.cents
 
-    for model in (FigureCredit, FigureDays, FigureCurve, FigureGroup):
+    for model in (FigureClosing, FigureCredit, FigureDays, FigureCurve, FigureGroup):
         db.session.execute(sa.delete(model))
     rows = [FigureGroup(client_id=k[0], placement_id=k[1], collector_id=k[2], opened_on=k[3], **v)
             for k, v in groups.items()]
@@ -155,6 +178,7 @@ def refresh_figures() -> FigureRefresh:
     _insert(FigureDays, [{"group_id": ids[k], "days": d, "cases": n} for k, by in first_days.items() for d, n in by.items()])
     _insert(FigureCredit, [{"group_id": ids[k], "channel": ch, "step": st, "payments": n, "cents": c}
                            for k, by in credits.items() for (ch, st), (n, c) in by.items()])
+    _store_closings()
     store_channel_cases(found)
     refresh = FigureRefresh(refreshed_at=utcnow(), cases=sum(v["opened"] for v in groups.values()),
                             duration_ms=int((time.perf_counter() - started) * 1000))

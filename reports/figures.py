@@ -179,6 +179,51 @@ def case_counts(filters: Filters) -> CaseCounts:
 
 
 @dataclass(frozen=True)
+class ClosedRow:
+    """The cases closed unpaid for one reason, and what their ledgers have written off."""
+
+    reason: str  # a closing reason's code; "" for a case closed without one
+    cases: int
+    written_off: int  # cents, net of the write-offs reversed
+
+
+def closed_clause() -> sa.ColumnElement[bool]:
+    """Return the clause of a case closed unpaid (a case paid in full has its own status)."""
+    return Case.status == CaseStatus.CLOSED.value
+
+
+def write_offs(where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """Return a subquery of (case_id, cents): what the ledger writes off on each case `where` selects (negative)."""
+    kind, reversed_entry = entry_kind()
+    return (
+        sa.select(LedgerEntry.case_id.label("case_id"), sa.func.sum(LedgerEntry.amount_cents).label("cents"))
+        .join(Case, Case.id == LedgerEntry.case_id)
+        .outerjoin(reversed_entry, LedgerEntry.reverses_id == reversed_entry.id)
+        .where(where, kind == EntryKind.WRITE_OFF.value)
+        .group_by(LedgerEntry.case_id)
+        .subquery()
+    )
+
+
+def sorted_closed(rows) -> list[ClosedRow]:
+    """Return (reason, cases, cents) rows as ClosedRows, the most cases first."""
+    found = [ClosedRow(reason or "", int(cases), int(cents)) for reason, cases, cents in rows if cases]
+    return sorted(found, key=lambda r: (-r.cases, -r.written_off, r.reason))
+
+
+def closed_by_reason(filters: Filters) -> list[ClosedRow]:
+    """Return the cohort's cases closed unpaid and the amount written off on them, per closing reason."""
+    where = sa.and_(cohort_clause(filters), closed_clause())
+    off = write_offs(where)
+    return sorted_closed(db.session.execute(
+        sa.select(Case.closed_reason, sa.func.count(), -sum_cents(off.c.cents))
+        .outerjoin(off, off.c.case_id == Case.id)
+        .where(where)
+        .group_by(Case.closed_reason)
+    ))
+
+
+@dataclass(frozen=True)
 class ContactFigures:
     attempts: int  # contact actions done: calls, SMS, e-mails, letters, formal notices
     calls: int

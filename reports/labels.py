@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import Decimal
 
+import sqlalchemy as sa
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from agency.db import db
 from agency.money import format_money
+from cases.closing.labels import REASON
 from cases.labels import ACTION
+from cases.models import ClosingReason
 from cases.work.strategy import STEPS
 from reports.figures import NO_CONTACT
 
@@ -27,6 +32,15 @@ def step(key: str) -> str:
     number = int(key.removeprefix("step-"))
     found = STEPS.get(number)
     return f"{number}. {found.label}" if found else str(number)
+
+
+def closing_reasons(codes: Iterable[str]) -> dict[str, str]:
+    """Return the label of each closing reason's code: a built-in one translated, the agency's own in its words."""
+    wanted = set(codes)
+    own = dict(db.session.execute(
+        sa.select(ClosingReason.code, ClosingReason.label).where(ClosingReason.code.in_(wanted - set(REASON)))).all())
+    return {code: str(REASON[code]) if code in REASON else own.get(code) or code or str(_l("No reason recorded"))
+            for code in wanted}
 
 
 def percent(value: Decimal | None) -> str:

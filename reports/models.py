@@ -87,6 +87,17 @@ class FigureCredit(db.Model):
     cents: Mapped[int] = mapped_column(Cents)
 
 
+class FigureClosing(db.Model):
+    """A group's cases closed unpaid for one reason (a closing reason's code), and what they left written off."""
+
+    __tablename__ = "report_group_closing"
+
+    group_id: Mapped[int] = mapped_column(sa.ForeignKey("report_group.id", ondelete="CASCADE"), primary_key=True)
+    reason_code: Mapped[str] = mapped_column(sa.String(40), primary_key=True)  # "" for a case closed without one
+    cases: Mapped[int]
+    written_off: Mapped[int] = mapped_column(Cents)
+
+
 class MonthlyReport(db.Model):
     """One client's activity report for one month: the stored PDF, the CSV and the figures both were drawn from."""
 

@@ -17,7 +17,7 @@ from cases.placement.models import Placement, PlacementStatus
 from reports import labels
 from reports.charts import Bar, Series, bar_chart, line_chart
 from reports.dashboard import Dashboard, dashboard
-from reports.drilldown import CHANNEL_PREFIX, case_page, case_rows, title_of
+from reports.drilldown import CHANNEL_PREFIX, CLOSED_PREFIX, case_page, case_rows, title_of
 from reports.exports import columns, rows_csv, rows_xlsx
 from reports.filters import Filters, filters_for
 from reports.forms import form_from_args
@@ -31,7 +31,8 @@ PAGE_SIZE = 100
 
 @bp.context_processor
 def _helpers() -> dict:
-    return {"percent": labels.percent, "days": labels.days, "channel_label": labels.channel, "step_label": labels.step}
+    return {"percent": labels.percent, "days": labels.days, "channel_label": labels.channel, "step_label": labels.step,
+            "closed_prefix": CLOSED_PREFIX}
 
 
 def _filters() -> tuple:
@@ -46,7 +47,8 @@ def index():
     form, filters = _filters()
     figures = dashboard(filters, today())
     return render_template("reports/index.html", form=form, filters=filters, d=figures, choices=_choices(),
-                           charts=_charts(figures), staff=current_user.is_staff, refresh_form=FlaskForm())
+                           charts=_charts(figures), staff=current_user.is_staff, refresh_form=FlaskForm(),
+                           reasons=labels.closing_reasons(r.reason for r in figures.closed_by_reason))
 
 
 @bp.post("/refresh")

@@ -77,3 +77,24 @@ def dash_fixture(db_session):
     refresh_figures()
     db_session.commit()
     return {"a": client_a, "b": client_b, "c1": c1, "c2": c2, "c3": c3, "c4": c4, "old": old, "other": other}
+
+
+def close_some(dash) -> dict:
+    """Close c3 (unfindable, then a late payment), c4 and client B's case for the agency's own reason; c1 is
+    closed and reopened (no longer closed). Refresh the figures. Return the closings that stay."""
+    from cases.closing.closing import close_case, reopen_case
+    from cases.models import ClosingReason
+
+    manager = factories.user("manager")
+    db.session.add(ClosingReason(code="client_agreement", label="Accord commercial du client"))
+    db.session.flush()
+    c3 = close_case(dash["c3"], "unfindable", actor=manager, evidence="Courrier revenu NPAI", on=date(2026, 5, 4))
+    factories.payment(dash["c3"], 1_500, date(2026, 5, 20))  # after the closing: less is written off
+    c4 = close_case(dash["c4"], "client_agreement", actor=manager, on=date(2026, 5, 6))
+    other = close_case(dash["other"], "client_agreement", actor=manager, on=date(2026, 5, 6))
+    close_case(dash["c1"], "limitation", actor=manager, on=date(2026, 5, 7))
+    reopen_case(dash["c1"], reason="Reconnaissance de dette retrouvée", actor=manager, on=date(2026, 5, 8))
+    db.session.flush()
+    refresh_figures()
+    db.session.commit()
+    return {"c3": c3, "c4": c4, "other": other}

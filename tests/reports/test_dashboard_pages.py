@@ -13,6 +13,7 @@ from agency.clock import today
 from tests import factories
 from tests.reports.dashboard_portfolio import (
     PERIOD,
+    close_some,
     dash_fixture,  # noqa: F401 (the fixture `dash`)
 )
 
@@ -161,3 +162,62 @@ def test_a_bad_period_is_named_and_the_default_one_shown(client, login_as, dash)
     assert f'value="{today().year}-01-01"' in page  # the period fell back to this year
     response = client.get("/reports", query_string={"from": "2026-06-30", "to": "2026-01-01"})
     assert "La fin de la période précède son début." in response.get_data(as_text=True)
+
+
+CLOSED_ROW_RE = re.compile(r'<tr data-reason="([^"]*)"><td><a href="([^"]+)"[^>]*>([^<]*)</a></td>'
+                           r'<td class="amount">(\d+)</td><td[^>]*>([^<]*)</td></tr>')
+
+
+def _closed_rows(page: str) -> list[tuple[str, str, str, str, str]]:
+    return [(code, html.unescape(href), label, n, amount.replace("\u202f", " ").replace("\xa0", " "))
+            for code, href, label, n, amount in CLOSED_ROW_RE.findall(page)]
+
+
+def test_closed_unpaid_by_reason_links_to_its_cases_and_their_export(client, login_as, dash):
+    closings = close_some(dash)
+    login_as("manager")
+    query = {**PERIOD, "client": dash["a"].id}
+    page = client.get("/reports", query_string=query).get_data(as_text=True)
+    rows = {code: (href, label, n) for code, href, label, n, _amount in _closed_rows(page)}
+    assert set(rows) == {"unfindable", "client_agreement"}  # c1 was reopened
+    assert rows["unfindable"][1:] == ("Débiteur introuvable", "1")  # a built-in reason, translated
+    assert rows["client_agreement"][1:] == ("Accord commercial du client", "1")  # the agency's own words
+    assert "800,00" in page and "Clos impayés, par motif" in page
+    assert _figure(page, "closed") == "2"
+
+    listing = client.get(rows["unfindable"][0]).get_data(as_text=True)
+    assert [r[0] for r in _screen_rows(listing)] == [dash["c3"].reference]
+    assert "Dossiers clos impayés : Débiteur introuvable" in listing
+    assert "figure=closed-unfindable" in listing  # the exports keep the figure
+    export = client.get("/reports/cases.csv", query_string={**query, "figure": "closed-client_agreement"})
+    lines = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert [line[0] for line in lines[1:]] == [dash["c4"].reference]
+    book = openpyxl.load_workbook(io.BytesIO(
+        client.get("/reports/cases.xlsx", query_string={**query, "figure": "closed-unfindable"}).data))
+    assert [r[0] for r in list(book.active.iter_rows(values_only=True))[1:]] == [dash["c3"].reference]
+    assert closings["c3"].written_off_cents > 0
+
+
+def test_a_client_user_sees_its_own_closed_cases_by_reason(client, login_as, dash):
+    close_some(dash)
+    login_as("client", client_row=dash["b"])
+    page = client.get("/reports", query_string=PERIOD).get_data(as_text=True)
+    rows = _closed_rows(page)
+    assert [(code, label, n, amount) for code, _href, label, n, amount in rows] == [
+        ("client_agreement", "Accord commercial du client", "1", "8 999,00 €")]  # client B's case only: 9,999 less 1,000 paid
+    listing = client.get(rows[0][1]).get_data(as_text=True)
+    assert [r[0] for r in _screen_rows(listing)] == [dash["other"].reference]
+    export = client.get("/reports/cases.csv", query_string={**PERIOD, "figure": "closed-client_agreement"})
+    assert dash["c4"].reference not in export.get_data(as_text=True)
+    other = {**PERIOD, "client": dash["a"].id, "figure": "closed-client_agreement"}
+    assert client.get("/reports/cases", query_string=other).status_code == 404
+
+
+def test_no_case_closed_unpaid_and_an_unknown_reason(client, login_as, dash):
+    login_as("manager")
+    page = client.get("/reports", query_string=PERIOD).get_data(as_text=True)
+    assert "Aucun dossier clos impayé." in page and 'data-testid="closed-reasons"' not in page
+    listing = client.get("/reports/cases", query_string={**PERIOD, "figure": "closed-nothing_like_it"})
+    assert listing.status_code == 200 and _screen_rows(listing.get_data(as_text=True)) == []
+    too_long = client.get("/reports/cases", query_string={**PERIOD, "figure": "closed-" + "x" * 41})
+    assert too_long.status_code == 200  # an unknown figure falls back to the cases opened

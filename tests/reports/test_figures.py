@@ -6,16 +6,21 @@ from datetime import date
 from decimal import Decimal
 
 from reports.figures import (
+    ClosedRow,
     attributions,
     case_counts,
     channel_figures,
+    closed_by_reason,
     contact_figures,
     liquidation_curves,
     money_figures,
     rate,
 )
 from reports.filters import Filters
-from tests.reports.dashboard_portfolio import dash_fixture  # noqa: F401 (the fixture `dash`)
+from tests.reports.dashboard_portfolio import (
+    close_some,
+    dash_fixture,  # noqa: F401 (the fixture `dash`)
+)
 
 
 def _filters(dash, **fields) -> Filters:
@@ -102,6 +107,7 @@ def test_the_refreshed_figures_equal_the_live_ones(dash):
     from reports.dashboard import dashboard
     from reports.figures import contact_figures as live_contacts
 
+    close_some(dash)
     for fields in ({}, {"placement_id": 999_999}):
         filters = _filters(dash, **fields)
         shown = dashboard(filters, date(2026, 6, 15))
@@ -111,9 +117,12 @@ def test_the_refreshed_figures_equal_the_live_ones(dash):
         assert shown.contacts == live_contacts(filters)
         assert shown.curves == liquidation_curves(filters, date(2026, 6, 15))
         assert (shown.by_channel, shown.by_step) == channel_figures(attributions(filters))
+        assert shown.closed_by_reason == closed_by_reason(filters)
+    assert dashboard(_filters(dash), date(2026, 6, 15)).closed_by_reason != []
     # The whole agency: client B's case is in the figures; December's case is not.
     everyone = dashboard(Filters(date(2026, 1, 1), date(2026, 6, 30)), date(2026, 6, 15))
     assert (everyone.money.placed, everyone.counts.opened) == (430_000 + 999_900, 5)
+    assert everyone.closed_by_reason == closed_by_reason(Filters(date(2026, 1, 1), date(2026, 6, 30)))
 
 
 def test_figures_wait_for_the_next_refresh(dash, db_session):
@@ -126,3 +135,20 @@ def test_figures_wait_for_the_next_refresh(dash, db_session):
     assert dashboard(_filters(dash), date(2026, 6, 15)).money.collected == 110_000  # as of the last refresh
     refresh_figures()
     assert dashboard(_filters(dash), date(2026, 6, 15)).money.collected == 114_000
+
+
+def test_closed_unpaid_by_reason(dash, db_session):
+    from reports.dashboard import dashboard
+
+    closings = close_some(dash)
+    c3, c4, other = closings["c3"], closings["c4"], closings["other"]
+    # c3's balance less the late payment; c1 was reopened: its write-off is reversed and it is not counted.
+    assert c3.written_off_cents > 0 and c4.written_off_cents == 80_000
+    expected = sorted([ClosedRow("unfindable", 1, c3.written_off_cents),
+                       ClosedRow("client_agreement", 1, c4.written_off_cents)], key=lambda r: -r.written_off)
+    assert closed_by_reason(_filters(dash)) == expected
+    assert dashboard(_filters(dash), date(2026, 6, 15)).closed_by_reason == expected
+    # Client B's case adds to the agency's own reason when every client is shown.
+    everyone = dashboard(Filters(date(2026, 1, 1), date(2026, 6, 30)), date(2026, 6, 15)).closed_by_reason
+    assert everyone[0] == ClosedRow("client_agreement", 2, c4.written_off_cents + other.written_off_cents)
+    assert dashboard(_filters(dash), date(2026, 6, 15)).counts.closed == 2
