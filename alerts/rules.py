@@ -20,7 +20,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import selectinload
 
 from agency.clock import today as agency_today
-from agency.db import UTCDateTime, db, local_day, utcnow
+from agency.db import BigId, UTCDateTime, db, local_day, utcnow
 from agency.models import AuditEvent, Role, Team, User, team_member
 from alerts.models import DEADLINE_CODES, FILING_MISSED, RECURRING, Alert, AlertKind, insolvency_subject
 from alerts.settings import get_settings
@@ -247,7 +247,8 @@ def fire_limitations(today: date, now: datetime) -> int:
     """
     due = ClaimLimitation.limitation_on
     threshold = sa.case(*[(due <= today + timedelta(days=n), code) for code, n in _limitation_codes()])
-    subject = ClaimLimitation.claim_id * 1_000_000 + day_number(due) * 10 + threshold
+    # claim_id is an INTEGER column: widened first, or the product overflows from claim 2,148 on.
+    subject = sa.cast(ClaimLimitation.claim_id, BigId) * 1_000_000 + day_number(due) * 10 + threshold
     query = (
         sa.select(subject, ClaimLimitation.client_id, ClaimLimitation.case_id, sa.null(),
                   claim_outstanding(ClaimLimitation.claim_id), Case.currency, due)
