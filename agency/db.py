@@ -115,6 +115,8 @@ SET_BASED_KEYS = frozenset(
         "fk_ledger_entry_created_by_id_user_account",
         "fk_audit_event_actor_id_user_account",
         "fk_audit_event_client_id_client",
+        "fk_claim_limitation_case_client",  # migration 0032
+        "fk_claim_limitation_claim_case",
     }
 )
 

@@ -4,15 +4,18 @@ rows are never deleted and their keys never change."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
 from agency.audit import record
 from agency.bulk import insert_rows
-from agency.db import SET_BASED_KEYS, db
+from agency.db import SET_BASED_KEYS, db, utcnow
 from agency.models import AuditEvent
 from cases.models import Case, Claim, LedgerEntry
+from cases.models.limitation import ClaimLimitation
 from debtors.models import ContactPoint, Debtor, DebtorReference
 from tests import factories
 
@@ -35,6 +38,11 @@ BAD = {
     "fk_ledger_entry_created_by_id_user_account": (LedgerEntry, lambda w: {"created_by_id": MISSING}),
     "fk_audit_event_actor_id_user_account": (AuditEvent, lambda w: {"actor_id": MISSING}),
     "fk_audit_event_client_id_client": (AuditEvent, lambda w: {"client_id": MISSING}),
+    # A claim's limitation under another client's case, or under a case the claim is not of.
+    "fk_claim_limitation_case_client": (ClaimLimitation, lambda w: {
+        "claim_id": w["second_case"].claims[0].id, "case_id": w["second_case"].id,
+        "client_id": w["other_client"].id}),
+    "fk_claim_limitation_claim_case": (ClaimLimitation, lambda w: {"claim_id": w["other_case"].claims[0].id}),
 }
 
 # Columns that must differ between two copies of a row (unique constraints).
@@ -55,6 +63,7 @@ def world(db_session):
         "case": case,
         "other_client": factories.client(),
         "other_case": factories.case(),
+        "second_case": factories.case(client_row=client),
     }
 
 
@@ -64,6 +73,12 @@ def test_every_set_based_key_is_tested():
 
 def _copies(model, world: dict, changes: dict) -> list[dict]:
     """Return two copies of the table's row of `world`'s client: a valid one, then one with `changes`."""
+    if model is ClaimLimitation:  # written by the daily job only: no row in `world`, the first case's claim
+        case = world["case"]
+        row = {"claim_id": case.claims[0].id, "case_id": case.id, "client_id": case.client_id, "period_years": 2,
+               "started_on": date(2026, 1, 1), "event_kind": "due_date", "suspended_days": 0,
+               "limitation_on": date(2028, 1, 1), "computed_at": utcnow()}
+        return [row, row | changes]
     table = model.__table__
     select = sa.select(table).order_by(table.c.id.desc()).limit(1)
     if "client_id" in table.c:

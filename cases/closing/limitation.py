@@ -227,6 +227,10 @@ def refresh_limitations(today: date, case_ids: list[int] | None = None) -> int:
     statement = statement.on_conflict_do_update(
         index_elements=["claim_id"], set_={name: getattr(new, name) for name in COLUMNS[1:]}, where=changed,
     ).returning(ClaimLimitation.claim_id)
+    if _postgres():
+        # The planner cannot size the window CTEs (it guesses billions of rows) and would spend seconds
+        # compiling the statement with JIT for a run that takes a few more: for this transaction, no JIT.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     return len(db.session.execute(statement.execution_options(synchronize_session=False)).all())
 
 
