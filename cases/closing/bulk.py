@@ -119,11 +119,13 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
     entry_ids = dict(zip(debtors, allocate_ids(LedgerEntry.__table__, len(debtors)), strict=True))
     closing_ids = dict(zip(open_ids, allocate_ids(CaseClosing.__table__, len(open_ids)), strict=True))
     now, actor_id = utcnow(), actor.id if actor else None
+    # The ledger's descriptions are the agency's words (the reason's label), like those of a single closing.
+    label = db.session.scalar(sa.select(ClosingReason.label).where(ClosingReason.code == reason_code))
     with RowStream() as stream:
         stream.write(LedgerEntry.__table__, (
             {"id": entry_ids[cid], "case_id": cid, "client_id": cases[cid].client_id,
              "kind": EntryKind.WRITE_OFF.value, "amount_cents": -owed[cid], "currency": cases[cid].currency,
-             "effective_on": on, "description": f"Clôture du dossier : solde abandonné ({reason_code})",
+             "effective_on": on, "description": f"Clôture du dossier : solde abandonné ({label})",
              "created_by_id": actor_id, "created_at": now} for cid in debtors))
         stream.write(CaseClosing.__table__, (
             {"id": closing_ids[cid], "case_id": cid, "client_id": cases[cid].client_id, "reason_code": reason_code, "evidence": evidence,

@@ -157,7 +157,7 @@ def take_back_write_off(case: Case, amount_cents: int, on: date, *, actor: User 
     closing.write_off_entry_id, closing.written_off_cents = None, written_off - amount
     if written_off > amount:
         again = ledger.post_entry(case, EntryKind.WRITE_OFF, amount - written_off, on, actor=actor,
-                                  description=f"Clôture du dossier : solde abandonné ({closing.reason_code}), "
+                                  description=f"Clôture du dossier : solde abandonné ({closing.reason.label}), "
                                               "après un paiement tardif")
         db.session.flush()
         closing.write_off_entry_id = again.id
@@ -194,7 +194,7 @@ def _close(closing: CaseClosing, *, actor: User | None, on: date) -> None:
     outstanding = ledger.balance(case.id).outstanding
     if outstanding > 0:
         entry = ledger.post_entry(case, EntryKind.WRITE_OFF, -outstanding, on, actor=actor,
-                                  description=f"Clôture du dossier : solde abandonné ({closing.reason_code})")
+                                  description=f"Clôture du dossier : solde abandonné ({closing.reason.label})")
         db.session.flush()
         closing.write_off_entry_id, closing.written_off_cents = entry.id, outstanding
     closing.status, closing.closed_on, closing.status_before = ClosingStatus.CLOSED.value, on, case.status

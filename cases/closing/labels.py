@@ -21,7 +21,8 @@ REASON = {
 STATUS = {
     "proposed": _l("Closing proposed"),
     "rejected": _l("Closing refused"),
-    "closed": _l("Closed"),
+    # Not "Closed": its French, shared with the alerts (« alerte close »), reads as the English verb on a case.
+    "closed": _l("Closed unpaid"),
     "reopened": _l("Reopened"),
 }
 

@@ -26,6 +26,7 @@ from cases.closing.closing import (
 )
 from cases.closing.forms import BulkCloseForm, CloseForm, DecisionForm, ReopenForm
 from cases.models import BatchStatus, Case, CaseClosing, ClosingBatch, ClosingStatus
+from cases.timeline import Event
 
 bp = Blueprint("closing", __name__)
 
@@ -50,7 +51,24 @@ def _waiting_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(_waiting().subquery()))
 
 
+def closing_events(case: Case) -> list[Event]:
+    """Closings proposed, refused, closed and reopened, for staff's history of the case."""
+    events = []
+    for row in db.session.scalars(sa.select(CaseClosing).where(CaseClosing.case_id == case.id)):
+        if row.status == ClosingStatus.PROPOSED:
+            events.append(Event(row.proposed_at, "closing_proposed", subject=row, template=_LINE, user=row.proposed_by))
+        elif row.decided_at is not None:  # refused or closed, then perhaps reopened
+            kind = "closing_refused" if row.status == ClosingStatus.REJECTED else "closing_closed"
+            events.append(Event(row.decided_at, kind, subject=row, template=_LINE, user=row.decided_by))
+        if row.reopened_at is not None:
+            events.append(Event(row.reopened_at, "closing_reopened", subject=row, template=_LINE,
+                                user=row.reopened_by))
+    return events
+
+
+_LINE = "cases/closing/_closing_line.html"
 extensions.add_panel("side", "cases/closing/_panel.html", 90)
+extensions.add_history_source(closing_events)
 
 
 def _waiting():
