@@ -3,14 +3,15 @@
 Each prints its table; bench.placement ends with its one-line summary and fails (exit 1) when the
 imported rows do not match the file; bench.queue ends with its own and fails when a case was handed
 out twice; bench.money ends with its own and fails when a target is missed; bench.faults ends with
-its own and fails on an SMS sent twice or lost.
+its own and fails on an SMS sent twice or lost; bench.closing ends with its own and fails when a closed
+case is left owing or without its closing and audit event.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import faults, judicial, money, placement, placement_parse, queue, reports
+from bench import closing, faults, judicial, money, placement, placement_parse, queue, reports
 
 
 def main() -> int:
@@ -33,10 +34,14 @@ def main() -> int:
           flush=True)
     judged = judicial.main([])
     print(flush=True)
+    print("== bench.closing: a bulk closing of 100,000 cases and the daily limitation job over 1,000,000 ==",
+          flush=True)
+    closed = closing.main([])
+    print(flush=True)
     print("== bench.faults: payments through the outbox, SMS through a failing Twilio and killed workers ==",
           flush=True)
     faulted = faults.main([])
-    return placed or queued or moneyed or reported or judged or faulted
+    return placed or queued or moneyed or reported or judged or closed or faulted
 
 
 if __name__ == "__main__":
