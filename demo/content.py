@@ -192,10 +192,11 @@ DISPUTES = (
     "Affirme avoir résilié le contrat avant la période facturée.",
     "Marchandises livrées incomplètes selon le débiteur ; bon de livraison demandé au client.",
 )
+# (closing reason, note): the reasons are the platform's built-in ones (cases.closing).
 CLOSINGS = (
-    ("debtor_not_found", "Débiteur introuvable : courrier revenu NPAI, numéro erroné. Retour au client."),
-    ("returned_to_client", "Dossier retiré par le client (accord commercial direct)."),
-    ("uneconomic", "Solde trop faible au regard des démarches ; clôture en accord avec le client."),
+    ("unfindable", "Débiteur introuvable : courrier revenu NPAI, numéro erroné. Retour au client."),
+    ("recalled", "Dossier retiré par le client (accord commercial direct)."),
+    ("below_minimum", "Solde trop faible au regard des démarches ; clôture en accord avec le client."),
 )
 PAYMENT_MEANS = (  # (method, what the bank statement says)
     ("transfer", "Virement reçu"),

@@ -324,8 +324,10 @@ def _claims(
     rng: Random, client: ClientSpec, business: bool, opened_on: date, numbers: Iterator[int]
 ) -> list[ClaimInput]:
     count = rng.choices((1, 2, 3, 4), (50, 25, 15, 10))[0]
-    # Due from 10 days to 3 years before placement; a client places consecutive monthly invoices together.
-    oldest_due = opened_on - timedelta(days=rng.randint(10 + 30 * (count - 1), 1095))
+    # Due from 10 days to 3 years before placement (6 months for consumers: their claims are prescribed after
+    # two years, L218-2 C. consom., and a case's letters run up to 18 months after it is opened); a client
+    # places consecutive monthly invoices together.
+    oldest_due = opened_on - timedelta(days=rng.randint(10 + 30 * (count - 1), 1095 if business else 180 + 30 * count))
     claims = []
     for i in range(count):
         due = oldest_due + timedelta(days=30 * i)

@@ -17,6 +17,7 @@ from agency import audit
 from agency.db import db
 from agency.models import User
 from cases import ledger
+from cases.closing.closing import close_case
 from cases.interest.posting import post_interest
 from cases.letters.letters import record_sent_letter
 from cases.models import Action, Case, Promise
@@ -200,7 +201,13 @@ def _closed(s: Story) -> None:
     s.attempts(first + 7 * DAY, closed - DAY)
     reason, text = s.rng.choice(CLOSINGS)
     s.note(closed, text)
-    s.case.closed_on, s.case.closed_reason = closed, reason
+    # Closed as a manager would (a recall is the client's: recorded by the platform), the balance written off.
+    manager = None if reason == "recalled" else _manager()
+    close_case(s.case, reason, actor=manager, evidence=text, on=closed)
+
+
+def _manager() -> User | None:
+    return db.session.scalar(sa.select(User).where(User.role == "manager").order_by(User.id).limit(1))
 
 
 def _dispute(s: Story) -> None:

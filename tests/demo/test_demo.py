@@ -19,7 +19,7 @@ from agency.db import db
 from agency.models import AgencyProfile, Client, User
 from agency.money import format_money
 from cases.ledger import balances
-from cases.models import Case, Claim, EntryKind, LedgerEntry
+from cases.models import Case, CaseClosing, Claim, EntryKind, LedgerEntry
 from debtors.models import ContactPoint, Debtor, Hold
 from demo import data as demo_data
 from money.models import Payment
@@ -143,14 +143,16 @@ def _assert_ledgers_add_up(db_session) -> None:
     accessories = dict(
         db_session.execute(
             sa.select(LedgerEntry.case_id, sa.func.sum(LedgerEntry.amount_cents))
-            .where(LedgerEntry.kind.in_([EntryKind.INTEREST.value, EntryKind.INDEMNITY.value]))
+            .where(LedgerEntry.kind.in_([EntryKind.INTEREST.value, EntryKind.INDEMNITY.value, EntryKind.COST.value]))
             .group_by(LedgerEntry.case_id)
         ).all()
     )
     for case_id, balance in balances([c.id for c in cases]).items():
         assert balance.principal == claimed[case_id]
         assert balance.paid == paid.get(case_id, 0)
-        assert balance.outstanding == claimed[case_id] + accessories.get(case_id, 0) - paid.get(case_id, 0)
+        # Closed cases have their balance written off (other credits); titles put their costs on the debtor.
+        assert balance.outstanding == (claimed[case_id] + accessories.get(case_id, 0) - paid.get(case_id, 0)
+                                       - balance.other_credits)
     # Each payment is recorded as such, and its ledger entries (its allocation) add up to its amount.
     allocated = dict(
         db_session.execute(
@@ -165,9 +167,13 @@ def _assert_ledgers_add_up(db_session) -> None:
     by_status = Counter(c.status for c in cases)
     assert set(by_status) >= {"new", "active", "promise", "paid", "closed", "dispute", "hold"}
     outstanding = {cid: b.outstanding for cid, b in balances([c.id for c in cases]).items()}
+    closed_with_a_closing = set(db_session.scalars(sa.select(CaseClosing.case_id).where(
+        CaseClosing.status == "closed")))
     for case in cases:
-        assert (outstanding[case.id] == 0) == (case.status == "paid"), case.reference
+        # Paid cases owe nothing; closed ones had their balance written off by their closing.
+        assert (outstanding[case.id] == 0) == (case.status in ("paid", "closed")), case.reference
         assert (case.closed_on is not None) == (case.status in ("paid", "closed"))
+        assert (case.id in closed_with_a_closing) == (case.status == "closed")
     assert any(0 < paid.get(c.id, 0) < claimed[c.id] for c in cases if c.status == "active")
     assert all(type(amount) is int for amount in db_session.scalars(sa.select(Claim.amount_cents)))
 
