@@ -26,9 +26,10 @@ def test_client_user_sees_only_its_own_cases(page: Page, live_server):
 
     nav = page.get_by_test_id("main-nav")
     # its cases, its placements, the payments on them, its remittance statements, plans awaiting its approval,
-    # court actions awaiting its approval
+    # its closing reports, court actions awaiting its approval
     expect(nav.locator("a")).to_have_text(
-        ["Mes dossiers", "Tableau de bord", "Remises", "Règlements", "Reversements", "Échéanciers", "Contentieux"]
+        ["Mes dossiers", "Tableau de bord", "Remises", "Règlements", "Reversements", "Rapports de clôture",
+         "Échéanciers", "Contentieux"]
     )
     expect(nav).not_to_contain_text("Clients")
     expect(nav).not_to_contain_text("Administration")
