@@ -38,7 +38,7 @@ from debtors.labels import as_context as debtor_labels
 TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = (
-    "agency.models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
+    "agency.models", "agency.message_models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
     "alerts.models", "reports.aged_models", "debtors.bodacc_models",
 )
 BLUEPRINTS = (

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 from flask import current_app
 
 from agency.db import db, utcnow
-from agency.models import AgencyProfile, EmailMessage, EmailStatus
+from agency.message_models import EmailMessage, EmailStatus
+from agency.models import AgencyProfile
 
 _LINE_BREAKS = re.compile(r"[\r\n]+\s*")
 

@@ -21,7 +21,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client as TwilioClient
 
 from agency.db import db
-from agency.models import SmsMessage, SmsStatus
+from agency.message_models import SmsMessage, SmsStatus
 
 # Twilio lists messages newest first: an attempt is looked for among the number's latest messages.
 LOOKUP_LIMIT = 50

@@ -17,7 +17,8 @@ from agency.clock import today
 from agency.db import db
 from agency.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
 from agency.jobs import PERIODIC, is_inline
-from agency.models import AgencyProfile, ApiToken, Client, PeriodicRun, Role, SmsMessage, User
+from agency.message_models import SmsMessage
+from agency.models import AgencyProfile, ApiToken, Client, PeriodicRun, Role, User
 from agency.outbox import stuck_counts
 from agency.sms import twilio_enabled
 from agency.tokens import issue_token, revoke_token

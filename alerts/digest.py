@@ -11,7 +11,8 @@ from flask import current_app
 from agency import audit
 from agency.db import db, utcnow
 from agency.mail import send_email
-from agency.models import EmailMessage, User
+from agency.message_models import EmailMessage
+from agency.models import User
 from agency.money import format_money
 from alerts.inbox import is_open
 from alerts.models import Alert, severity_order

@@ -139,7 +139,7 @@ def queue_sms(count: int) -> None:
 
 def unsettled() -> int:
     from agency.db import db
-    from agency.models import SmsMessage, SmsStatus
+    from agency.message_models import SmsMessage, SmsStatus
 
     db.session.rollback()
     return db.session.scalar(sa.select(sa.func.count(SmsMessage.id)).where(
@@ -157,7 +157,7 @@ def sweep() -> None:
 
 def tally(twilio: FakeTwilio) -> dict[str, int]:
     from agency.db import db
-    from agency.models import SmsMessage, SmsStatus
+    from agency.message_models import SmsMessage, SmsStatus
 
     rows = db.session.execute(sa.select(SmsMessage.body, SmsMessage.status)).all()
     accepted = sum(1 for body, _ in rows if twilio.accepted[body] >= 1)

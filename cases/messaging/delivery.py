@@ -31,7 +31,8 @@ from rq import Retry
 from agency import audit
 from agency.db import db, utcnow
 from agency.jobs import enqueue, is_inline, job, periodic
-from agency.models import SmsMessage, SmsStatus, User
+from agency.message_models import SmsMessage, SmsStatus
+from agency.models import User
 from agency.sms import Accepted, SmsRefused, SmsUnavailable, create_message, find_message
 from cases.messaging.links import public_url
 from cases.messaging.sending import choose_contact_point

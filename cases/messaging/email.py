@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from agency.db import db
 from agency.mail import send_email
-from agency.models import AgencyProfile, EmailMessage, User
+from agency.message_models import EmailMessage
+from agency.models import AgencyProfile, User
 from cases.messaging.links import unsubscribe_url
 from cases.messaging.sending import send_case_message
 from cases.messaging.templates import RenderedMessage

@@ -11,7 +11,7 @@ from wtforms import SelectChoice
 
 from agency.db import db
 from agency.mail import smtp_enabled
-from agency.models import EmailMessage, SmsMessage
+from agency.message_models import EmailMessage, SmsMessage
 from agency.sms import twilio_enabled
 from cases.messaging.delivery import GAVE_UP, can_retry, max_attempts
 from cases.messaging.forms import SendMessageForm

@@ -17,7 +17,8 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.clock import today
 from agency.db import db, utcnow
-from agency.models import EmailMessage, SmsMessage, User
+from agency.message_models import EmailMessage, SmsMessage
+from agency.models import User
 from cases.actions import record_action
 from cases.closing.limitation import prescribed_refusal
 from cases.contact_rules import allowed_contact_points, may_contact, record_blocked

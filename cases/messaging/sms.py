@@ -8,7 +8,8 @@ import unicodedata
 import sqlalchemy as sa
 
 from agency.db import db, utcnow
-from agency.models import SmsMessage, SmsStatus, User
+from agency.message_models import SmsMessage, SmsStatus
+from agency.models import User
 from agency.sms import status_from_twilio, store_sms
 from cases.actions import record_action
 from cases.messaging.delivery import queue_delivery, update_actions

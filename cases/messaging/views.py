@@ -10,7 +10,8 @@ from flask_login import current_user
 from agency.auth import get_scoped_or_404, permission_required
 from agency.db import db
 from agency.mail import smtp_enabled
-from agency.models import AgencyProfile, EmailMessage, SmsMessage
+from agency.message_models import EmailMessage, SmsMessage
+from agency.models import AgencyProfile
 from cases.messaging import panel
 from cases.messaging.delivery import RetryRefused, case_sms, retry_sms
 from cases.messaging.email import send_case_email, unsubscribe

@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.db import db, utcnow
 from agency.mail import send_email
-from agency.models import AuditEvent, EmailMessage, Role, User
+from agency.message_models import EmailMessage
+from agency.models import AuditEvent, Role, User
 from cases.messaging.links import public_url
 from cases.models import Action, Case, CaseStatus
 from cases.models.recall import ClientDecision

@@ -8,7 +8,8 @@ import io
 
 import sqlalchemy as sa
 
-from agency.models import AuditEvent, Client, SmsMessage
+from agency.message_models import SmsMessage
+from agency.models import AuditEvent, Client
 from tests.agency.test_clients import CLIENT, post
 from tests.cases.messaging.test_webhooks import INBOUND_URL, TOKEN, signed_post, twilio_token  # noqa: F401
 from tests.conftest import csrf_token

@@ -14,7 +14,8 @@ from aiosmtpd.smtp import AuthResult
 
 from agency.config import Config
 from agency.mail import send_email
-from agency.models import AgencyProfile, EmailMessage
+from agency.message_models import EmailMessage
+from agency.models import AgencyProfile
 
 SMTP_KEYS = ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY", "SMTP_USER", "SMTP_PASSWORD", "SMTP_CA_FILE", "SMTP_FROM")
 

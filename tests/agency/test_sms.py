@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from agency.models import SmsMessage
+from agency.message_models import SmsMessage
 from agency.sms import SmsRefused, SmsUnavailable, create_message, find_message, store_sms
 
 INVALID_NUMBER = "+33600000000"

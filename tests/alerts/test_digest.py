@@ -6,7 +6,8 @@ import sqlalchemy as sa
 
 from agency.db import db
 from agency.jobs import enqueue
-from agency.models import AuditEvent, EmailMessage
+from agency.message_models import EmailMessage
+from agency.models import AuditEvent
 from alerts.jobs import alerts_digest_job
 from alerts.settings import update_settings
 from cases.work.disputes import open_dispute

@@ -9,7 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from agency.db import db
-from agency.models import AuditEvent, EmailMessage
+from agency.message_models import EmailMessage
+from agency.models import AuditEvent
+from cases.closing.closing import close_case, reopen_case
 from cases.closing.credit_notes import CreditNoteError, answer_decision, post_credit_note, waiting_decision
 from cases.contact_rules import may_contact
 from cases.models import Case
@@ -119,3 +121,16 @@ def test_the_client_sees_its_decisions_and_not_another_clients(app, upheld):
     assert db.session.get(Case, case.id).status == "active"
     assert "Nothing waits" in browser.get("/decisions").get_data(as_text=True) or \
         "Aucune décision" in browser.get("/decisions").get_data(as_text=True)
+
+
+def test_a_case_closed_meanwhile_no_longer_waits_for_the_clients_decision(upheld):
+    case = upheld
+    client_user = factories.user("client", client=case.client)
+    decision = waiting_decision(case)
+    close_case(case, "unfindable", actor=factories.user("manager"), evidence="Recherches négatives")
+    assert waiting_decision(case) is None
+    with pytest.raises(CreditNoteError):
+        answer_decision(decision, choice="withdrawn", reason="", actor=client_user)
+    assert decision.status == "waiting" and case.closed_reason == "unfindable"
+    reopen_case(case, reason="Débiteur retrouvé", actor=factories.user("manager"))
+    assert case.status == "dispute" and waiting_decision(case) is decision

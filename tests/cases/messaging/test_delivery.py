@@ -14,7 +14,8 @@ import pytest
 import sqlalchemy as sa
 
 from agency.jobs import enqueue
-from agency.models import AuditEvent, SmsMessage
+from agency.message_models import SmsMessage
+from agency.models import AuditEvent
 from cases.messaging.delivery import deliver_sms_job, retry_due_sms
 from cases.messaging.jobs import send_case_message_job
 from cases.messaging.sms import send_case_sms

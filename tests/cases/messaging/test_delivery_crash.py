@@ -27,7 +27,7 @@ from rq import Queue
 from rq.job import Job
 
 from agency.db import db
-from agency.models import SmsMessage
+from agency.message_models import SmsMessage
 from cases.messaging.sms import send_case_sms
 from cases.models import Action
 from debtors.models import ContactProfile

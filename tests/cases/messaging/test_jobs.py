@@ -9,7 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from agency.jobs import enqueue, get_queue
-from agency.models import SmsMessage
+from agency.message_models import SmsMessage
 from cases.ledger import post_entry
 from cases.messaging.jobs import send_case_message_job
 from cases.models import Action, EntryKind

@@ -7,7 +7,7 @@ import re
 import sqlalchemy as sa
 
 from agency.db import utcnow
-from agency.models import EmailMessage, SmsMessage
+from agency.message_models import EmailMessage, SmsMessage
 from cases.messaging.links import PORTAL, UNSUBSCRIBE, sign_id
 from cases.models import Action
 from debtors.contacts import opt_out

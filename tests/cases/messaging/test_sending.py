@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 
 from agency.db import utcnow
-from agency.models import AuditEvent, EmailMessage, SmsMessage
+from agency.message_models import EmailMessage, SmsMessage
+from agency.models import AuditEvent
 from cases.messaging.email import send_case_email
 from cases.messaging.links import UNSUBSCRIBE, read_id
 from cases.messaging.sms import send_case_sms

@@ -6,7 +6,8 @@ import pytest
 import sqlalchemy as sa
 from twilio.request_validator import RequestValidator
 
-from agency.models import AuditEvent, SmsMessage
+from agency.message_models import SmsMessage
+from agency.models import AuditEvent
 from cases.messaging.sms import is_stop_request, send_case_sms
 from cases.models import Action, Case
 from debtors.models import ContactPoint

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 
 from agency.clock import today
 from agency.db import db
-from agency.models import AuditEvent, EmailMessage
+from agency.message_models import EmailMessage
+from agency.models import AuditEvent
 from cases.contact_rules import may_contact
 from cases.models import Case
 from cases.work import WorkError

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from agency.clock import today
 from agency.db import db, utcnow
 from agency.jobs import enqueue
-from agency.models import AuditEvent, SmsMessage
+from agency.message_models import SmsMessage
+from agency.models import AuditEvent
 from cases.ledger import post_entry
 from cases.models import Action, EntryKind, LedgerEntry
 from cases.work import WorkError
