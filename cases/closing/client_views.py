@@ -19,6 +19,7 @@ from agency.models import Role
 from agency.money import AmountError, format_money, parse_amount
 from cases import extensions
 from cases.closing import credit_notes, recall
+from cases.closing.closing import CLOSED
 from cases.closing.credit_notes import CreditNoteError
 from cases.closing.recall import RecallError
 from cases.closing.recall_forms import CreditNoteForm, DecisionForm, RecallForm
@@ -55,7 +56,9 @@ def _state(case: Case) -> dict:
 
 
 def _waiting():
-    return scoped(ClientDecision).where(ClientDecision.status == DecisionStatus.WAITING.value)
+    """The decisions a client still owes: those of cases closed meanwhile wait no more (unless reopened)."""
+    return (scoped(ClientDecision).join(Case, Case.id == ClientDecision.case_id)
+            .where(ClientDecision.status == DecisionStatus.WAITING.value, Case.status.not_in(CLOSED)))
 
 
 def _waiting_count() -> int:

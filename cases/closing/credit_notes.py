@@ -69,6 +69,9 @@ def credit_notes_of(case: Case) -> list[CreditNote]:
 
 
 def waiting_decision(case: Case) -> ClientDecision | None:
+    """The client's decision the case waits for; none once the case is closed (it waits again if reopened)."""
+    if case.status in CLOSED:
+        return None
     return db.session.scalar(sa.select(ClientDecision).where(ClientDecision.case_id == case.id,
                                                              ClientDecision.status == DecisionStatus.WAITING.value))
 
@@ -122,6 +125,8 @@ def answer_decision(decision: ClientDecision, *, choice: str, reason: str, actor
     reason = (reason or "").strip()
     if decision.status != DecisionStatus.WAITING:
         raise CreditNoteError(_l("This decision was already given."))
+    if decision.case.status in CLOSED:
+        raise CreditNoteError(_l("The case is already paid or closed."))
     if choice not in (DecisionStatus.WITHDRAWN, DecisionStatus.MAINTAINED):
         raise CreditNoteError(_l("Choose to withdraw or to maintain the claim."), "choice")
     if len(reason) > ANSWER_MAX:
