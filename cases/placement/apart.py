@@ -10,6 +10,7 @@ child, and the upload is refused with a clear message.
 
 from __future__ import annotations
 
+import logging
 import os
 import pickle
 import resource
@@ -31,6 +32,7 @@ MEMORY_CEILING = 400 * 1024 * 1024
 CPU_SECONDS = 120
 WALL_SECONDS = 300
 _ROOT = Path(__file__).resolve().parents[2]
+log = logging.getLogger(__name__)
 
 
 def too_large_to_read() -> ReadError:
@@ -49,6 +51,8 @@ def read_apart(data: bytes) -> Table:
     except subprocess.TimeoutExpired as exc:
         raise too_large_to_read() from exc
     if done.returncode != 0 or not done.stdout:  # killed at the ceiling (calamine aborts), or out of CPU
+        if b"Traceback" in done.stderr and b"MemoryError" not in done.stderr:  # a crash of ours, not the ceiling
+            log.error("reading a workbook apart failed:\n%s", done.stderr.decode(errors="replace")[-4000:])
         raise too_large_to_read()
     outcome = pickle.loads(done.stdout)  # written by our own child, below
     if isinstance(outcome, ReadError):
