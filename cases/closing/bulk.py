@@ -23,7 +23,7 @@ from agency.db import db, utcnow
 from agency.jobs import job, report_progress
 from agency.models import AuditEvent, User
 from cases import extensions, ledger
-from cases.closing.closing import CLOSED, ClosingError
+from cases.closing.closing import CLOSED, ClosingError, checked_reason
 from cases.interest.posting import post_interest
 from cases.models import (
     BatchStatus,
@@ -46,14 +46,7 @@ _SEPARATORS = re.compile(r"[\s,;]+")
 
 def ask_batch(references: str, reason_code: str, *, evidence: str, actor: User) -> ClosingBatch:
     """Read the references, set aside those that cannot be closed, and record the batch for the job."""
-    reason = db.session.scalar(sa.select(ClosingReason).where(ClosingReason.code == reason_code,
-                                                              ClosingReason.active.is_(True),
-                                                              ClosingReason.automatic.is_(False)))
-    if reason is None:
-        raise ClosingError(_l("Choose a reason from the list."), "reason")
-    if reason.evidence_required and not evidence.strip():
-        raise ClosingError(_l("This reason needs its evidence: say what shows it (a search, a certificate, "
-                              "a returned letter…)."), "evidence")
+    reason = checked_reason(reason_code, evidence)
     wanted = list(dict.fromkeys(r.upper() for r in _SEPARATORS.split(references) if r))
     if not wanted:
         raise ClosingError(_l("Give the references of the cases to close, one per line."), "references")

@@ -171,6 +171,11 @@ def take_back_write_off(case: Case, amount_cents: int, on: date, *, actor: User 
 def _checked(case: Case, reason_code: str, evidence: str, *, by_hand: bool = True) -> ClosingReason:
     if case.status in CLOSED:
         raise ClosingError(_l("The case is already paid or closed."))
+    return checked_reason(reason_code, evidence, by_hand=by_hand)
+
+
+def checked_reason(reason_code: str, evidence: str, *, by_hand: bool = True) -> ClosingReason:
+    """Return the active reason `reason_code`, refusing one the platform keeps to itself or missing its evidence."""
     reason = db.session.scalar(sa.select(ClosingReason).where(ClosingReason.code == reason_code,
                                                               ClosingReason.active.is_(True)))
     if reason is None or (by_hand and reason.automatic):
