@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from agency.auth import can, get_scoped_or_404, permission_required, scoped
 from agency.clock import today
 from agency.db import db
+from agency.flashes import flash_form_errors
 from agency.models import Role
 from agency.money import AmountError, format_money, parse_amount
 from cases import extensions
@@ -101,7 +102,7 @@ def recall_case(case_id: int):
                   _("Case recalled: it closes on %(date)s, at the end of the mandate's notice.",
                     date=row.effective_on.strftime("%d/%m/%Y")), "success")
     else:
-        _flash_form(form)
+        flash_form_errors(form)
     return _to_case(case.id)
 
 
@@ -130,7 +131,7 @@ def post_credit_note(case_id: int):
                   if case.status != "closed" else _("Credit note recorded: nothing is left, the case is closed."),
                   "success")
     else:
-        _flash_form(form)
+        flash_form_errors(form)
     return _to_case(case.id)
 
 
@@ -157,7 +158,7 @@ def answer(decision_id: int):
             db.session.commit()
             flash(_("Your decision is recorded."), "success")
     else:
-        _flash_form(form)
+        flash_form_errors(form)
     return _to_case(decision.case_id)
 
 
@@ -169,9 +170,3 @@ def _flash_error(form, exc: RecallError | CreditNoteError) -> None:
     field = getattr(form, exc.field, None) if exc.field else None
     named = field is not None and field.type != "BooleanField"  # a checkbox's label is a sentence, not a name
     flash(f"{field.label.text} : {exc}" if named else str(exc), "danger")
-
-
-def _flash_form(form) -> None:
-    for name, errors in form.errors.items():
-        for error in errors:
-            flash(f"{getattr(form, name).label.text} : {error}", "danger")

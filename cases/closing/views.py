@@ -10,6 +10,7 @@ from wtforms import SelectChoice
 
 from agency.auth import can, get_scoped_or_404, permission_required, scoped
 from agency.db import db
+from agency.flashes import flash_form_errors
 from agency.jobs import enqueue, job_progress
 from cases import extensions
 from cases.closing import labels
@@ -33,8 +34,12 @@ bp = Blueprint("closing", __name__)
 
 def close_form() -> CloseForm:
     form = CloseForm()
-    form.reason.choices = [SelectChoice(r.code, labels.reason_label(r)) for r in reasons()]
+    form.reason.choices = _reason_choices()
     return form
+
+
+def _reason_choices() -> list[SelectChoice]:
+    return [SelectChoice(r.code, labels.reason_label(r)) for r in reasons()]
 
 
 @bp.app_context_processor
@@ -91,7 +96,7 @@ def propose(case_id: int):
             flash(_("Case closed: its balance is written off.") if closing.status == ClosingStatus.CLOSED else
                   _("Closing proposed: a manager confirms it."), "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_case(case.id)
 
 
@@ -122,7 +127,7 @@ def decide(closing_id: int):
                   if closing.status == ClosingStatus.CLOSED else
                   _("Case %(reference)s stays open.", reference=closing.case.reference), "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return redirect(request.referrer if request.referrer and "/cases/" in request.referrer
                     else url_for("closing.index"))
 
@@ -142,7 +147,7 @@ def reopen(case_id: int):
             db.session.commit()
             flash(_("Case reopened: the write-off is reversed and the case is back in the queue."), "success")
     else:
-        _flash_errors(form)
+        flash_form_errors(form)
     return _to_case(case.id)
 
 
@@ -153,7 +158,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024  # a million references fit in a few megabytes
 @permission_required("closings.decide")
 def bulk():
     form = BulkCloseForm()
-    form.reason.choices = [SelectChoice(r.code, labels.reason_label(r)) for r in reasons()]
+    form.reason.choices = _reason_choices()
     if form.validate_on_submit():
         try:
             batch = ask_batch(_references(form), form.reason.data, evidence=form.evidence.data or "",
@@ -208,9 +213,3 @@ def _batch_or_404(batch_id: int) -> ClosingBatch:
 
 def _to_case(case_id: int):
     return redirect(url_for("cases.show", case_id=case_id, _anchor="closing"))
-
-
-def _flash_errors(form) -> None:
-    for name, errors in form.errors.items():
-        for error in errors:
-            flash(f"{getattr(form, name).label.text} : {error}", "danger")
