@@ -13,6 +13,7 @@ from cases.judicial.documents import KINDS, add_document, download_name, max_byt
 from cases.judicial.pack import PART_TITLES, PARTS, prepare_pack, why_no_pack
 from cases.judicial.pack_forms import DocumentForm, PackForm
 from cases.judicial.proceedings import JudicialError
+from cases.judicial.views import flash_errors
 from cases.letters.storage import DocumentError, file_response, pdf_response, read_document
 from cases.models import Proceeding
 from cases.models.judicial import JudicialDocument
@@ -34,7 +35,7 @@ def prepare(proceeding_id: int):
     form = PackForm()
     profile = db.session.get(AgencyProfile, 1)
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_errors(form)
     elif profile is None:
         flash(_("Fill in the agency's profile first: the request names the agency as the creditor's agent."), "danger")
     else:
@@ -72,7 +73,7 @@ def upload(proceeding_id: int):
     proceeding = get_scoped_or_404(Proceeding, proceeding_id)
     form = DocumentForm()
     if not form.validate_on_submit():
-        _flash_form_errors(form)
+        flash_errors(form)
         return _to_case(proceeding)
     upload_file = form.file.data
     try:
@@ -121,16 +122,7 @@ def _to_case(proceeding: Proceeding):
 
 
 def _flash_error(form, exc: JudicialError) -> None:
-    _flash_field(form, exc.field, str(exc))
-
-
-def _flash_form_errors(form) -> None:
-    for name, errors in form.errors.items():
-        _flash_field(form, name, " ".join(str(e) for e in errors))
-
-
-def _flash_field(form, name: str, message: str) -> None:
-    """Flash `message`, naming the form field it concerns (the whole form when `name` is empty)."""
-    field = getattr(form, name, None) if name else None
-    label = getattr(getattr(field, "label", None), "text", name)
-    flash(f"{label} : {message}" if label else message, "danger")
+    """Flash the refusal, naming the form field it concerns (the whole form when it names none)."""
+    field = getattr(form, exc.field, None) if exc.field else None
+    label = getattr(getattr(field, "label", None), "text", exc.field)
+    flash(f"{label} : {exc}" if label else str(exc), "danger")
