@@ -14,10 +14,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from agency.db import db, utcnow
 from agency.jobs import job, periodic
-from cases.models import Case, CaseKind, CaseStatus
+from cases.models import Case, CaseKind
+from cases.queue.queue import OPEN_STATUSES
 from debtors.bodacc import BodaccUnavailable
 from debtors.bodacc_models import BodaccCheck
 from debtors.bodacc_watch import check_batch
@@ -29,7 +31,6 @@ DAY = 24 * 3600
 # A debtor checked less than this long ago is not asked again: a run retried after a failure goes on
 # with the debtors it did not reach.
 RECHECK_AFTER = timedelta(hours=12)
-OPEN_STATUSES = [s.value for s in CaseStatus if s.is_open]
 
 
 def debtors_to_check() -> list[int]:
@@ -59,7 +60,8 @@ def bodacc_watch() -> dict:
     for start in range(0, len(ids), size):
         if start:
             time.sleep(config["BODACC_PAUSE"])
-        batch = list(db.session.scalars(sa.select(Debtor).where(Debtor.id.in_(ids[start:start + size]))))
+        batch = list(db.session.scalars(sa.select(Debtor).where(Debtor.id.in_(ids[start:start + size]))
+                                        .options(selectinload(Debtor.holds))))  # check_batch reads them
         try:
             found += len(check_batch(batch))
         except BodaccUnavailable:

@@ -41,10 +41,14 @@ def check_batch(debtors: list[Debtor]) -> list[BodaccFinding]:
     if len(checks) == len(debtors):
         since = min(c.checked_at for c in checks.values()).date() - PUBLICATION_LAG
     announcements = [a for a in bodacc.search([d.siren for d in debtors], since) if a.is_opening]
+    known = _known(debtors) if announcements else set()
     now = utcnow()
     found = []
     for debtor in debtors:
-        found += [_propose(debtor, a) for a in announcements if debtor.siren in a.sirens and not _known(debtor, a)]
+        for announcement in announcements:
+            if debtor.siren in announcement.sirens and (debtor.id, announcement.id) not in known:
+                known.add((debtor.id, announcement.id))  # a page read twice proposes it once
+                found.append(_propose(debtor, announcement))
         check = checks.get(debtor.id) or BodaccCheck(debtor_id=debtor.id)
         check.checked_at = now
         db.session.add(check)
@@ -56,9 +60,11 @@ def _under_insolvency_hold(debtor: Debtor) -> bool:
     return any(h.kind == HoldKind.INSOLVENCY for h in debtor.active_holds)
 
 
-def _known(debtor: Debtor, announcement: bodacc.Announcement) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        BodaccFinding.debtor_id == debtor.id, BodaccFinding.announcement_id == announcement.id)))
+def _known(debtors: list[Debtor]) -> set[tuple[int, str]]:
+    """Return the (debtor id, announcement id) pairs already proposed for `debtors`, whatever became of them."""
+    rows = db.session.execute(sa.select(BodaccFinding.debtor_id, BodaccFinding.announcement_id)
+                              .where(BodaccFinding.debtor_id.in_([d.id for d in debtors])))
+    return {(debtor_id, announcement_id) for debtor_id, announcement_id in rows}
 
 
 def _propose(debtor: Debtor, announcement: bodacc.Announcement) -> BodaccFinding:
