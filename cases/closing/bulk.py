@@ -105,13 +105,17 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
         sa.select(Case.id, Case.client_id, Case.currency, Case.status), Case.id, open_ids, sa.Integer)}
     for hook in extensions.closing_hooks():
         hook(open_ids, actor, reason_code)
+    now, actor_id = utcnow(), actor.id if actor else None
+    # The pending promises are cancelled as `cases.work.promises.cancel_pending` does, an audit event each.
+    promises = list(select_in(sa.select(Promise.id, Promise.case_id).where(
+        Promise.status == PromiseStatus.PENDING.value), Promise.case_id, open_ids, sa.Integer))
     db.session.execute(sa.update(Promise).where(Promise.case_id.in_(open_ids),
                                                 Promise.status == PromiseStatus.PENDING.value)
-                       .values(status=PromiseStatus.CANCELLED.value).execution_options(synchronize_session=False))
+                       .values(status=PromiseStatus.CANCELLED.value, resolved_at=now)
+                       .execution_options(synchronize_session=False))
     debtors = [cid for cid in open_ids if owed[cid] > 0]
     entry_ids = dict(zip(debtors, allocate_ids(LedgerEntry.__table__, len(debtors)), strict=True))
     closing_ids = dict(zip(open_ids, allocate_ids(CaseClosing.__table__, len(open_ids)), strict=True))
-    now, actor_id = utcnow(), actor.id if actor else None
     # The ledger's descriptions are the agency's words (the reason's label), like those of a single closing.
     label = db.session.scalar(sa.select(ClosingReason.label).where(ClosingReason.code == reason_code))
     with RowStream() as stream:
@@ -133,6 +137,11 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
              "before": {"status": cases[cid].status},
              "after": {"status": CaseStatus.CLOSED.value, "closed_reason": reason_code,
                        "written_off": max(owed[cid], 0), "bulk": True}} for cid in open_ids))
+        stream.write(AuditEvent.__table__, (
+            {"created_at": now, "actor_id": actor_id, "actor_label": actor.email if actor else "system",
+             "action": "promise.cancelled", "subject_type": Promise.__tablename__, "subject_id": promise_id,
+             "client_id": cases[cid].client_id, "after": {"case_id": cid, "reason": f"case closed ({reason_code})"}}
+            for promise_id, cid in promises))
     db.session.execute(
         sa.update(Case).where(Case.id.in_(open_ids))
         .values(status=CaseStatus.CLOSED.value, closed_reason=reason_code,

@@ -30,9 +30,8 @@ from cases.models import (
     ClosingStatus,
     EntryKind,
     LedgerEntry,
-    Promise,
-    PromiseStatus,
 )
+from cases.work.promises import cancel_pending
 
 # What cannot be closed by hand: paid and already closed cases.
 CLOSED = (CaseStatus.PAID.value, CaseStatus.CLOSED.value)
@@ -192,10 +191,7 @@ def _close(closing: CaseClosing, *, actor: User | None, on: date) -> None:
     post_interest(on, [case.id])  # the balance written off is the one of the day
     for hook in extensions.closing_hooks():  # a running plan ends (money)
         hook([case.id], actor, closing.reason_code)
-    pending = db.session.scalars(sa.select(Promise).where(Promise.case_id == case.id,
-                                                          Promise.status == PromiseStatus.PENDING.value))
-    for promise in pending:
-        promise.status = PromiseStatus.CANCELLED.value
+    cancel_pending(case, actor=actor, reason=f"case closed ({closing.reason_code})")
     outstanding = ledger.balance(case.id).outstanding
     if outstanding > 0:
         entry = ledger.post_entry(case, EntryKind.WRITE_OFF, -outstanding, on, actor=actor,

@@ -4,6 +4,7 @@ write-off, closing and audit event; nothing closed when the reason lacks its evi
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -13,7 +14,7 @@ from agency.db import db
 from cases.closing.bulk import ask_batch, close_batch_job
 from cases.closing.closing import ClosingError
 from cases.ledger import balances
-from cases.models import Case, CaseClosing, ClosingBatch, LedgerEntry
+from cases.models import Case, CaseClosing, ClosingBatch, LedgerEntry, Promise
 from tests import factories
 from tests.cases.judicial.test_pages import signed_in
 from tests.conftest import csrf_token
@@ -27,6 +28,8 @@ def _clock(time_machine):
 def test_the_job_closes_each_case_as_if_one_by_one(db_session, run_jobs):
     factories.agency_profile()  # the closing reports print it
     cases = [factories.case(amounts=(10_000 * (n + 1),)) for n in range(5)]
+    promise = Promise(case=cases[1], amount_cents=5_000, due_on=date(2026, 12, 20), status="pending")
+    db.session.add(promise)
     paid = factories.case(amounts=(5_000,))
     factories.payment(paid, 5_000, receipt=False)
     manager = factories.user("manager")
@@ -47,6 +50,10 @@ def test_the_job_closes_each_case_as_if_one_by_one(db_session, run_jobs):
     assert {e.id for e in write_offs} == {c.write_off_entry_id for c in closings}
     events = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "case.closed")).all()
     assert sorted(e.subject_id for e in events) == sorted(ids)
+    promise = db.session.get(Promise, promise.id)  # cancelled as a single closing cancels it, with its event
+    assert promise.status == "cancelled" and promise.resolved_at is not None
+    cancelled = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "promise.cancelled"))
+    assert cancelled.subject_id == promise.id and cancelled.client_id == cases[1].client_id
     from money.models import ClosingReport
     reported = db.session.scalars(sa.select(ClosingReport.closing_id)).all()
     assert sorted(reported) == sorted(c.id for c in closings)  # one closing report each

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agency.audit import AuditEvent
 from agency.db import db
 from cases.closing.closing import (
     ClosingError,
@@ -77,7 +78,10 @@ def test_closing_cancels_promises_and_reopening_reverses_the_write_off(db_sessio
     db.session.add(Promise(case=case, amount_cents=10_000, due_on=date(2026, 12, 20), status="pending"))
     manager = factories.user("manager")
     closing = close_case(case, "insolvent_no_assets", actor=manager, evidence="PV de carence du 2 décembre")
-    assert db.session.scalar(sa.select(Promise.status).where(Promise.case_id == case.id)) == "cancelled"
+    promise = db.session.scalar(sa.select(Promise).where(Promise.case_id == case.id))
+    assert promise.status == "cancelled" and promise.resolved_at is not None
+    assert db.session.scalar(sa.select(AuditEvent.subject_id).where(AuditEvent.action == "promise.cancelled")) \
+        == promise.id
     written_off = closing.written_off_cents
     with pytest.raises(ClosingError):
         reopen_case(case, reason="", actor=manager)
