@@ -26,7 +26,8 @@ from alerts.models import DEADLINE_CODES, FILING_MISSED, RECURRING, Alert, Alert
 from alerts.settings import get_settings
 from cases.closing.limitation import ALERT_DAYS, claim_outstanding, day_number
 from cases.judicial import settings as judicial_settings
-from cases.judicial.insolvency import filing_deadline
+from cases.judicial.daily import Figures
+from cases.judicial.insolvency import filing_deadline, filing_months
 from cases.models import (
     Case,
     CaseStatus,
@@ -220,8 +221,9 @@ def fire_insolvency_claims(today: date, now: datetime) -> int:
         unfiled_insolvency_claims().add_columns(InsolvencyClaim.due_cents + InsolvencyClaim.not_due_cents)
         .where(Hold.bodacc_published_on >= since).options(selectinload(Case.client))
     )
+    figures = Figures()  # the months in force, read once per publication day
     for case, hold, prepared_cents in rows:
-        deadline = filing_deadline(case, hold)
+        deadline = filing_deadline(case, hold, figures.of(filing_months, hold.bodacc_published_on))
         within = [n for n in days if today <= deadline <= today + timedelta(days=n)]
         if within:
             fired[case.id] = (insolvency_subject(case.id, within[-1]), deadline, prepared_cents)

@@ -67,11 +67,17 @@ def judgment_day(hold: Hold) -> date:
     return hold.reference_date or hold.started_at.date()
 
 
-def filing_deadline(case: Case, hold: Hold) -> date | None:
-    """Two months from the BODACC publication (four for a creditor outside metropolitan France)."""
+def filing_months(published_on: date) -> int:
+    """The months to declare a claim, as in force on the BODACC publication (two)."""
+    return settings.number("insolvency_filing_months", published_on)
+
+
+def filing_deadline(case: Case, hold: Hold, months: int | None = None) -> date | None:
+    """Two months from the BODACC publication (four for a creditor outside metropolitan France); `months`, when
+    given, is `filing_months` of the publication already read."""
     if hold.bodacc_published_on is None:
         return None
-    months = settings.number("insolvency_filing_months", hold.bodacc_published_on)
+    months = filing_months(hold.bodacc_published_on) if months is None else months
     client = case.client
     overseas = (client.country or "FR").upper() != "FR" or (client.postcode or "").startswith(("97", "98"))
     return add_months(hold.bodacc_published_on, months + (2 if overseas else 0))
