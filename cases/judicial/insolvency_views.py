@@ -88,9 +88,11 @@ def insolvency_declaration(claim_id: int):
     claim = get_scoped_or_404(InsolvencyClaim, claim_id)
     try:
         data = read_document(claim.file_path, claim.sha256)
-    except DocumentError as exc:
+    except DocumentError as exc:  # said on the case, as for the judicial file and letters
         current_app.logger.error("declaration %s not served: %s", claim.reference, exc)
-        abort(404)
+        flash(_("The stored file %(name)s is missing or does not match its recorded fingerprint: it was not served. "
+                "Tell your administrator.", name=claim.reference), "danger")
+        return back_to_case(claim.case_id, "insolvency")
     return pdf_response(data, claim.reference, claim.sha256)
 
 
