@@ -13,6 +13,7 @@ from flask_login import current_user
 from agency.auth import get_scoped_or_404, permission_required
 from agency.clock import today
 from agency.db import db
+from agency.flashes import flash_form_errors
 from agency.models import AgencyProfile
 from cases import extensions
 from cases.judicial import labels
@@ -26,7 +27,7 @@ from cases.judicial.insolvency import (
     record_outcome,
 )
 from cases.judicial.proceedings import JudicialError
-from cases.judicial.views import back_to_case, flash_errors
+from cases.judicial.views import back_to_case
 from cases.letters.storage import DocumentError, pdf_response, read_document
 from cases.models import Case, ClaimStatus, InsolvencyClaim
 from debtors.models import Hold
@@ -78,7 +79,7 @@ def prepare_insolvency_claim(case_id: int):
             flash(_("Declaration %(reference)s prepared: send it to the mandataire before the deadline.",
                     reference=claim.reference), "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(case.id, "insolvency")
 
 
@@ -112,7 +113,7 @@ def insolvency_filing(claim_id: int):
             flash(_("Filed after the deadline: ask the judge-commissioner for relief within six months "
                     "(C. com. L622-26).") if late else _("Filing recorded."), "warning" if late else "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(claim.case_id, "insolvency")
 
 
@@ -133,7 +134,7 @@ def insolvency_outcome(claim_id: int):
             db.session.commit()
             flash(_("Outcome recorded."), "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(claim.case_id, "insolvency")
 
 

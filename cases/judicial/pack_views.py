@@ -8,12 +8,12 @@ from flask_login import current_user
 
 from agency.auth import get_scoped_or_404, permission_required
 from agency.db import db
+from agency.flashes import flash_form_errors
 from agency.models import AgencyProfile
 from cases.judicial.documents import KINDS, add_document, download_name, max_bytes, megabytes
 from cases.judicial.pack import PART_TITLES, PARTS, prepare_pack, why_no_pack
 from cases.judicial.pack_forms import DocumentForm, PackForm
 from cases.judicial.proceedings import JudicialError
-from cases.judicial.views import flash_errors
 from cases.letters.storage import DocumentError, file_response, pdf_response, read_document
 from cases.models import Proceeding
 from cases.models.judicial import JudicialDocument
@@ -35,7 +35,7 @@ def prepare(proceeding_id: int):
     form = PackForm()
     profile = db.session.get(AgencyProfile, 1)
     if not form.validate_on_submit():
-        flash_errors(form)
+        flash_form_errors(form)
     elif profile is None:
         flash(_("Fill in the agency's profile first: the request names the agency as the creditor's agent."), "danger")
     else:
@@ -73,7 +73,7 @@ def upload(proceeding_id: int):
     proceeding = get_scoped_or_404(Proceeding, proceeding_id)
     form = DocumentForm()
     if not form.validate_on_submit():
-        flash_errors(form)
+        flash_form_errors(form)
         return _to_case(proceeding)
     upload_file = form.file.data
     try:

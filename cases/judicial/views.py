@@ -12,6 +12,7 @@ from flask_login import current_user
 from agency.auth import can, get_scoped_or_404, permission_required
 from agency.clock import today
 from agency.db import db
+from agency.flashes import flash_form_errors
 from cases import extensions
 from cases.judicial import costs, deadlines, labels
 from cases.judicial.forms import (
@@ -105,7 +106,7 @@ def propose_route(case_id: int):
             flash(_("Route proposed (%(reference)s): a manager approves it next.", reference=proceeding.reference),
                   "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(case.id)
 
 
@@ -125,7 +126,7 @@ def approve(proceeding_id: int):
             db.session.commit()
             flash(_("Approved: the client is asked for its approval in its portal."), "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(proceeding.case_id)
 
 
@@ -144,7 +145,7 @@ def withdraw_proceeding(proceeding_id: int):
             db.session.commit()
             flash(_("Proceeding withdrawn: the case is back in the amicable stage."), "info")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(proceeding.case_id)
 
 
@@ -172,7 +173,7 @@ def decide(proceeding_id: int):
             flash(_("Approved: the agency prepares the file for the court.") if approve else
                   _("Refused: the case stays in the amicable stage; the agency reads your reason."), "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return redirect(url_for("judicial.decisions"))
 
 
@@ -187,7 +188,7 @@ def add_step(proceeding_id: int):
         if kind in WITH_TITLE:
             amounts = form.amounts()
             if len(amounts) < 4:  # an amount was refused: its field says why
-                flash_errors(form)
+                flash_form_errors(form)
                 return back_to_case(proceeding.case_id)
             title = TitleValues(court=form.court.data or "", number=form.number.data or "",
                                 principal_cents=amounts["principal"], interest_cents=amounts["interest"],
@@ -203,7 +204,7 @@ def add_step(proceeding_id: int):
             db.session.commit()
             flash(_("Step recorded: %(step)s.", step=labels.STEP[kind.value]), "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(proceeding.case_id)
 
 
@@ -224,17 +225,9 @@ def add_cost(proceeding_id: int):
             db.session.commit()
             flash(_("Cost recorded."), "success")
     else:
-        flash_errors(form)
+        flash_form_errors(form)
     return back_to_case(proceeding.case_id)
 
 
 def back_to_case(case_id: int, anchor: str = "judicial"):
     return redirect(url_for("cases.show", case_id=case_id, _anchor=anchor))
-
-
-def flash_errors(form) -> None:
-    for name, errors in form.errors.items():
-        field = getattr(form, name, None)
-        label = field.label.text if field is not None and hasattr(field, "label") else name
-        for error in errors:
-            flash(f"{label} : {error}", "danger")
