@@ -7,6 +7,9 @@ The rules, per claim:
 - consumers (b2c): the legal rate (the creditor's column) from the day after the issued formal notice;
   without a notice, no interest; never an indemnity;
 - United States mandates: no automatic interest, state law and the contract decide, so none is posted;
+- once a judicial title is enforceable it is the basis (cases.judicial.title_interest): the interest it
+  fixed to its date, then the legal rate (the creditor's column) from the day it sets, increased by
+  5 points two months after it became enforceable (C. mon. fin. L313-3), whatever the mandate claims;
 - an active insolvency hold on the debtor stops interest from the opening judgment's date (the hold's
   `reference_date`; the day the hold was recorded when no date was entered), and the indemnity;
 - a half-year missing from the rate tables stops the computation at the last covered day.
@@ -33,7 +36,7 @@ from cases.interest.sqlfuncs import (
     date_of,
     day_of,
 )
-from cases.models import SENT_STATUSES, Case, EntryKind, Letter, LetterKind
+from cases.models import SENT_STATUSES, Case, EntryKind, JudicialTitle, Letter, LetterKind, Proceeding
 from debtors.models import HoldKind
 
 INDEMNITY_CENTS = 4000  # D441-5: €40 per late invoice between businesses
@@ -69,6 +72,12 @@ class Terms:
     stop_day: int | None = None  # the day before the insolvency proceedings opened
     indemnity: bool = False
     reason: str = ""  # why no interest runs, when none does
+    # Under an enforceable title: the rate is raised by `increase_bp` from `increase_day` (L313-3), and
+    # `fixed_cents` is the claim's share of the interest the title fixed to its date.
+    increase_day: int | None = None
+    increase_bp: int = 0
+    fixed_cents: int = 0
+    title: bool = False
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,8 @@ class ClaimInterest:
     covered_until: date | None = None  # set when the rate tables stop before the date asked
     stopped_on: date | None = None  # set when an insolvency hold stopped interest
     indemnity: bool = False
+    fixed_cents: int = 0  # interest an enforceable title fixed to its date, in `total_cents`
+    title: bool = False  # the claim's interest runs on an enforceable title's terms
 
     @property
     def floor_applied(self) -> bool:
@@ -168,23 +179,46 @@ def insolvency_start(case: Case) -> date | None:
     return min(starts, default=None)
 
 
+def enforceable_title(case: Case) -> JudicialTitle | None:
+    """Return the case's latest title that became enforceable: from then on, its terms are the basis."""
+    return db.session.scalars(
+        sa.select(JudicialTitle).join(Proceeding, Proceeding.id == JudicialTitle.proceeding_id)
+        .where(Proceeding.case_id == case.id, JudicialTitle.enforceable_on.is_not(None))
+        .order_by(JudicialTitle.enforceable_on.desc(), JudicialTitle.id.desc()).limit(1)
+    ).first()
+
+
+def legal_series(client: Client) -> int:
+    """The legal rate's column: the creditor's (a private individual's, or every other creditor's)."""
+    return rs.LEGAL_INDIVIDUAL if client.is_private_individual else rs.LEGAL_OTHER
+
+
 def case_terms(case: Case) -> dict[int, Terms]:
     """Return claim id → the terms its interest runs on."""
     mandate = mandate_for(case.client, clock.today())
     hold = insolvency_start(case)
     stop = day_of(hold) - 1 if hold else None
+    indemnity = (case.kind == "b2b" and mandate is not None and mandate.jurisdiction == Jurisdiction.FR.value
+                 and mandate.claims_indemnity and hold is None)
+    title = enforceable_title(case)
+    if title is not None:
+        # A money award bears interest from the title's date unless the title sets another start.
+        start = day_of(title.interest_from or title.issued_on)
+        increase = day_of(title.increase_on) if title.increase_on else None
+        shares = {share.claim_id: share.interest_cents for share in title.claim_shares}
+        return {c.id: Terms(legal_series(case.client), start, stop, indemnity, "", increase, title.increase_bp,
+                            shares.get(c.id, 0), True) for c in case.claims}
     if mandate is None:
         return {c.id: Terms(reason="no_mandate") for c in case.claims}
     if mandate.jurisdiction != Jurisdiction.FR.value:
         return {c.id: Terms(reason="us") for c in case.claims}
     b2b = case.kind == "b2b"
-    indemnity = b2b and mandate.claims_indemnity and hold is None
     if not mandate.claims_penalties:
         return {c.id: Terms(indemnity=indemnity, reason="not_claimed") for c in case.claims}
     if b2b:
         key = rs.B2B_DEFAULT if mandate.contractual_rate_bp is None else -mandate.id
         return {c.id: Terms(key, day_of(c.due_date) + 1, stop, indemnity) for c in case.claims}
-    key = rs.LEGAL_INDIVIDUAL if case.client.is_private_individual else rs.LEGAL_OTHER
+    key = legal_series(case.client)
     notice = formal_notice_day(case)
     if notice is None:
         return {c.id: Terms(key, None, stop, False, "no_notice") for c in case.claims}
@@ -231,7 +265,7 @@ def explain(case: Case, through: date) -> list[ClaimInterest]:
         periods: list[Period] = []
         covered_until = stopped_on = None
         if t.series is not None and t.start_day is not None:
-            segments = all_series.get(t.series, [])
+            segments = rs.with_increase(all_series.get(t.series, []), t.increase_day, t.increase_bp)
             end = day_of(through)
             last = rs.last_covered_day(segments)
             if last is None or last < end:
@@ -240,9 +274,9 @@ def explain(case: Case, through: date) -> list[ClaimInterest]:
             if t.stop_day is not None and t.stop_day < end:
                 end, stopped_on = t.stop_day, date_of(t.stop_day + 1)
             periods = accrue(segments, t.start_day, end, events.get(claim.id, []))
-        total = round_half_up(sum(p.numerator for p in periods))
+        total = round_half_up(sum(p.numerator for p in periods)) + t.fixed_cents
         out.append(
             ClaimInterest(claim.id, claim.invoice_number, total, posted.get(claim.id, 0), periods, t.reason,
-                          covered_until, stopped_on, t.indemnity)
+                          covered_until, stopped_on, t.indemnity, t.fixed_cents, t.title)
         )
     return out

@@ -15,7 +15,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from agency.db import db
-from cases.interest.sqlfuncs import day_of
+from cases.interest.sqlfuncs import date_of, day_of
 from cases.models import RateKind, RatePeriod
 
 # Series keys: the three statutory series; a mandate's contractual rate is the series -mandate_id.
@@ -112,6 +112,28 @@ def build_series(rates: dict[str, dict[date, int]], contractual: dict[int, int])
             halves.append((start, max(rate_bp, floor), floor > rate_bp))
         series[-mandate_id] = _segments(-mandate_id, halves)
     return series
+
+
+def with_increase(segments: list[Segment], from_day: int | None, increase_bp: int) -> list[Segment]:
+    """Return the series with `increase_bp` added to its rate from `from_day` on (a title's L313-3 increase).
+
+    The half-year holding `from_day` is cut in two there, so that each segment keeps one rate.
+    """
+    if from_day is None or not increase_bp:
+        return segments
+    out: list[Segment] = []
+    cum = segments[0].cum_before if segments else 0
+    for seg in segments:
+        parts = [(seg.start, seg.end, seg.rate_bp)]
+        if seg.start_day < from_day <= seg.end_day:
+            cut = date_of(from_day)
+            parts = [(seg.start, cut - timedelta(days=1), seg.rate_bp), (cut, seg.end, seg.rate_bp + increase_bp)]
+        elif seg.start_day >= from_day:
+            parts = [(seg.start, seg.end, seg.rate_bp + increase_bp)]
+        for start, end, rate_bp in parts:
+            out.append(Segment(seg.series, start, end, rate_bp, cum, seg.floor_applied))
+            cum += rate_bp * ((end - start).days + 1)
+    return out
 
 
 def cumulative(segments: list[Segment], day: int) -> int:

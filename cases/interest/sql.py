@@ -30,7 +30,18 @@ from cases.interest.sqlfuncs import (
     least,
     utc_day_number,
 )
-from cases.models import SENT_STATUSES, Case, Claim, EntryKind, LedgerEntry, Letter, LetterKind
+from cases.models import (
+    SENT_STATUSES,
+    Case,
+    Claim,
+    EntryKind,
+    JudicialTitle,
+    LedgerEntry,
+    Letter,
+    LetterKind,
+    Proceeding,
+    TitleClaim,
+)
 from debtors.models import Hold, HoldKind
 
 # The cases a statement is limited to, given when it runs: {"case_ids": [...]}.
@@ -118,6 +129,8 @@ def accrual_query(
         .group_by(Hold.debtor_id)
         .subquery("insolvency")
     )
+    title = _enforceable_titles()
+    share = sa.orm.aliased(TitleClaim)
     targets = sa.select(Claim.id).join(Case, Case.id == Claim.case_id).where(case_filter)
     entry, undone = LedgerEntry, sa.orm.aliased(LedgerEntry)
     kind = sa.func.coalesce(undone.kind, entry.kind)
@@ -154,14 +167,17 @@ def accrual_query(
 
     b2b = Case.kind == "b2b"
     fr = sa.and_(mandate.c.id.is_not(None), mandate.c.jurisdiction == Jurisdiction.FR.value)
+    legal_key = sa.case((Client.is_private_individual, rs.LEGAL_INDIVIDUAL), else_=rs.LEGAL_OTHER)
+    titled = title.c.case_id.is_not(None)
     series_key = sa.case(
+        (titled, legal_key),
         (sa.not_(fr), sa.null()),
         (sa.not_(mandate.c.claims_penalties), sa.null()),
         (b2b, sa.case((mandate.c.contractual_rate_bp.is_(None), rs.B2B_DEFAULT), else_=-mandate.c.id)),
-        (Client.is_private_individual, rs.LEGAL_INDIVIDUAL),
-        else_=rs.LEGAL_OTHER,
+        else_=legal_key,
     )
-    start_day = sa.case((b2b, day_number(Claim.due_date) + 1), else_=day_number(notice.c.issued_on) + 1)
+    start_day = sa.case((titled, title.c.start_day), (b2b, day_number(Claim.due_date) + 1),
+                        else_=day_number(notice.c.issued_on) + 1)
     asked = THROUGH_DAY
     horizon_day = greatest(asked, sa.func.coalesce(led.c.last_day, asked)) if horizon else asked
     end_day = least(
@@ -182,6 +198,10 @@ def accrual_query(
             sa.func.coalesce(led.c.posted, 0).label("posted"),
             sa.func.coalesce(led.c.indemnities, 0).label("indemnities"),
             indemnity_ok.label("indemnity_ok"),
+            titled.label("titled"),
+            sa.func.coalesce(title.c.increase_day, NEVER).label("increase_day"),
+            sa.func.coalesce(title.c.increase_bp, 0).label("increase_bp"),
+            sa.func.coalesce(share.interest_cents, 0).label("fixed"),
         )
         .select_from(Claim)
         .join(Case, Case.id == Claim.case_id)
@@ -190,6 +210,8 @@ def accrual_query(
         .outerjoin(notice, notice.c.case_id == Case.id)
         .outerjoin(hold, hold.c.debtor_id == Case.debtor_id)
         .outerjoin(led, led.c.claim_id == Claim.id)
+        .outerjoin(title, title.c.case_id == Case.id)
+        .outerjoin(share, sa.and_(share.title_id == title.c.title_id, share.claim_id == Claim.id))
         .outerjoin(coverage, coverage.c.series == series_key)
         .where(case_filter)
         .cte("terms")
@@ -204,6 +226,7 @@ def accrual_query(
     )
     x = least(greatest(day_number(ce.effective_on), tc.s1), tc.t)
     seg_x, on_x, cum_x = _day_at(segments, "seg_x", tc.series, x)
+    cum_x = cum_x + _increase(tc, x)
     changes = (
         sa.select(
             ce.claim_id,
@@ -218,6 +241,7 @@ def accrual_query(
         .subquery("principal_change")
     )
     seg_t, on_t, cum_t = _day_at(segments, "seg_t", tc.series, tc.t)
+    cum_t = cum_t + _increase(tc, tc.t)
     # Days before the rate tables' first half-year accrue nothing: the period described starts where they do.
     from_day = greatest(tc.s1 + 1, tc.covered_from)
     seg_s, on_s, _ = _day_at(segments, "seg_s", tc.series, from_day)
@@ -225,12 +249,16 @@ def accrual_query(
     total = sa.case(
         (numerator >= 0, (2 * numerator + DENOMINATOR) // (2 * DENOMINATOR)),
         else_=-((DENOMINATOR - 2 * numerator) // (2 * DENOMINATOR)),
-    )
+    ) + tc.fixed
+    rate_s = seg_s.c.rate_bp + sa.case((from_day >= tc.increase_day, tc.increase_bp), else_=0)
+    rate_t = seg_t.c.rate_bp + sa.case((tc.t >= tc.increase_day, tc.increase_bp), else_=0)
+    what = sa.case((tc.titled, "Intérêts au taux légal (titre exécutoire)"), else_="Intérêts de retard")
     description = (
-        sa.literal("Intérêts de retard du ") + fr_date(from_day) + " au " + fr_date(tc.t)
+        what + " du " + fr_date(from_day) + " au " + fr_date(tc.t)
         + sa.case(
-            (seg_s.c.rate_bp == seg_t.c.rate_bp, " (" + _percent(seg_t.c.rate_bp) + " %)"),
-            else_=" (de " + _percent(seg_s.c.rate_bp) + " % à " + _percent(seg_t.c.rate_bp) + " % selon le semestre)",
+            (rate_s == rate_t, " (" + _percent(rate_t) + " %)"),
+            else_=" (de " + _percent(rate_s) + " % à " + _percent(rate_t) + " %"
+            + sa.case((tc.titled, " avec la majoration)"), else_=" selon le semestre)"),
         )
     )
     return (
@@ -239,7 +267,7 @@ def accrual_query(
             date_from_day(tc.horizon_day).label("horizon"),
             sa.cast(total, sa.BigInteger).label("total"),
             sa.cast(tc.posted, sa.BigInteger).label("posted"),
-            sa.case((tc.t >= from_day, description), else_="Intérêts de retard").label("description"),
+            sa.case((tc.t >= from_day, description), else_=what).label("description"),
             tc.indemnity_ok, tc.indemnities,
         )
         .select_from(terms)
@@ -247,6 +275,31 @@ def accrual_query(
         .outerjoin(seg_t, on_t)
         .outerjoin(seg_s, on_s)
     )
+
+
+def _enforceable_titles() -> sa.Subquery:
+    """Per case, its latest title that became enforceable (as `cases.interest.rules.enforceable_title`):
+    the day interest runs from (the title's, else its date) and the L313-3 increase fixed on it."""
+    rank = sa.func.row_number().over(
+        partition_by=Proceeding.case_id, order_by=(JudicialTitle.enforceable_on.desc(), JudicialTitle.id.desc())
+    )
+    ranked = (
+        sa.select(
+            Proceeding.case_id, JudicialTitle.id.label("title_id"),
+            day_number(sa.func.coalesce(JudicialTitle.interest_from, JudicialTitle.issued_on)).label("start_day"),
+            day_number(JudicialTitle.increase_on).label("increase_day"), JudicialTitle.increase_bp,
+            rank.label("rank"),
+        )
+        .join(Proceeding, Proceeding.id == JudicialTitle.proceeding_id)
+        .where(JudicialTitle.enforceable_on.is_not(None))
+        .subquery("title_ranked")
+    )
+    return sa.select(ranked).where(ranked.c.rank == 1).subquery("title")
+
+
+def _increase(terms, day) -> sa.ColumnElement[int]:
+    """The L313-3 increase's share of C(day): its points times the days from the increase's day to `day`."""
+    return terms.increase_bp * greatest(day - terms.increase_day + 1, 0)
 
 
 def _percent(rate_bp) -> sa.ColumnElement[str]:

@@ -18,7 +18,7 @@ from agency import audit
 from agency.db import db
 from agency.models import User
 from cases import ledger
-from cases.judicial import deadlines, settings
+from cases.judicial import deadlines, settings, title_interest
 from cases.judicial.proceedings import JudicialError
 from cases.models import CostPayer, EntryKind, JudicialCost, JudicialTitle, Proceeding, Route
 
@@ -101,6 +101,7 @@ def make_enforceable(proceeding: Proceeding, on: date, *, actor: User | None) ->
     title.enforceable_on = on
     title.expires_on = deadlines.title_expires(on)
     case = proceeding.case
+    title_interest.fix_terms(title, case.claims, on)
     awarded = [(title.costs_cents, _l("costs awarded by the title")),
                (title.article_700_cents, _l("article 700 awarded by the title"))]
     first_entry = None

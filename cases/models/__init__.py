@@ -23,6 +23,7 @@ from cases.models.judicial import (
     Route,
     Stage,
     StepKind,
+    TitleClaim,
 )
 from cases.models.ledger import CREDIT_KINDS, DEBIT_KINDS, AppliesTo, EntryKind, LedgerEntry
 from cases.models.letters import SENT_STATUSES, Letter, LetterKind, LetterStatus
@@ -71,4 +72,5 @@ __all__ = [
     "SENT_STATUSES",
     "Stage",
     "StepKind",
+    "TitleClaim",
 ]

@@ -249,7 +249,29 @@ class JudicialTitle(db.Model):
     interest_from: Mapped[date | None]  # interest runs from then at the title's rate
     article_700_cents: Mapped[int] = mapped_column(Cents, default=0)
     costs_cents: Mapped[int] = mapped_column(Cents, default=0)  # costs the title puts on the debtor
+    # Fixed when the title becomes enforceable, from the settings of that day (L313-3): the legal rate is
+    # increased by `increase_bp` from `increase_on`; a later change of the settings never moves them.
+    increase_on: Mapped[date | None]
+    increase_bp: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     proceeding: Mapped[Proceeding] = relationship(back_populates="title")
+    claim_shares: Mapped[list[TitleClaim]] = relationship(back_populates="title", order_by="TitleClaim.claim_id")
+
+
+class TitleClaim(db.Model):
+    """The part of a title's fixed interest (interest the title sets to its date) that falls on one claim.
+
+    The interest engine runs per claim: the title's lump is shared over the claims in proportion to their
+    principal when the title becomes enforceable, so each claim's interest is that share plus the legal
+    rate from the title's start.
+    """
+
+    __tablename__ = "judicial_title_claim"
+
+    title_id: Mapped[int] = mapped_column(BigId, sa.ForeignKey("judicial_title.id"), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(sa.ForeignKey("claim.id"), primary_key=True, index=True)
+    interest_cents: Mapped[int] = mapped_column(Cents, default=0)
+
+    title: Mapped[JudicialTitle] = relationship(back_populates="claim_shares")

@@ -15,7 +15,7 @@ from cases.judicial.steps import TitleValues, record_step
 from cases.ledger import balance
 from cases.models import Stage, StepKind
 from tests import factories
-from tests.cases.judicial.helpers import ready_case
+from tests.cases.judicial.helpers import ready_case, started
 
 
 @pytest.mark.parametrize(("issued", "serve_by"), [
@@ -32,19 +32,6 @@ def test_month_arithmetic_keeps_the_day_or_takes_the_last_of_a_shorter_month():
     assert deadlines.add_months(date(2027, 1, 31), 1) == date(2027, 2, 28)
     assert deadlines.add_months(date(2028, 1, 31), 1) == date(2028, 2, 29)
     assert deadlines.add_months(date(2026, 12, 15), 2) == date(2027, 2, 15)
-
-
-def started(time_machine, **kwargs):
-    """A proceeding proposed and approved by both on 1 June 2026, its request filed on 2 June."""
-    time_machine.move_to("2026-06-01 10:00:00+02:00", tick=False)
-    case = ready_case(kind="b2b", debtor_kind="company", amounts=(900_000,), notice_on=date(2026, 5, 1),
-                      pay_by=date(2026, 5, 16), **kwargs)
-    proceeding = propose(case, actor=None)
-    approve_by_manager(proceeding, actor=factories.user("manager"))
-    decide_by_client(proceeding, actor=factories.user("client", client=case.client), approve=True)
-    time_machine.move_to("2026-06-02 10:00:00+02:00", tick=False)
-    record_step(proceeding, StepKind.FILED, date(2026, 6, 2), actor=None)
-    return case, proceeding
 
 
 ORDER = TitleValues(court="Tribunal de commerce de Lyon", number="2026/77", principal_cents=900_000,
