@@ -19,7 +19,7 @@ from agency.db import db, utcnow
 from agency.models import User
 from debtors import bodacc
 from debtors.bodacc_models import BodaccCheck, BodaccFinding, FindingStatus
-from debtors.holds import CLAIM_FILING_MONTHS, HoldError, add_months, put_on_hold
+from debtors.holds import HoldError, filing_deadline_from, put_on_hold
 from debtors.models import Debtor, Hold, HoldKind
 
 # A debtor already checked is asked again for what was published since its last check, less this margin:
@@ -116,7 +116,7 @@ def hold_reason(finding: BodaccFinding) -> str:
 
 def filing_deadline(finding: BodaccFinding) -> date:
     """Return the last day to declare the claim if the announcement is this debtor's (2 months after it)."""
-    return add_months(finding.published_on, CLAIM_FILING_MONTHS)
+    return filing_deadline_from(finding.published_on)
 
 
 def proposed_count() -> int:

@@ -12,6 +12,7 @@ publication cannot come before the judgment.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Callable
 from datetime import date
 
 from flask_babel import gettext as _
@@ -25,6 +26,21 @@ from debtors.models import Debtor, Hold, HoldKind
 
 # Insolvency: the claim is declared within 2 months of the BODACC publication (C. com. R622-24).
 CLAIM_FILING_MONTHS = 2
+# The months in force on a publication's day are a figure of the judicial settings, which live above this
+# package: cases.judicial hands its reader over (`read_filing_months_with`), so that the debtor's page, the
+# BODACC page and the case agree; the legal two months until it does.
+_filing_months: list[Callable[[date], int]] = []
+
+
+def read_filing_months_with(reader: Callable[[date], int]) -> None:
+    """Read the months to declare a claim, as in force on a publication's day, with `reader`."""
+    _filing_months[:] = [reader]
+
+
+def filing_deadline_from(published_on: date) -> date:
+    """The last day to declare a claim for a creditor in metropolitan France (C. com. R622-24)."""
+    months = _filing_months[0](published_on) if _filing_months else CLAIM_FILING_MONTHS
+    return add_months(published_on, months)
 
 
 class HoldError(ValueError):
@@ -105,7 +121,7 @@ def claim_filing_deadline(hold: Hold) -> date | None:
     """Return the last day to declare the claim in insolvency proceedings (2 months after the BODACC)."""
     if hold.kind != HoldKind.INSOLVENCY or hold.bodacc_published_on is None:
         return None
-    return add_months(hold.bodacc_published_on, CLAIM_FILING_MONTHS)
+    return filing_deadline_from(hold.bodacc_published_on)
 
 
 def add_months(day: date, months: int) -> date:

@@ -25,6 +25,7 @@ from agency.models import AuditEvent, User
 from cases import extensions, ledger
 from cases.closing.closing import CLOSED, ClosingError, checked_reason
 from cases.interest.posting import post_interest
+from cases.judicial.proceedings import stop_following
 from cases.models import (
     BatchStatus,
     Case,
@@ -35,9 +36,12 @@ from cases.models import (
     ClosingStatus,
     EntryKind,
     LedgerEntry,
+    Proceeding,
     Promise,
     PromiseStatus,
+    Stage,
 )
+from cases.models.judicial import CLOSED_STAGES
 
 CHUNK = 2_000
 MAX_REFERENCES = 200_000
@@ -113,11 +117,17 @@ def close_many(case_ids: list[int], reason_code: str, *, evidence: str, actor: U
                                                 Promise.status == PromiseStatus.PENDING.value)
                        .values(status=PromiseStatus.CANCELLED.value, resolved_at=now)
                        .execution_options(synchronize_session=False))
+    # The ledger's descriptions are the agency's words (the reason's label), like those of a single closing.
+    label = db.session.scalar(sa.select(ClosingReason.label).where(ClosingReason.code == reason_code))
+    # Few cases of a batch are in litigation: their open proceedings stop one by one, as for a single closing.
+    open_stages = [s.value for s in Stage if s not in CLOSED_STAGES]
+    for (proceeding_id,) in list(select_in(sa.select(Proceeding.id).where(Proceeding.stage.in_(open_stages)),
+                                           Proceeding.case_id, open_ids, sa.Integer)):
+        stop_following(db.session.get(Proceeding, proceeding_id), on, actor=actor, note=f"Dossier clos : {label}",
+                       reason=reason_code)
     debtors = [cid for cid in open_ids if owed[cid] > 0]
     entry_ids = dict(zip(debtors, allocate_ids(LedgerEntry.__table__, len(debtors)), strict=True))
     closing_ids = dict(zip(open_ids, allocate_ids(CaseClosing.__table__, len(open_ids)), strict=True))
-    # The ledger's descriptions are the agency's words (the reason's label), like those of a single closing.
-    label = db.session.scalar(sa.select(ClosingReason.label).where(ClosingReason.code == reason_code))
     with RowStream() as stream:
         stream.write(LedgerEntry.__table__, (
             {"id": entry_ids[cid], "case_id": cid, "client_id": cases[cid].client_id,

@@ -22,6 +22,7 @@ from agency.db import db, utcnow
 from agency.models import Role, User
 from cases import extensions, ledger
 from cases.interest.posting import post_interest
+from cases.judicial.proceedings import open_proceeding_of, stop_following
 from cases.models import (
     Case,
     CaseClosing,
@@ -192,6 +193,9 @@ def _close(closing: CaseClosing, *, actor: User | None, on: date) -> None:
     for hook in extensions.closing_hooks():  # a running plan ends (money)
         hook([case.id], actor, closing.reason_code)
     cancel_pending(case, actor=actor, reason=f"case closed ({closing.reason_code})")
+    # A proceeding still open is no longer the agency's to follow: its deadlines and alerts stop with the case.
+    if (proceeding := open_proceeding_of(case)) is not None:
+        stop_following(proceeding, on, actor=actor, note=f"Dossier clos : {closing.reason.label}", reason=closing.reason_code)
     outstanding = ledger.balance(case.id).outstanding
     if outstanding > 0:
         entry = ledger.post_entry(case, EntryKind.WRITE_OFF, -outstanding, on, actor=actor,

@@ -25,8 +25,8 @@ from agency.clock import today
 from agency.db import db
 from agency.models import Mandate, User
 from cases.closing.closing import CLOSED, close_case
-from cases.judicial.proceedings import add_step, open_proceeding_of
-from cases.models import Case, CaseStatus, Stage, StepKind
+from cases.judicial.proceedings import open_proceeding_of, stop_following
+from cases.models import Case, CaseStatus
 from cases.models.recall import CaseRecall, RecallStatus
 
 REASON_MAX = 2000
@@ -103,12 +103,7 @@ def take_effect(recall: CaseRecall, *, on: date | None = None) -> None:
         return
     proceeding = open_proceeding_of(case)
     if proceeding is not None:
-        before = proceeding.stage
-        proceeding.stage = Stage.WITHDRAWN.value
-        proceeding.next_deadline_on, proceeding.next_deadline_kind = None, ""
-        add_step(proceeding, StepKind.WITHDRAWN, on, actor=None, note=f"Dossier retiré par le client : {recall.reason}")
-        audit.record("judicial.withdrawn", actor=None, subject=proceeding, client_id=proceeding.client_id,
-                     before={"stage": before}, after={"case": case.reference, "reason": "recalled"})
+        stop_following(proceeding, on, actor=None, note=f"Dossier retiré par le client : {recall.reason}", reason="recalled")
     recall.status = RecallStatus.CLOSED.value
     if case.status not in CLOSED:
         closing = close_case(case, "recalled", actor=None, evidence=recall.reason, on=on)

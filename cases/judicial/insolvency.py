@@ -33,7 +33,7 @@ from cases.judicial.proceedings import JudicialError
 from cases.letters.documents import ASSETS_DIR
 from cases.letters.storage import store_document
 from cases.models import Case, ClaimStatus, EntryKind, InsolvencyClaim, LedgerEntry
-from debtors.holds import add_months
+from debtors.holds import add_months, read_filing_months_with
 from debtors.models import Hold, HoldKind
 
 OUTCOMES = (ClaimStatus.ADMITTED, ClaimStatus.PARTLY_ADMITTED, ClaimStatus.DISPUTED, ClaimStatus.REJECTED)
@@ -67,6 +67,10 @@ def judgment_day(hold: Hold) -> date:
     return hold.reference_date or hold.started_at.date()
 
 
+# A creditor outside metropolitan France has two more months to declare (C. com. R622-24).
+OVERSEAS_EXTRA_MONTHS = 2
+
+
 def filing_months(published_on: date) -> int:
     """The months to declare a claim, as in force on the BODACC publication (two)."""
     return settings.number("insolvency_filing_months", published_on)
@@ -80,7 +84,11 @@ def filing_deadline(case: Case, hold: Hold, months: int | None = None) -> date |
     months = filing_months(hold.bodacc_published_on) if months is None else months
     client = case.client
     overseas = (client.country or "FR").upper() != "FR" or (client.postcode or "").startswith(("97", "98"))
-    return add_months(hold.bodacc_published_on, months + (2 if overseas else 0))
+    return add_months(hold.bodacc_published_on, months + (OVERSEAS_EXTRA_MONTHS if overseas else 0))
+
+
+# The debtor's page and the BODACC watch show the same deadline as the case (for a metropolitan creditor).
+read_filing_months_with(filing_months)
 
 
 def lines_at(case: Case, judgment_on: date) -> list[Line]:

@@ -197,11 +197,7 @@ def withdraw(proceeding: Proceeding, *, actor: User, reason: str, on: date | Non
     if proceeding.stage == Stage.PREPARING and case.status == CaseStatus.ESCALATED:
         case.status = proceeding.case_status_before or CaseStatus.ACTIVE.value
         case.next_action_at = utcnow()
-    proceeding.stage = Stage.WITHDRAWN.value
-    proceeding.next_deadline_on, proceeding.next_deadline_kind = None, ""
-    add_step(proceeding, StepKind.WITHDRAWN, on, actor=actor, note=reason)
-    audit.record("judicial.withdrawn", actor=actor, subject=proceeding, client_id=proceeding.client_id,
-                 after={"case": case.reference, "reason": reason.strip()})
+    stop_following(proceeding, on, actor=actor, note=reason, reason=reason.strip())
 
 
 def awaiting_client(client_id: int | None) -> list[Proceeding]:
@@ -209,6 +205,17 @@ def awaiting_client(client_id: int | None) -> list[Proceeding]:
     if client_id is not None:
         query = query.where(Proceeding.client_id == client_id)
     return list(db.session.scalars(query))
+
+
+def stop_following(proceeding: Proceeding, on: date, *, actor: User | None, note: str, reason: str) -> None:
+    """Withdraw a proceeding the agency no longer follows (withdrawn, or its case recalled or closed): no more
+    deadline nor alert; the step says why."""
+    before = proceeding.stage
+    proceeding.stage = Stage.WITHDRAWN.value
+    proceeding.next_deadline_on, proceeding.next_deadline_kind = None, ""
+    add_step(proceeding, StepKind.WITHDRAWN, on, actor=actor, note=note)
+    audit.record("judicial.withdrawn", actor=actor, subject=proceeding, client_id=proceeding.client_id,
+                 before={"stage": before}, after={"case": proceeding.case.reference, "reason": reason})
 
 
 def add_step(proceeding: Proceeding, kind: StepKind, on: date, *, actor: User | None, note: str = "",

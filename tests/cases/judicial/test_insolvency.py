@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from agency.db import db
 from cases.interest.rules import explain
+from cases.judicial import settings
 from cases.judicial.insolvency import (
     JudicialError,
     filing_deadline,
@@ -21,7 +22,9 @@ from cases.judicial.insolvency import (
 )
 from cases.letters.storage import read_document
 from cases.models import ClaimStatus, InsolvencyClaim
-from debtors.holds import put_on_hold
+from debtors.bodacc_models import BodaccFinding
+from debtors.bodacc_watch import filing_deadline as bodacc_deadline
+from debtors.holds import claim_filing_deadline, put_on_hold
 from tests import factories
 
 JUDGMENT, PUBLISHED = date(2026, 10, 14), date(2026, 10, 23)
@@ -77,6 +80,18 @@ def test_the_declaration_states_each_invoice_as_of_the_judgment(db_session):
 def test_a_creditor_outside_metropolitan_france_has_four_months(db_session):
     case = insolvent_case({"country": "FR", "postcode": "97400"})
     assert filing_deadline(case, insolvency_hold(case)) == date(2027, 2, 23)
+
+
+def test_the_debtors_page_the_bodacc_watch_and_the_case_read_the_same_figure(db_session):
+    case = insolvent_case()
+    hold = insolvency_hold(case)
+    finding = BodaccFinding(published_on=PUBLISHED)
+    assert filing_deadline(case, hold) == claim_filing_deadline(hold) == bodacc_deadline(finding) == date(2026, 12, 23)
+    # An admin sets three months for publications from 1 October 2026: every page follows, none before it.
+    settings.add_value("insolvency_filing_months", "3", date(2026, 10, 1), source="test",
+                       actor=factories.user("admin"))
+    assert filing_deadline(case, hold) == claim_filing_deadline(hold) == bodacc_deadline(finding) == date(2027, 1, 23)
+    assert bodacc_deadline(BodaccFinding(published_on=date(2026, 9, 30))) == date(2026, 11, 30)
 
 
 def test_filing_late_is_recorded_as_late_and_outcomes_are_checked(db_session, time_machine):
