@@ -39,7 +39,7 @@ TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = (
     "agency.models", "agency.message_models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
-    "alerts.models", "reports.aged_models", "debtors.bodacc_models",
+    "alerts.models", "reports.aged_models", "debtors.bodacc_models", "cases.models.space_links",
 )
 BLUEPRINTS = (
     "agency.views:bp",
@@ -51,6 +51,7 @@ BLUEPRINTS = (
     "cases.work.views:bp",
     "cases.messaging.views:bp",
     "cases.messaging.webhooks:bp",
+    "cases.messaging.link_views:bp",
     "cases.letters.views:bp",
     "cases.interest.views:bp",
     "money.payments.views:bp",
@@ -70,6 +71,7 @@ BLUEPRINTS = (
     "reports.views:bp",
     "reports.aged_views:bp",
     "reports.monthly_views:bp",
+    "debtor_space.views:bp",
 )
 
 migrate = Migrate()

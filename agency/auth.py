@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "queue.work": STAFF,  # take the next case, work it
     "queue.manage": MANAGERS,  # queue sizes, reassign cases, move them between pools, teams
     "actions.record": STAFF,  # calls, SMS, e-mails, promises, callbacks, disputes opened
+    "space.links": STAFF,  # see and revoke a case's links to the debtor's space
+    "space.settings": frozenset({Role.ADMIN}),  # how long those links live, grouping a debtor's cases
     "letters.view": EVERYONE,  # the letters of a case (client users: their own cases)
     "letters.create": STAFF,
     "letters.approve": MANAGERS,  # a formal notice needs a manager (DESIGN.md §4)

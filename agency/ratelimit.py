@@ -1,4 +1,5 @@
-"""Request rate limits: how many requests a key (an API token) may make per window of time.
+"""Rate limits: how many requests a key (an API token) may make per window of time, and how many
+failures (wrong answers at the door of the debtor's space, per link and per address) it may have.
 
 A fixed window: the count of the current window (`API_RATE_WINDOW` seconds long, aligned on the
 clock) may reach `API_RATE_LIMIT`; the next request is answered with the seconds left until the
@@ -39,6 +40,10 @@ class MemoryCounter:
             self._counts[(key, window)] = count
             return count
 
+    def get(self, key: str, window: int) -> int:
+        with self._lock:
+            return self._counts.get((key, window), 0)
+
 
 class RedisCounter:
     """Counts per key and window in Redis, shared by every process; a window's key expires after it."""
@@ -53,6 +58,9 @@ class RedisCounter:
         pipe.expire(name, 2 * seconds)
         count, _expiry_set = pipe.execute()
         return int(count)
+
+    def get(self, key: str, window: int) -> int:
+        return int(self._redis.get(f"amiable:rate:{key}:{window}") or 0)
 
 
 def retry_after(key: str, limit: int, seconds: int) -> int | None:
@@ -70,6 +78,25 @@ def retry_after(key: str, limit: int, seconds: int) -> int | None:
         log.warning("request not counted, Redis did not answer: %s", exc)
         return None
     if count <= limit:
+        return None
+    return max(1, math.ceil((window + 1) * seconds - now))
+
+
+def blocked_for(key: str, limit: int, seconds: int) -> int | None:
+    """Return the seconds to wait if `key` has already been counted `limit` times in this window, else None.
+
+    Counts nothing: for limits on failures, which `retry_after` counts once they happen.
+    """
+    if limit <= 0:
+        return None
+    now = time.time()
+    window = int(now // seconds)
+    try:
+        count = _counter().get(key, window)
+    except RedisError as exc:
+        log.warning("count not read, Redis did not answer: %s", exc)
+        return None
+    if count < limit:
         return None
     return max(1, math.ceil((window + 1) * seconds - now))
 

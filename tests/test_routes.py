@@ -31,7 +31,10 @@ from tests.conftest import IsolatedClient, login
 
 PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "index", "api.openapi",
           # signed links and signed Twilio calls, tested in tests/cases/messaging/
-          "messaging.portal", "messaging.unsubscribe_page", "webhooks.twilio_status", "webhooks.twilio_inbound"}
+          "messaging.unsubscribe_page", "webhooks.twilio_status", "webhooks.twilio_inbound",
+          # the debtor's space, entered by link and second factor: walked in tests/debtor_space/
+          "debtor_space.enter", "debtor_space.door", "debtor_space.case_page", "debtor_space.letter_pdf",
+          "debtor_space.receipt_pdf", "debtor_space.plan_pdf", "debtor_space.leave", "debtor_space.old_link"}
 TOKEN = "api"  # the client API authenticates by token, not by session: tested in tests/cases/test_api.py
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.

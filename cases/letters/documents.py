@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+import segno
 from babel import Locale
 from babel.dates import format_date
 from flask import current_app
@@ -93,11 +94,24 @@ def recipient_snapshot(debtor: Debtor, address: ContactPoint, language: str) -> 
     return {"contact_point_id": address.id, "lines": [line.strip() for line in lines if line and line.strip()]}
 
 
-def render_letter(letter: Letter, profile: AgencyProfile, amounts: AmountsDue, *, draft: bool = False) -> bytes:
-    """Render `letter` (dates and recipient set) with `amounts` to PDF bytes; a draft says so on each page."""
+def render_letter(
+    letter: Letter, profile: AgencyProfile, amounts: AmountsDue, *, draft: bool = False, link: str | None = None
+) -> bytes:
+    """Render `letter` (dates and recipient set) with `amounts` to PDF bytes; a draft says so on each page.
+
+    `link` is the debtor's space link issued for this letter: printed in full and as a QR code.
+    """
     template = current_app.jinja_env.get_template(f"letters/{letter.language}/{letter.kind}.html")
-    html = template.render(**_context(letter, profile, amounts, draft))
+    html = template.render(**_context(letter, profile, amounts, draft), space_link=link or "",
+                           space_qr=qr_svg(link) if link else "")
     return render_pdf(html, assets_dir=Path(ASSETS_DIR))
+
+
+def qr_svg(text: str) -> Markup:
+    """Return `text` as a QR code in inline SVG, which WeasyPrint draws as vectors (crisp at any print size)."""
+    # Level M survives a smudge or a fold over 15 % of the code; the 4-module quiet zone is the standard's.
+    code = segno.make(text, error="m", micro=False)
+    return Markup(code.svg_inline(scale=1, border=4, svgclass="qr", lineclass=None, omitsize=True))
 
 
 def _context(letter: Letter, profile: AgencyProfile, amounts: AmountsDue, draft: bool) -> dict:

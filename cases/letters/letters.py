@@ -45,6 +45,7 @@ from cases.letters.documents import (
 )
 from cases.letters.sequence import Decision, letter_allowed
 from cases.letters.storage import store_document
+from cases.messaging.space_links import issue_link, new_token
 from cases.models import (
     SENT_STATUSES,
     Action,
@@ -317,12 +318,14 @@ def _issue(
     """Render and store the letter as of today, then mark it issued."""
     _date_and_address(letter, address)
     _set_amounts(letter, amounts)
-    pdf = render_letter(letter, profile, amounts)
+    token, url = new_token()  # printed with its QR code
+    pdf = render_letter(letter, profile, amounts, link=url)
     stored = store_document(pdf, f"letters/{letter.issued_on.year}/{letter.case.reference}", letter.reference)
     letter.file_path, letter.sha256, letter.size_bytes = stored.path, stored.sha256, stored.size_bytes
     letter.status = LetterStatus.ISSUED.value
     db.session.add(letter)
     db.session.flush()  # the audit event names the letter by id
+    issue_link(letter.case, "letter", token, actor=actor, letter_id=letter.id)
     audit.record("letter.issued", actor=actor, subject=letter, after={
         "reference": letter.reference, "kind": letter.kind, "sha256": letter.sha256, "size": letter.size_bytes,
         "principal": letter.principal_cents, "interest": letter.interest_cents, "other": letter.other_cents,

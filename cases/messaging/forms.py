@@ -1,11 +1,13 @@
-"""Forms of messaging: sending a message from the case screen, confirming an unsubscribe."""
+"""Forms of messaging: sending a message from the case screen, confirming an unsubscribe, the space's links."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, IntegerField, SelectField
+from wtforms.validators import DataRequired, InputRequired, NumberRange
+
+from cases.models.space_links import MAX_LINK_DAYS
 
 
 class SendMessageForm(FlaskForm):
@@ -17,3 +19,15 @@ class SendMessageForm(FlaskForm):
 
 class UnsubscribeForm(FlaskForm):
     """Carries only the CSRF token of the confirm button."""
+
+
+class RevokeLinksForm(FlaskForm):
+    """Carries only the CSRF token of the button that revokes a case's links to the debtor's space."""
+
+
+class SpaceSettingsForm(FlaskForm):
+    """The debtor's space settings an administrator may change."""
+
+    link_days = IntegerField(_l("Days a link to the debtor's space stays valid"),
+                             validators=[InputRequired(), NumberRange(min=1, max=MAX_LINK_DAYS)])
+    group_cases = BooleanField(_l("Show the debtor their other open cases of the same client"))

@@ -1,4 +1,9 @@
-"""Signed links put in messages: the debtor's self-service space and the e-mail unsubscribe page."""
+"""Links put in messages: the debtor's space (cases.messaging.space_links issues them) and the unsubscribe page.
+
+The unsubscribe link is a stateless signed id. So was the first link to the debtor's space (`PORTAL`), which
+could neither expire nor be revoked: tokens of that kind already sent are still read, only to tell their
+holder that the link has expired and how to get a new one.
+"""
 
 from __future__ import annotations
 
@@ -51,9 +56,10 @@ def public_base() -> str:
     return EMBEDDED_URL
 
 
-def portal_url(case_id: int) -> str:
-    """Return the debtor's self-service link for a case."""
-    return public_url("messaging.portal", token=sign_id(PORTAL, case_id))
+def space_url(token: str) -> str:
+    """Return the address of the debtor's space that a link's token opens."""
+    # Named by endpoint: the space is a package above this one, registered by the app.
+    return public_url("debtor_space.enter", token=token)
 
 
 def unsubscribe_url(contact_point_id: int) -> str:

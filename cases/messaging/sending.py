@@ -22,6 +22,7 @@ from agency.models import User
 from cases.actions import record_action
 from cases.closing.limitation import prescribed_refusal
 from cases.contact_rules import allowed_contact_points, may_contact, record_blocked
+from cases.messaging.space_links import issue_link, new_token
 from cases.messaging.templates import RenderedMessage, render_message
 from cases.models import Action, ActionStatus, Case
 from debtors.compliance import Verdict
@@ -66,9 +67,12 @@ def send_case_message(
     point, verdict = choose_contact_point(case, channel, contact_point)
     if not verdict.allowed:
         return _refuse(case, channel, verdict, actor, point, strategy_step, placeholder)
-    message = render_message(case, channel, template, contact_point=point)
+    # Each message carries a link of its own, so that one can be revoked or expire without the others.
+    token, url = new_token()
+    message = render_message(case, channel, template, contact_point=point, link=url)
     row = deliver(point, message)
     db.session.flush()
+    issue_link(case, channel, token, actor=actor, **{LINK_FIELD[channel]: row.id})
     return _record(case, channel, row, message, actor, point, strategy_step, placeholder)
 
 

@@ -23,7 +23,8 @@ from agency.models import AgencyProfile
 from agency.money import format_money
 from cases import ledger
 from cases.letters.letters import first_notice_of
-from cases.messaging.links import portal_url, unsubscribe_url
+from cases.messaging.links import unsubscribe_url
+from cases.messaging.space_links import preview_url
 from cases.models import Case, Promise, PromiseStatus
 from debtors.contacts import format_phone
 from debtors.models import ContactPoint, DebtorKind
@@ -102,9 +103,13 @@ def message_language(case: Case) -> str:
 
 
 def render_message(
-    case: Case, channel: str, template: str, *, contact_point: ContactPoint | None = None
+    case: Case, channel: str, template: str, *, contact_point: ContactPoint | None = None, link: str | None = None
 ) -> RenderedMessage:
-    """Fill `template` for `case` in the debtor's language; raise MessageError when it cannot be written."""
+    """Fill `template` for `case` in the debtor's language; raise MessageError when it cannot be written.
+
+    `link` is the debtor's space link issued for this very message; a preview, which issues none, prints a
+    stand-in of the same length.
+    """
     if channel not in CHANNELS or not _NAME.match(template) or template not in template_names(channel):
         raise MessageError(f"no {channel} template named {template!r}")
     if template in NEEDS_PROMISE and pending_promise(case) is None:
@@ -112,13 +117,15 @@ def render_message(
     language = message_language(case)
     if not (_folder(channel) / language / f"{template}.txt").exists():
         language = DEFAULT_LANGUAGE
-    context = message_context(case, channel, language, contact_point)
+    context = message_context(case, channel, language, contact_point, link=link)
     text = current_app.jinja_env.get_template(f"{channel}/{language}/{template}.txt").render(context)
     subject, body = _split_subject(text) if channel == "email" else ("", _tidy(text, paragraphs=False))
     return RenderedMessage(channel, template, language, subject, body)
 
 
-def message_context(case: Case, channel: str, language: str, contact_point: ContactPoint | None) -> dict:
+def message_context(
+    case: Case, channel: str, language: str, contact_point: ContactPoint | None, *, link: str | None = None
+) -> dict:
     """Return what templates may print: amounts and dates already written in the debtor's language."""
     clean = (lambda text: text.translate(_SMS_SPACES)) if channel == "sms" else (lambda text: text)
     money = lambda cents: clean(format_money(cents, case.currency, locale=language))  # noqa: E731
@@ -136,7 +143,7 @@ def message_context(case: Case, channel: str, language: str, contact_point: Cont
         "creditor": case.client.name,
         "agency": _agency(agency),
         "amount": money(ledger.balance(case.id).outstanding),
-        "link": portal_url(case.id),
+        "link": link or preview_url(),
         "first_notice": (
             {"reference": letter.reference, "date": day(letter.issued_on)}
             if letter is not None and letter.issued_on is not None

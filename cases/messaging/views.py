@@ -1,4 +1,4 @@
-"""Pages of cases.messaging: sending from the case screen, the debtor's link, the unsubscribe page."""
+"""Pages of cases.messaging: sending from the case screen, the unsubscribe page (the debtor's space is debtor_space)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from cases.messaging import panel
 from cases.messaging.delivery import RetryRefused, case_sms, retry_sms
 from cases.messaging.email import send_case_email, unsubscribe
 from cases.messaging.forms import UnsubscribeForm
-from cases.messaging.links import PORTAL, UNSUBSCRIBE, read_id
+from cases.messaging.links import UNSUBSCRIBE, read_id
 from cases.messaging.sms import send_case_sms
 from cases.messaging.templates import CHANNELS, MessageError
 from cases.models import Action, ActionStatus, Case
@@ -97,17 +97,6 @@ def _delivery_error(action: Action) -> str:
     row = (db.session.get(SmsMessage, action.sms_message_id) if action.sms_message_id
            else db.session.get(EmailMessage, action.email_message_id))
     return row.error if row is not None else ""
-
-
-@bp.get("/d/<token>")
-def portal(token: str):
-    """The debtor's self-service link: the online space is not open yet, so the page says how to reach us."""
-    case_id = read_id(PORTAL, token)
-    case = db.session.get(Case, case_id) if case_id is not None else None
-    if case is None:
-        abort(404)
-    with force_locale(_debtor_language(case.debtor.language)):
-        return render_template("cases/messaging/portal.html", case=case, agency=db.session.get(AgencyProfile, 1))
 
 
 @bp.route("/unsubscribe/<token>", methods=["GET", "POST"])

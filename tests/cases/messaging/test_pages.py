@@ -151,12 +151,16 @@ def test_links_with_a_bad_signature_lead_nowhere(client, db_session, case):
         assert client.get(url).status_code == 404, url
 
 
-def test_the_debtor_link_says_how_to_reach_the_agency_in_the_debtor_language(client, db_session, case):
+def test_an_old_stateless_link_says_it_has_expired_in_the_debtor_language(client, db_session, case):
+    """The first links (signed case ids) could neither expire nor be revoked: they open nothing now."""
     case.debtor.language = "en"
     db_session.commit()
-    page = client.get(f"/d/{sign_id(PORTAL, case.id)}").get_data(as_text=True)
-    assert case.reference in page and "Boulangerie Dupain SAS" in page and "04 78 00 00 01" in page
-    assert "not open yet" in page and 'lang="en"' in page
+    response = client.get(f"/d/{sign_id(PORTAL, case.id)}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 410 and 'lang="en"' in page
+    assert "This link has expired" in page and case.reference in page and "04 78 00 00 01" in page
+    assert "Boulangerie Dupain SAS" not in page  # a link that opens nothing names no creditor
+    assert response.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_the_outbox_lists_emails_beside_text_messages(client, db_session, case, open_hours, login_as):

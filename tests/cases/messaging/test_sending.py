@@ -11,6 +11,7 @@ from agency.models import AuditEvent
 from cases.messaging.email import send_case_email
 from cases.messaging.links import UNSUBSCRIBE, read_id
 from cases.messaging.sms import send_case_sms
+from cases.messaging.space_links import find_link
 from cases.models import Action
 from debtors.models import Hold
 from tests import factories
@@ -46,7 +47,11 @@ def test_twilio_sends_with_a_status_callback_on_the_public_address(db_session, c
     assert request["form"]["To"] == [MOBILE]
     # The callback names the message: it may come before the job has recorded the sid.
     assert request["form"]["StatusCallback"] == [f"{public_url}/webhooks/twilio/status?sms={action.sms_message_id}"]
-    assert f"{public_url}/d/" in request["form"]["Body"][0]
+    body = request["form"]["Body"][0]
+    assert f"{public_url}/espace/" in body
+    token = body.split(f"{public_url}/espace/", 1)[1].split()[0]
+    link = find_link(token)  # each SMS carries a link of its own, recorded with it
+    assert link.sms_message_id == action.sms_message_id and link.channel == "sms" and link.case_id == case.id
     message = db_session.get(SmsMessage, action.sms_message_id)
     db_session.refresh(message)
     db_session.refresh(action)
