@@ -35,7 +35,7 @@ from debtors.contacts import format_phone
 from debtors.labels import as_context as debtor_labels
 
 # Called by other systems, never by a browser session: no CSRF token (they authenticate otherwise).
-TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp")
+TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp", "money.online.webhooks:bp")
 # Every module defining tables, so that the metadata (and Alembic) sees the whole schema.
 MODEL_MODULES = (
     "agency.models", "agency.message_models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
@@ -58,6 +58,7 @@ BLUEPRINTS = (
     "money.plans.views:bp",
     "money.remittances.views:bp",
     "money.closing_reports.views:bp",
+    "money.online.webhooks:bp",
     "debtors.views:bp",
     "debtors.bodacc_views:bp",
     "cases.judicial.views:bp",

@@ -85,6 +85,24 @@ class Config:
         # than Twilio's timeouts, shorter than the delivery job's own timeout.
         self.SMS_ATTEMPT_LEASE = float(env.get("SMS_ATTEMPT_LEASE", "45"))
 
+        # Card payments online go through Stripe when STRIPE_SECRET_KEY is set; without it (embedded mode) the real
+        # library talks to a local fake Stripe on a thread of this process (money/online/embedded.py).
+        self.STRIPE_SECRET_KEY = env.get("STRIPE_SECRET_KEY", "")
+        self.STRIPE_WEBHOOK_SECRET = env.get("STRIPE_WEBHOOK_SECRET", "")
+        # Only for tests and local fakes: where the stripe library sends its HTTP calls.
+        self.STRIPE_API_BASE = env.get("STRIPE_API_BASE", "")
+        # Seconds to connect to Stripe, then to wait for its answer; the library's own retries (with backoff and
+        # the same idempotency key) after a network error, a 409 or a 5xx.
+        self.STRIPE_CONNECT_TIMEOUT = float(env.get("STRIPE_CONNECT_TIMEOUT", "5"))
+        self.STRIPE_READ_TIMEOUT = float(env.get("STRIPE_READ_TIMEOUT", "20"))
+        self.STRIPE_MAX_RETRIES = int(env.get("STRIPE_MAX_RETRIES", "2"))
+        # Seconds a webhook's signature stays good: an older delivery is refused as a replay (Stripe's default).
+        self.STRIPE_WEBHOOK_TOLERANCE = int(env.get("STRIPE_WEBHOOK_TOLERANCE", "300"))
+        # Minutes a payment page stays open (Stripe allows 30 to 1,440).
+        self.CHECKOUT_EXPIRY_MINUTES = int(env.get("CHECKOUT_EXPIRY_MINUTES", "60"))
+        # Embedded mode: the port of the local fake Stripe (0: any free port).
+        self.FAKE_STRIPE_PORT = int(env.get("FAKE_STRIPE_PORT", "0"))
+
         # E-mail goes through SMTP when SMTP_HOST is set, otherwise it stays in the local outbox.
         self.SMTP_HOST = env.get("SMTP_HOST", "")
         self.SMTP_SECURITY = _smtp_security(env.get("SMTP_SECURITY", ""))

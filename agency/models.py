@@ -190,11 +190,13 @@ class Mandate(db.Model):
         ),
         sa.CheckConstraint("max_discount_bp BETWEEN 0 AND 10000", name="max_discount_range"),
         sa.CheckConstraint("max_plan_months BETWEEN 1 AND 120", name="max_plan_months_range"),
+        sa.CheckConstraint("min_part_payment_cents >= 0", name="min_part_payment_non_negative"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
         enum_check("remittance_frequency", [f.value for f in RemittanceFrequency]),
         enum_check("jurisdiction", [j.value for j in Jurisdiction]),
         enum_check("claims_nature", [n.value for n in ClaimsNature]),
         enum_check("judicial_costs_advanced_by", ["client", "agency"]),
+        enum_check("card_fee_borne_by", ["agency", "client"]),
         sa.UniqueConstraint("client_id", "reference"),
     )
 
@@ -235,6 +237,12 @@ class Mandate(db.Model):
     # A case the client recalls: the fee it owes for it (excl. VAT) and the notice before the case closes.
     recall_fee_cents: Mapped[int] = mapped_column(Cents, default=0)
     recall_notice_days: Mapped[int] = mapped_column(default=0)
+    # Paying online: the smallest part payment a debtor may choose (the full balance or the next instalment
+    # is always payable), and who bears the card provider's fee: the agency by default, as a cost of
+    # collecting that its commission covers, or the client (each paid checkout keeps the fee and who bears it).
+    min_part_payment_cents: Mapped[int] = mapped_column(Cents, default=1000)
+    card_fee_borne_by: Mapped[str] = mapped_column(sa.String(8), default="agency")
+
 
     client: Mapped[Client] = relationship(back_populates="mandates")
     commission_bands: Mapped[list[CommissionBand]] = relationship(

@@ -40,6 +40,8 @@ ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
 TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
                     "proceeding_id", "document_id", "claim_id", "closing_report_id")
+# Signed by the card payment provider, not by a session: tested in tests/money/online/.
+PUBLIC |= {"online_payments.stripe_webhook"}
 
 
 def get_routes(app):

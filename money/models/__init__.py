@@ -1,11 +1,17 @@
 """The models of the money package, one module per subject; import them from here."""
 
 from money.models.closing_reports import ClosingReport
+from money.models.online import Checkout, CheckoutPurpose, CheckoutStatus, FeeBorneBy, ProviderEvent
 from money.models.payments import Payment, PaymentChannel, PaymentMethod
 from money.models.plans import InstalmentStatus, PaymentPlan, PlanInstalment, PlanStatus
 from money.models.remittances import LineKind, Remittance, RemittanceLine, RemittanceStatus
 
 __all__ = [
+    "Checkout",
+    "CheckoutPurpose",
+    "CheckoutStatus",
+    "FeeBorneBy",
+    "ProviderEvent",
     "ClosingReport",
     "InstalmentStatus",
     "LineKind",
