@@ -1,7 +1,7 @@
 """online card payments: the checkouts opened with the provider, its events received once; the mandate's terms
 
-Revision ID: 0035
-Revises: 0034
+Revision ID: 0039
+Revises: 0036
 Create Date: 2026-12-06
 
 A checkout is one payment page opened with the provider (Stripe) for a case; its payment is recorded from the
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0035'
-down_revision = '0034'
+revision = '0039'
+down_revision = '0036'
 branch_labels = None
 depends_on = None
 
