@@ -65,8 +65,11 @@ class _HideTokens(logging.Filter):
     """Mask link tokens in the access log lines of the development server and gunicorn."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        mask = lambda a: _TOKEN_IN_PATH.sub(r"\1…", a) if isinstance(a, str) else a  # noqa: E731
         if isinstance(record.args, tuple):
-            record.args = tuple(_TOKEN_IN_PATH.sub(r"\1…", a) if isinstance(a, str) else a for a in record.args)
+            record.args = tuple(mask(a) for a in record.args)
+        elif isinstance(record.args, dict):  # gunicorn's access log passes its atoms by name
+            record.args = {k: mask(v) for k, v in record.args.items()}
         if isinstance(record.msg, str):
             record.msg = _TOKEN_IN_PATH.sub(r"\1…", record.msg)
         return True

@@ -206,3 +206,19 @@ def test_links_are_stored_as_hashes_only(db_session, person_case):
     row = db_session.scalar(sa.select(SpaceLink).where(SpaceLink.case_id == person_case.id))
     assert row.token_hash == digest(token) and token not in str(row.__dict__)
     assert row.expires_at - row.created_at == timedelta(days=30) and row.created_at <= utcnow()
+
+
+def test_tokens_are_masked_in_access_logs(app):
+    import logging
+
+    from debtor_space.views import _HideTokens
+
+    token = "A" * 32
+    werkzeug = logging.LogRecord("werkzeug", logging.INFO, "", 0, '%s - - [%s] "%s" %s %s',
+                                 ("10.0.0.1", "now", f"GET /espace/{token} HTTP/1.1", "302", "-"), None)
+    gunicorn = logging.LogRecord("gunicorn.access", logging.INFO, "", 0, '%(r)s %(U)s',
+                                 None, None)
+    gunicorn.args = {"r": f"GET /espace/{token}?x=1 HTTP/1.1", "U": f"/d/{token}", "s": 302}
+    for record in (werkzeug, gunicorn):
+        assert _HideTokens().filter(record) and token not in record.getMessage()
+    assert "/espace/…" in werkzeug.getMessage() and gunicorn.args["s"] == 302
