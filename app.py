@@ -23,7 +23,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from agency import errors, headers, inputs, jobs
+from agency import errors, headers, inputs, jobs, metrics, request_id
 from agency.auth import can, login_manager
 from agency.config import ROOT, Config
 from agency.db import db
@@ -43,6 +43,7 @@ MODEL_MODULES = (
 )
 BLUEPRINTS = (
     "agency.views:bp",
+    "agency.ops_views:bp",
     "agency.client_views:bp",
     "cases.views:bp",
     "cases.placement.views:bp",
@@ -83,10 +84,14 @@ bootstrap = Bootstrap5()
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build an app: embedded mode by default, real mode from DATABASE_URL / REDIS_URL."""
-    app = Flask(__name__, template_folder="templates", static_folder="static")
+    # From ROOT, not from this file's folder: installed from a wheel, they sit apart from app.py (agency.config).
+    app = Flask(__name__, template_folder=str(ROOT / "templates"), static_folder=str(ROOT / "static"))
     app.config.from_object(Config())
     app.config.update(config or {})
     os.makedirs(app.config["INSTANCE_DIR"], exist_ok=True)
+    # First of the request hooks: a request another hook refuses is still logged with its id, timed and counted.
+    request_id.init_app(app)
+    metrics.init_app(app)
     if app.config["PROXY_FIX"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
 

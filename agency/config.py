@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+CODE_ROOT = Path(__file__).resolve().parent.parent
+# Where templates/, static/, migrations/ and translations/ are: the checkout itself, or, installed from a
+# wheel, the `amiable_data` folder the build puts beside the packages (setup.py), so that site-packages
+# does not get top-level folders with such common names.
+ROOT = CODE_ROOT if (CODE_ROOT / "templates").is_dir() else CODE_ROOT / "amiable_data"
+INSTALLED = ROOT != CODE_ROOT
 
 
 def _instance_dir() -> Path:
-    return Path(os.environ.get("AMIABLE_INSTANCE", ROOT / "instance"))
+    # Installed, the package's folder is no place for a database: Flask's own default for an installed app.
+    default = Path(sys.prefix) / "var" / "amiable-instance" if INSTALLED else ROOT / "instance"
+    return Path(os.environ.get("AMIABLE_INSTANCE", default))
 
 
 def _secret_key() -> str:
@@ -132,6 +140,13 @@ class Config:
         self.WTF_CSRF_ENABLED = True
         # Behind a reverse proxy the public URL matters (Twilio signatures, links in e-mails).
         self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
+        # /metrics answers callers from these networks (comma-separated addresses or CIDR blocks), or any caller
+        # sending `Authorization: Bearer <METRICS_TOKEN>` when a token is set: Prometheus on the same machine
+        # by default; from another, its address here or the token (over HTTPS). Behind a proxy, PROXY_FIX makes
+        # the address the caller's, not the proxy's.
+        self.METRICS_ALLOW = env.get("METRICS_ALLOW", "127.0.0.1,::1")
+        self.METRICS_TOKEN = env.get("METRICS_TOKEN", "")
+        self.LOG_LEVEL = env.get("LOG_LEVEL", "INFO").upper()
         self.CASES_PER_PAGE = 50
         # Requests each API token may make per window of API_RATE_WINDOW seconds (0: no limit); beyond it
         # the API answers 429 with Retry-After. 600 a minute syncs 5,000 cases in under ten minutes.

@@ -30,7 +30,7 @@ from rq import Queue, Retry, get_current_job
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 
-from agency import outbox
+from agency import metrics, outbox, request_id
 from agency.db import db, utcnow
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,19 @@ def job(func: Callable | None = None, *, retry: Retry | None = DEFAULT_RETRY, ti
     """
 
     def decorate(fn: Callable) -> Callable:
+        name = f"{fn.__module__}.{fn.__name__}"
+
         @wraps(fn)
         def run(*args: Any, **kwargs: Any) -> Any:
             if not has_app_context():
                 raise RuntimeError(
                     "jobs run inside the app: start workers with `flask --app app agency worker`"
                 )
-            return _run_and_commit(fn, args, kwargs)
+            current = get_current_job()
+            # In a worker, the id of the request that enqueued the job (inline, the request's own is current).
+            asked_by = current.meta.get("request_id") if current is not None else None
+            with request_id.bound(asked_by or request_id.current()), metrics.measure_job(name):
+                return _run_and_commit(fn, args, kwargs)
 
         run.retry = retry
         run.timeout = timeout
@@ -218,7 +224,7 @@ def enqueue(func: Callable, *args: Any, job_id: str | None = None, **kwargs: Any
         if job_id and _waiting_in_outbox(job_id):
             return QueuedJob(job_id)
         written = outbox.write(db.session, f"{func.__module__}.{func.__name__}", args, kwargs, job_id,
-                               job_options(func))
+                               job_options(func), request_id=request_id.current())
         return QueuedJob(written.job_id)
     if job_id:
         kwargs["job_id"] = job_id

@@ -71,14 +71,18 @@ class Push:
     kwargs: dict
     job_id: str
     options: dict  # retry, timeout
+    # The request that enqueued the job, for the worker's log lines; not kept in the row, so a job the sweep
+    # pushes again (Redis was away) runs without it.
+    request_id: str | None = None
 
 
-def write(session: Session, func: str, args: tuple, kwargs: dict, job_id: str | None, options: dict) -> Push:
+def write(session: Session, func: str, args: tuple, kwargs: dict, job_id: str | None, options: dict,
+          request_id: str | None = None) -> Push:
     """Add a job to the outbox in `session`'s transaction; it is pushed once the transaction commits."""
     row = OutboxJob(func=func, args=list(args), kwargs=dict(kwargs), job_id=job_id or f"job-{uuid.uuid4().hex}")
     session.add(row)
     session.flush()  # the id goes into the job's meta, for the job to mark its row done
-    push = Push(row.id, row.func, row.args, row.kwargs, row.job_id, options)
+    push = Push(row.id, row.func, row.args, row.kwargs, row.job_id, options, request_id)
     session.info.setdefault("outbox", []).append(push)
     return push
 
@@ -86,8 +90,11 @@ def write(session: Session, func: str, args: tuple, kwargs: dict, job_id: str | 
 def push(queue: Queue, item: Push) -> bool:
     """Enqueue one outbox job in Redis; False (logged, never raised) when Redis cannot be reached."""
     try:
-        queue.enqueue_call(item.func, args=item.args, kwargs=item.kwargs, job_id=item.job_id,
-                           meta={"outbox_id": item.outbox_id}, **item.options)
+        meta = {"outbox_id": item.outbox_id}
+        if item.request_id:
+            meta["request_id"] = item.request_id
+        queue.enqueue_call(item.func, args=item.args, kwargs=item.kwargs, job_id=item.job_id, meta=meta,
+                           **item.options)
     except redis.exceptions.RedisError as exc:
         log.warning("job %s (%s) kept in the outbox: Redis is unreachable (%s)", item.job_id, item.func, exc)
         return False

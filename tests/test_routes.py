@@ -30,6 +30,8 @@ from tests import factories
 from tests.conftest import IsolatedClient, login
 
 PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "index", "api.openapi",
+          # asked by load balancers and Prometheus, not people: tested in tests/ops/
+          "ops.healthz", "ops.metrics_page",
           # signed links and signed Twilio calls, tested in tests/cases/messaging/
           "messaging.unsubscribe_page", "webhooks.twilio_status", "webhooks.twilio_inbound",
           # the debtor's space, entered by link and second factor: walked in tests/debtor_space/
