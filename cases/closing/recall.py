@@ -8,8 +8,10 @@ payment received after the recall is still recorded and remitted like any other.
 stage is recalled only once the client confirms the consequences: the proceeding stops, the costs
 already advanced stay as the mandate agreed.
 
-The recall fee is not yet a line of the remittance statement (statements carry payments, reversals and
-the fixed fee per case): it is kept on the recall and shown to the client and to staff.
+The recall fee is kept on the recall and shown to the client and to staff. Once the recall has taken
+effect (status `closed`), the client's next remittance statement charges it as a line of its own (amount
+0, commission the fee, VAT its VAT: it lowers the net transferred), once per recall; a recall whose notice
+still runs is not charged yet (`money.remittances.statements`).
 """
 
 from __future__ import annotations

@@ -28,6 +28,7 @@ from cases.models import (
     Proceeding,
     Promise,
 )
+from cases.models.recall import CaseRecall, RecallStatus
 from debtors.models import ContactKind, ContactPoint
 from money.models import LineKind, Payment, PaymentChannel, PaymentPlan, RemittanceLine
 
@@ -103,7 +104,12 @@ def _credits(case: Case) -> dict[str, int]:
 
 
 def _collected(case: Case) -> dict:
-    """Payments (net of reversals), the commission on them, and what statements have remitted so far."""
+    """Payments (net of reversals), the commission on them and the fees, and what statements remitted so far.
+
+    The fee of a recall that took effect counts in the commission and VAT as soon as it did, as the recall
+    recorded it: the report of a recalled case is produced when it closes, before the next statement
+    carries the fee, and the client must see the fee lowering what is still to be remitted.
+    """
     payments = db.session.scalars(sa.select(Payment).where(Payment.case_id == case.id)
                                   .order_by(Payment.received_on, Payment.id)).all()
     kept = [p for p in payments if p.reversed_on is None]
@@ -117,8 +123,9 @@ def _collected(case: Case) -> dict:
         .where(line.case_id == case.id)
     ).one()
     remitted_trust, remitted_commission, remitted_vat, fixed_fee = (int(v) for v in remitted)
-    commission = sum(p.commission_cents for p in kept) + fixed_fee
-    vat = sum(p.commission_vat_cents for p in kept) + _fixed_fee_vat(case)
+    recall_fee, recall_fee_vat = _recall_fees(case)
+    commission = sum(p.commission_cents for p in kept) + fixed_fee + recall_fee
+    vat = sum(p.commission_vat_cents for p in kept) + _fixed_fee_vat(case) + recall_fee_vat
     net = trust - commission - vat
     remitted_net = remitted_trust - remitted_commission - remitted_vat
     return {
@@ -127,7 +134,7 @@ def _collected(case: Case) -> dict:
                      for p in payments],
         "collected_cents": trust + direct, "trust_cents": trust, "direct_cents": direct,
         "refunded_cents": sum(p.credit_cents for p in kept),  # overpaid: the debtor's money, not the client's
-        "commission_cents": commission, "vat_cents": vat, "net_cents": net,
+        "commission_cents": commission, "recall_fee_cents": recall_fee, "vat_cents": vat, "net_cents": net,
         "remitted_cents": remitted_net, "to_remit_cents": net - remitted_net,
     }
 
@@ -136,6 +143,15 @@ def _fixed_fee_vat(case: Case) -> int:
     line = RemittanceLine
     return int(db.session.scalar(sa.select(sum_cents(line.vat_cents))
                                  .where(line.case_id == case.id, line.kind == LineKind.FIXED_FEE.value)))
+
+
+def _recall_fees(case: Case) -> tuple[int, int]:
+    """The fees (excl. VAT, and their VAT) of the case's recalls that took effect: a statement line each."""
+    fee, vat = db.session.execute(
+        sa.select(sum_cents(CaseRecall.fee_cents), sum_cents(CaseRecall.fee_vat_cents))
+        .where(CaseRecall.case_id == case.id, CaseRecall.status == RecallStatus.CLOSED.value)
+    ).one()
+    return int(fee), int(vat)
 
 
 def _contacts(case: Case) -> dict:

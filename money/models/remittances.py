@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.db import BigId, Cents, UTCDateTime, db, enum_check, utcnow
 from agency.models import Client, User
+from cases.models.recall import CaseRecall
 
 
 class RemittanceStatus(StrEnum):
@@ -21,6 +22,7 @@ class LineKind(StrEnum):
     PAYMENT = "payment"
     REVERSAL = "reversal"  # a payment reversed after it was remitted comes back as a negative line
     FIXED_FEE = "fixed_fee"  # the mandate's fee per case, charged once
+    RECALL_FEE = "recall_fee"  # the mandate's fee for a recalled case, charged once the recall took effect
 
 
 class Remittance(db.Model):
@@ -48,7 +50,7 @@ class Remittance(db.Model):
     currency: Mapped[str] = mapped_column(sa.String(3), default="EUR")
     trust_collected_cents: Mapped[int] = mapped_column(Cents, default=0)  # net of reversals
     direct_collected_cents: Mapped[int] = mapped_column(Cents, default=0)  # paid to the client, to offset
-    commission_cents: Mapped[int] = mapped_column(Cents, default=0)  # on both, fixed fees included
+    commission_cents: Mapped[int] = mapped_column(Cents, default=0)  # on both, fixed and recall fees included
     vat_cents: Mapped[int] = mapped_column(Cents, default=0)
     net_cents: Mapped[int] = mapped_column(Cents, default=0)  # trust collected − commission − VAT
     pdf_path: Mapped[str] = mapped_column(sa.String(255), default="")
@@ -77,6 +79,15 @@ class RemittanceLine(db.Model):
             "uq_remittance_line_fixed_fee", "case_id", unique=True,
             postgresql_where=sa.text("kind = 'fixed_fee'"), sqlite_where=sa.text("kind = 'fixed_fee'"),
         ),
+        sa.Index(
+            "uq_remittance_line_recall_fee", "recall_id", unique=True,
+            postgresql_where=sa.text("recall_id IS NOT NULL"), sqlite_where=sa.text("recall_id IS NOT NULL"),
+        ),
+        # A recall fee names its recall and nothing else does: the unique index above then covers every fee.
+        sa.CheckConstraint(
+            "(kind = 'recall_fee' AND recall_id IS NOT NULL) OR (kind <> 'recall_fee' AND recall_id IS NULL)",
+            name="recall_fee_has_recall",
+        ),
         sa.Index("ix_remittance_line_remittance", "remittance_id", "case_id"),
     )
 
@@ -84,9 +95,10 @@ class RemittanceLine(db.Model):
     remittance_id: Mapped[int] = mapped_column(sa.ForeignKey("remittance.id"))
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("collection_case.id"))
     payment_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("payment.id"))
+    recall_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey(CaseRecall.id))
     kind: Mapped[str] = mapped_column(sa.String(12))
     channel: Mapped[str] = mapped_column(sa.String(8))
     occurred_on: Mapped[date]
-    amount_cents: Mapped[int] = mapped_column(Cents)  # signed: a reversal is negative; a fixed fee is 0
+    amount_cents: Mapped[int] = mapped_column(Cents)  # signed: a reversal is negative; a fee is 0
     commission_cents: Mapped[int] = mapped_column(Cents)  # signed like the amount
     vat_cents: Mapped[int] = mapped_column(Cents)

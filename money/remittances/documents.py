@@ -37,7 +37,7 @@ class CaseLine:
     payments: int  # how many payments
     trust_cents: int  # received by the agency, net of reversals
     direct_cents: int  # paid to the client, net of reversals
-    commission_cents: int  # fixed fee included
+    commission_cents: int  # fixed and recall fees included
     vat_cents: int
 
 
@@ -70,6 +70,29 @@ def movements(remittance: Remittance) -> list[tuple[RemittanceLine, str, str, st
         .order_by(Case.reference, RemittanceLine.occurred_on, RemittanceLine.id)
     ).all()
     return [(line, ref, debtor.display_name, receipt or "") for line, ref, debtor, receipt in rows]
+
+
+@dataclass(frozen=True)
+class RecallFeeLine:
+    """The mandate's fee for a recalled case, charged in this statement (included in its commission)."""
+
+    effective_on: date
+    case_reference: str
+    debtor_name: str
+    fee_cents: int  # excl. VAT
+    vat_cents: int
+
+
+def recall_fees(remittance: Remittance) -> list[RecallFeeLine]:
+    """Return the statement's recall fees, by the day each recall took effect."""
+    rows = db.session.execute(
+        sa.select(RemittanceLine, Case.reference, Debtor)
+        .join(Case, Case.id == RemittanceLine.case_id).join(Debtor, Debtor.id == Case.debtor_id)
+        .where(RemittanceLine.remittance_id == remittance.id, RemittanceLine.kind == LineKind.RECALL_FEE.value)
+        .order_by(RemittanceLine.occurred_on, RemittanceLine.id)
+    ).all()
+    return [RecallFeeLine(line.occurred_on, ref, debtor.display_name, line.commission_cents, line.vat_cents)
+            for line, ref, debtor in rows]
 
 
 @dataclass(frozen=True)
@@ -134,7 +157,7 @@ def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
     return render_document(
         "remittance", language, profile,
         remittance=remittance, client=remittance.client, lines=case_lines(remittance),
-        costs=judicial_costs(remittance), closed=closed_cases(remittance),
+        recall_fees=recall_fees(remittance), costs=judicial_costs(remittance), closed=closed_cases(remittance),
         recipient=remittance.client, recipient_name=remittance.client.name,
         money=lambda cents: format_money(cents, remittance.currency, locale=locale),
         long_date=lambda day: format_date(day, "long", locale=locale) if day else "",
@@ -165,7 +188,7 @@ def statement_pdf(remittance: Remittance, *, actor: User | None = None) -> bytes
 CSV_HEADER = ("Dossier", "Débiteur", "Mouvement", "Encaissement", "Date", "Quittance", "Montant", "Commission HT",
               "TVA", "Net")
 KIND_WORDS = {LineKind.PAYMENT.value: "paiement", LineKind.REVERSAL.value: "annulation",
-              LineKind.FIXED_FEE.value: "forfait par dossier"}
+              LineKind.FIXED_FEE.value: "forfait par dossier", LineKind.RECALL_FEE.value: "frais de retrait"}
 CHANNEL_WORDS = {PaymentChannel.TRUST.value: "compte de l'agence", PaymentChannel.DIRECT.value: "direct au créancier"}
 
 

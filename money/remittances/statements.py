@@ -2,9 +2,11 @@
 
 A run takes, for each client, every money movement not yet remitted up to the period's end: payments
 (by the day received; what was overpaid is the debtor's credit, not the client's money), reversals (by
-the day reversed: a negative line, commission included) and the mandate's fixed fee per case, charged
-once with the case's first remitted payment. The unique indexes
-of `remittance_line` make each movement appear in one statement only, so a rerun adds nothing.
+the day reversed: a negative line, commission included), the mandate's fixed fee per case, charged
+once with the case's first remitted payment, and the fee of each recall that took effect by the period's
+end (by its effective day; a recall whose notice still runs is not charged yet). A fee is a line of
+amount 0 whose commission and VAT lower the net. The unique indexes of `remittance_line` make each
+movement appear in one statement only, so a rerun adds nothing.
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ _PENDING = sa.text("""
         SELECT p.client_id, p.reversed_on FROM payment p
          WHERE p.reversed_on IS NOT NULL AND p.reversed_on <= :end AND p.received_on <= :end
            AND NOT EXISTS (SELECT 1 FROM remittance_line l WHERE l.payment_id = p.id AND l.kind = 'reversal')
+        UNION ALL
+        SELECT c.client_id, c.effective_on FROM case_recall c
+         WHERE c.status = 'closed' AND c.effective_on <= :end AND c.fee_cents > 0
+           AND NOT EXISTS (SELECT 1 FROM remittance_line l WHERE l.recall_id = c.id)
     ) movements GROUP BY client_id
 """)
 
@@ -82,6 +88,21 @@ _INSERT_FIXED_FEES = sa.text("""
 """).bindparams(sa.bindparam("ids", expanding=True))
 
 
+# The fee of a recall that took effect (status `closed`) by the period's end, with the VAT the recall
+# recorded from the mandate. The fee is owed for a recall carried out: one whose notice still runs (or
+# whose closing the daily job has not yet made) is charged by the first statement run after it took effect.
+_INSERT_RECALL_FEES = sa.text("""
+    INSERT INTO remittance_line (remittance_id, case_id, payment_id, recall_id, kind, channel, occurred_on,
+                                 amount_cents, commission_cents, vat_cents)
+    SELECT r.id, c.case_id, NULL, c.id, 'recall_fee', 'trust', c.effective_on,
+           0, c.fee_cents, c.fee_vat_cents
+      FROM case_recall c JOIN remittance r ON r.client_id = c.client_id
+     WHERE r.id IN :ids AND c.status = 'closed' AND c.effective_on <= :end AND c.fee_cents > 0
+       AND NOT EXISTS (SELECT 1 FROM remittance_line l WHERE l.recall_id = c.id)
+     ORDER BY c.id
+""").bindparams(sa.bindparam("ids", expanding=True))
+
+
 def run_remittances(period_end: date, client_ids: list[int] | None = None, *, actor: User | None = None
                     ) -> list[Remittance]:
     """Issue one statement per client with movements not yet remitted up to `period_end`; return them.
@@ -122,6 +143,7 @@ def run_remittances(period_end: date, client_ids: list[int] | None = None, *, ac
     db.session.execute(_INSERT_PAYMENTS, params)
     db.session.execute(_INSERT_REVERSALS, params)
     db.session.execute(_INSERT_FIXED_FEES, params)
+    db.session.execute(_INSERT_RECALL_FEES, params)
     _set_totals(statements)
     for remittance in statements:
         audit.record("remittance.issued", actor=actor, subject=remittance, after=_summary(remittance))
@@ -132,7 +154,7 @@ def _set_totals(statements: list[Remittance]) -> None:
     """Fix each statement's totals as the sums of its lines (one grouped query for the whole run)."""
     line = RemittanceLine
     trust = line.channel == PaymentChannel.TRUST.value
-    movement = line.kind != LineKind.FIXED_FEE.value
+    movement = line.kind.not_in((LineKind.FIXED_FEE.value, LineKind.RECALL_FEE.value))  # fees collect nothing
     rows = db.session.execute(
         sa.select(
             line.remittance_id,

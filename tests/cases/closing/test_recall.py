@@ -55,10 +55,14 @@ def test_a_recall_keeps_the_commission_on_what_was_collected_and_records_the_man
     assert case.status == "closed" and case.closed_reason == "recalled"
     closing = db.session.get(CaseClosing, recall.closing_id)
     assert closing.written_off_cents == balance(case.id).other_credits and balance(case.id).outstanding == 0
-    # Nothing remitted comes back: the payment keeps its commission and no reversal line follows.
+    # Nothing remitted comes back: the payment keeps its commission and no reversal line follows; the next
+    # statement charges the recall fee, once.
     assert (payment.commission_cents, payment.reversed_on) == (3_000, None)
-    assert run_remittances(date(2026, 12, 31), [case.client_id]) == []
-    assert [line.kind for line in remittance_lines(case)] == ["payment"] and statement.commission_cents == 3_000
+    [december] = run_remittances(date(2026, 12, 31), [case.client_id])
+    assert [line.kind for line in remittance_lines(case)] == ["payment", "recall_fee"]
+    assert statement.commission_cents == 3_000
+    assert (december.commission_cents, december.vat_cents, december.net_cents) == (5_000, 1_000, -6_000)
+    assert run_remittances(date(2027, 1, 31), [case.client_id]) == []
     event = db.session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "case.recalled"))
     assert event.actor_id == client_user.id and event.after["fee_cents"] == 5_000
 
