@@ -56,8 +56,9 @@ CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' data:", "font-src 'self'",
     "connect-src 'self'", "form-action 'self'", "frame-ancestors 'none'", "base-uri 'none'",
 ))
-# Endpoints outside this blueprint that a visit may pass through without ending (a debtor's other link).
-DEBTOR_ENDPOINTS = frozenset({"static", "messaging.unsubscribe_page"})
+# Endpoints outside this blueprint that a visit may pass through without ending: static files (the page's own
+# stylesheets, Bootstrap's), a debtor's other link.
+DEBTOR_ENDPOINTS = frozenset({"static", "bootstrap.static", "messaging.unsubscribe_page"})
 _TOKEN_IN_PATH = re.compile(r"(/espace/|/d/)[^/\s?\"']+")
 
 

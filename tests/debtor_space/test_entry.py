@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
@@ -190,6 +191,18 @@ def test_leaving_ends_the_visit_but_not_the_link(visitor, db_session, person_cas
     assert left.status_code == 200 and 'data-kind="left"' in text_of(left)
     assert visitor.get(f"/espace/dossier/{person_case.id}").status_code == 403
     assert enter(visitor, token).status_code == 302  # the second factor again
+
+
+def test_the_pages_assets_do_not_end_the_visit(visitor, db_session, person_case):
+    token = link_for(person_case)
+    db_session.commit()
+    enter(visitor, token)
+    page = text_of(visitor.get(f"/espace/dossier/{person_case.id}"))
+    assets = re.findall(r'(?:href|src)="(/(?:static|bootstrap)/[^"]+)"', page)
+    assert len(assets) >= 2
+    for asset in assets + ["/favicon.ico"]:
+        visitor.get(asset)
+    assert visitor.get(f"/espace/dossier/{person_case.id}").status_code == 200
 
 
 def test_a_visit_left_idle_asks_the_second_factor_again(visitor, db_session, person_case, time_machine):

@@ -55,10 +55,11 @@ def test_the_page_shows_the_amounts_as_the_letters_and_the_interest_engine_give_
         assert money(cents) in amounts
     assert money(30_000) in page.split('data-testid="space-payments"')[1]  # the payment received
     for claim in explain(case, today()):
-        invoice = page.split(f'data-invoice="{claim.reference}"')[1].split("</li>")[0]
-        assert money(claim.posted_cents) in invoice and "12,15 % l'an à compter du" in invoice
+        invoice = page.split(f'data-invoice="{claim.reference}"')[1].split('data-testid="space-invoice"')[0]
+        invoice = invoice.split('data-testid="space-amounts"')[0]
         start = claim.periods[0].start
-        assert f"{start.day} {['janvier', 'février'][start.month - 1]} 2026" in invoice
+        assert money(claim.posted_cents) in invoice and "12,15 %" in invoice
+        assert f"depuis le {start.day} {['janvier', 'février'][start.month - 1]} 2026, au taux annuel de" in invoice
         assert money(4000) in invoice.split('data-testid="space-indemnity"')[1]  # the €40, per invoice
     assert "Les frais de recouvrement entrepris sans titre exécutoire restent à la charge du créancier" in page
     assert "FR76 3000 4008 0500 0112 2334 433" in page and case.reference in page.split('data-testid="space-bank"')[1]
