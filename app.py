@@ -73,6 +73,7 @@ BLUEPRINTS = (
     "reports.views:bp",
     "reports.aged_views:bp",
     "reports.monthly_views:bp",
+    "reports.audit.views:bp",
     "debtor_space.views:bp",
 )
 
