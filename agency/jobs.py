@@ -76,6 +76,7 @@ JOB_MODULES = (
     "money.plans.jobs",
     "money.remittances.jobs",
     "money.closing_reports.jobs",
+    "money.online.jobs",
     "reports.jobs",
     "reports.aged_jobs",
     "alerts.jobs",

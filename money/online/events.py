@@ -5,7 +5,8 @@ stopped by the unique (provider, event id) of `online_provider_event`: the secon
 transaction and then fails, and that delivery does nothing. Two different events both saying a session was
 paid (`completed`, then `async_payment_succeeded`) are stopped by the checkout's status, changed under its
 row lock: only the first finds it unpaid. The payment itself goes through `record_payment` like any other
-(allocation, commission, plan, receipt), into the trust account, keyed by the checkout so a retry finds it.
+(allocation, commission, plan, receipt), into the trust account, keyed by the checkout so a retry finds it;
+the provider's fee is asked afterwards by a job (money/online/jobs.py).
 
 A failed or expired event changes the checkout's status and records nothing; it never takes a paid checkout
 back, whatever order events arrive in. An event naming no checkout of ours is kept as `unmatched` and
@@ -25,6 +26,7 @@ from agency.clock import today as agency_today
 from agency.db import db, utcnow
 from money.models import Checkout, CheckoutStatus, FeeBorneBy, PaymentChannel, PaymentMethod
 from money.models import ProviderEvent as EventRow
+from money.online.jobs import fetch_fee_later
 from money.online.provider import EXPIRED, FAILED, PAID, ProviderEvent
 from money.payments.jobs import issue_receipt_later
 from money.payments.payments import record_payment
@@ -107,8 +109,10 @@ def _paid(checkout: Checkout, event: ProviderEvent) -> str:
         after={"status": checkout.status, "payment": payment.reference, "amount": amount, "event": event.event_id,
                "fee": event.fee_cents, "fee_borne_by": checkout.fee_borne_by},
     )
-    # Last: in embedded mode the receipt job runs here and commits, which must not precede the status change.
+    # Last: in embedded mode these jobs run here and commit, which must not precede the status change.
     issue_receipt_later(payment.id)
+    if checkout.fee_cents is None:
+        fetch_fee_later(checkout.id)
     return RECORDED
 
 

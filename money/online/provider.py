@@ -2,14 +2,14 @@
 
 A provider opens a hosted payment page for an amount (`create_session`), and turns a webhook delivery into a
 normalised `ProviderEvent` after checking its signature (`parse_webhook`), refusing anything unsigned,
-forged or too old with `InvalidWebhook`. `payment_details` asks the provider what a paid event left out
-(the fee). Stripe is the one provider today (money/online/stripe_provider.py); Mollie or GoCardless would
+forged or too old with `InvalidWebhook`. `payment_fee` asks the provider what it kept of a payment, when
+its events do not say (a job asks, once the payment is recorded). Stripe is the one provider today (money/online/stripe_provider.py); Mollie or GoCardless would
 be another class with these three methods, picked by `get_provider`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
@@ -62,13 +62,10 @@ class ProviderEvent:
     payment_id: str = ""  # the provider's payment (Stripe's PaymentIntent)
     amount_cents: int | None = None
     currency: str = ""
-    fee_cents: int | None = None
+    fee_cents: int | None = None  # when the event says it; otherwise asked later (`payment_fee`)
     paid_at: datetime | None = None
     failure_reason: str = ""
     type: str = ""  # the provider's own name for the event
-
-    def with_fee(self, fee_cents: int | None) -> ProviderEvent:
-        return replace(self, fee_cents=fee_cents)
 
 
 class PaymentProvider(Protocol):
@@ -80,8 +77,8 @@ class PaymentProvider(Protocol):
     def parse_webhook(self, payload: bytes, headers) -> ProviderEvent:
         """Check a delivery's signature and age, and return its event; raise InvalidWebhook otherwise."""
 
-    def payment_details(self, event: ProviderEvent) -> ProviderEvent:
-        """Return a paid event completed with what the provider knows of it (the fee)."""
+    def payment_fee(self, payment_id: str) -> int | None:
+        """Return the provider's fee on one of its payments, in cents; raise ProviderUnavailable if it cannot say."""
 
 
 def get_provider(name: str = "stripe") -> PaymentProvider:

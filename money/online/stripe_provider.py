@@ -99,20 +99,18 @@ class StripeProvider:
             raise InvalidWebhook("not an event")
         return _normalise(data)
 
-    def payment_details(self, event: ProviderEvent) -> ProviderEvent:
-        """Return `event` with the fee Stripe took, read from the charge's balance transaction."""
-        if event.kind != PAID or not event.payment_id or event.fee_cents is not None:
-            return event
+    def payment_fee(self, payment_id: str) -> int | None:
+        """Return the fee Stripe took on a PaymentIntent, read from its charge's balance transaction."""
         try:
             intent = self._client().v1.payment_intents.retrieve(
-                event.payment_id, params={"expand": ["latest_charge.balance_transaction"]}
+                payment_id, params={"expand": ["latest_charge.balance_transaction"]}
             ).to_dict()
         except stripe.StripeError as exc:
             raise ProviderUnavailable(f"Stripe: {type(exc).__name__}: {exc}"[:255]) from exc
         charge = intent.get("latest_charge")
         transaction = charge.get("balance_transaction") if isinstance(charge, dict) else None
         fee = transaction.get("fee") if isinstance(transaction, dict) else None
-        return event.with_fee(int(fee) if fee is not None else None)
+        return int(fee) if fee is not None else None
 
     def _client(self) -> stripe.StripeClient:
         cfg = current_app.config

@@ -2,8 +2,7 @@
 
 A delivery whose signature is missing, wrong or too old (a replay) is refused with 400 and changes nothing.
 A verified one is received once (money/online/events.py) and answered 200, a duplicate included, so that
-the provider stops sending it; 503 when the provider could not be asked for the payment's fee, so that it
-delivers the event again later.
+the provider stops sending it. Nothing here calls the provider back: the answer never waits on it.
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from agency.db import db
 from money.online.events import DUPLICATE, already_received, receive_event
-from money.online.provider import InvalidWebhook, ProviderUnavailable, get_provider
+from money.online.provider import InvalidWebhook, get_provider
 
 bp = Blueprint("online_payments", __name__, url_prefix="/webhooks/payments")
 MAX_PAYLOAD_BYTES = 512 * 1024  # Stripe's events are a few kilobytes
@@ -33,13 +32,8 @@ def _receive(name: str):
     except InvalidWebhook as exc:
         current_app.logger.warning("refused a %s webhook from %s: %s", name, request.remote_addr, exc)
         return jsonify(error="invalid signature"), 400
-    if already_received(event):
+    if already_received(event):  # a cheap look first: most repeats stop here, before any lock
         return jsonify(received=True, outcome=DUPLICATE)
-    try:
-        event = provider.payment_details(event)
-    except ProviderUnavailable as exc:
-        current_app.logger.warning("%s event %s left for a later delivery: %s", name, event.event_id, exc)
-        return jsonify(error="provider unavailable"), 503
     outcome = receive_event(event)
-    db.session.commit()  # the event, the checkout's status, the payment and its receipt job, together
+    db.session.commit()  # the event, the checkout's status, the payment and its jobs (receipt, fee), together
     return jsonify(received=True, outcome=outcome)
