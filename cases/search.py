@@ -1,8 +1,18 @@
-"""Finding cases: the case list's search, filters and paging, always inside the user's tenant scope."""
+"""Finding cases: the case list's search, filters and paging, always inside the user's tenant scope.
+
+The list is every staff member's landing page and must answer as fast at a million cases as at a hundred:
+- it pages by keyset (newest first, on opened_on then id), so a page reads its 51 rows from an index
+  whatever its depth, and it never counts every row: the count stops at COUNT_CAP ("more than 1,000");
+- a search term is tried as each kind of key at once (reference, customer number, invoice number, the
+  debtor's name, SIREN and, for staff, phone, e-mail and postcode), each through its own index, and the
+  union of the matching case ids is what the filters and the page apply to.
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.orm import joinedload
@@ -10,7 +20,11 @@ from sqlalchemy.orm import joinedload
 from agency.auth import scoped
 from agency.db import db
 from cases.models import Case, CaseStatus, Claim
-from debtors.models import ContactPoint, Debtor
+from debtors.search import matching_debtor_ids
+
+COUNT_CAP = 1000
+# A reference read out on the phone loses its dash: "D26004217" is D26-004217.
+_SPOKEN_REFERENCE = re.compile(r"([A-Z])(\d{2})(\d{6})")
 
 
 @dataclass(frozen=True)
@@ -23,19 +37,93 @@ class CaseFilters:
 
 
 @dataclass(frozen=True)
+class Cursor:
+    """A row of the list to page from: its sort key, and its position in the list (shown, never trusted)."""
+
+    opened_on: date
+    case_id: int
+    position: int
+
+    def __str__(self) -> str:
+        return f"{self.opened_on.isoformat()}.{self.case_id}.{self.position}"
+
+    @classmethod
+    def parse(cls, text: str | None) -> Cursor | None:
+        """Read a cursor from a URL; anything malformed reads as none (the first page)."""
+        try:
+            day, case_id, position = (text or "").split(".")
+            return cls(date.fromisoformat(day), int(case_id), max(1, int(position)))
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
 class CasePage:
     cases: list[Case]
-    total: int
-    page: int
-    per_page: int
+    first: int  # the position of the page's first row, from 1
+    total: int  # how many cases match, counted up to cap + 1
+    previous: Cursor | None  # page before this one: the rows before this cursor
+    next: Cursor | None  # page after this one: the rows after this cursor
+    cap: int  # the count stops past this many
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def last(self) -> int:
+        return self.first + len(self.cases) - 1
+
+    @property
+    def many(self) -> bool:
+        """True when more cases match than were counted (the list says "more than {cap}")."""
+        return self.total > self.cap
 
 
-def search_cases(user, filters: CaseFilters, page: int = 1, per_page: int = 50) -> CasePage:
-    """Return one page of the cases `user` may see that match `filters`, newest first."""
+def search_cases(
+    user, filters: CaseFilters, *, after: Cursor | None = None, before: Cursor | None = None, per_page: int = 50
+) -> CasePage:
+    """Return one page of the cases `user` may see that match `filters`, newest first.
+
+    Without a cursor it is the first page; `after` gives the page following that row, `before` the one
+    preceding it.
+    """
+    query = _filtered(user, filters).options(
+        joinedload(Case.debtor), joinedload(Case.client), joinedload(Case.assigned_collector)
+    )
+    key = sa.tuple_(Case.opened_on, Case.id)
+    if before is not None:
+        rows = db.session.scalars(
+            query.where(key > (before.opened_on, before.case_id))
+            .order_by(Case.opened_on.asc(), Case.id.asc())
+            .limit(per_page + 1)
+        ).all()
+        more_before = len(rows) > per_page
+        rows = list(reversed(rows[:per_page]))
+        first = max(1, before.position - len(rows)) if more_before else 1
+        more_after = True
+    else:
+        if after is not None:
+            query = query.where(key < (after.opened_on, after.case_id))
+        rows = db.session.scalars(
+            query.order_by(Case.opened_on.desc(), Case.id.desc()).limit(per_page + 1)
+        ).all()
+        more_after = len(rows) > per_page
+        rows = list(rows[:per_page])
+        first = after.position + 1 if after is not None else 1
+        more_before = after is not None
+    cap = COUNT_CAP
+    if more_before or more_after:
+        total = _count_up_to(_filtered(user, filters), cap + 1)
+    else:
+        total = len(rows)  # the whole list is on this page: nothing to count
+    return CasePage(
+        cases=rows,
+        first=first,
+        total=total,
+        previous=_cursor(rows[0], first) if rows and more_before else None,
+        next=_cursor(rows[-1], first + len(rows) - 1) if rows and more_after else None,
+        cap=cap,
+    )
+
+
+def _filtered(user, filters: CaseFilters) -> sa.Select:
     query = scoped(Case, user)
     if filters.status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == filters.status)
@@ -46,45 +134,41 @@ def search_cases(user, filters: CaseFilters, page: int = 1, per_page: int = 50) 
     if filters.mine_user_id:
         query = query.where(Case.assigned_collector_id == filters.mine_user_id)
     if term := filters.q.strip():
-        query = query.where(_matches(term, staff=user.is_staff))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    page = max(1, page)
-    rows = db.session.scalars(
-        query.options(joinedload(Case.debtor), joinedload(Case.client))
-        .order_by(Case.opened_on.desc(), Case.id.desc())
-        .limit(per_page)
-        .offset((page - 1) * per_page)
-    ).all()
-    return CasePage(list(rows), total, page, per_page)
+        query = query.where(Case.id.in_(matching_case_ids(term, staff=user.is_staff)))
+    return query
 
 
-def _matches(term: str, *, staff: bool) -> sa.ColumnElement[bool]:
-    """Match a reference, a debtor's name or SIREN, an invoice number; staff also search phones and e-mails."""
-    like = f"%{term.lower()}%"
-    debtor_match = sa.select(Debtor.id).where(
-        sa.or_(
-            sa.func.lower(Debtor.last_name).like(like),
-            sa.func.lower(Debtor.first_name).like(like),
-            sa.func.lower(Debtor.company_name).like(like),
-            Debtor.siren == term.replace(" ", ""),
-        )
-    )
-    clauses = [
-        sa.func.lower(Case.reference).like(like),
-        sa.func.lower(Case.client_reference).like(like),
-        Case.debtor_id.in_(debtor_match),
-        Case.id.in_(sa.select(Claim.case_id).where(sa.func.lower(Claim.invoice_number).like(like))),
+def _count_up_to(query: sa.Select, cap: int) -> int:
+    """Count the rows of `query`, stopping at `cap`: a large list reads "more than …", never a full count."""
+    capped = query.with_only_columns(Case.id).limit(cap).subquery()
+    return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
+
+
+def _cursor(case: Case, position: int) -> Cursor:
+    return Cursor(case.opened_on, case.id, position)
+
+
+def matching_case_ids(term: str, *, staff: bool) -> sa.CompoundSelect:
+    """Return a SELECT of the ids of the cases `term` names, by every kind of key it can be.
+
+    Staff also find cases by the debtor's phone, e-mail and postcode. The tenant scope is applied by the
+    caller, on the cases themselves.
+    """
+    selects = [
+        sa.select(Case.id).where(Case.reference.in_(reference_keys(term))),
+        sa.select(Case.id).where(Case.client_reference == term),
+        # As typed, or in capitals or lower case, the way invoice numbers are printed (FA-2026-0012).
+        sa.select(Claim.case_id).where(Claim.invoice_number.in_(sorted({term, term.upper(), term.lower()}))),
     ]
-    if staff:
-        compact = term.replace(" ", "").lower()
-        digits = compact.lstrip("+0")
-        contact = sa.select(ContactPoint.debtor_id).where(
-            sa.or_(
-                sa.func.lower(ContactPoint.value).like(f"%{compact}%"),
-                ContactPoint.value.like(f"%{digits}")
-                if digits.isdigit() and len(digits) >= 6
-                else sa.false(),
-            )
-        )
-        clauses.append(Case.debtor_id.in_(contact))
-    return sa.or_(*clauses)
+    if debtors := matching_debtor_ids(term, contacts=staff):
+        selects.append(sa.select(Case.id).where(Case.debtor_id.in_(sa.union(*debtors))))
+    return sa.union(*selects)
+
+
+def reference_keys(term: str) -> list[str]:
+    """Return the case references a typed term can be: as typed in capitals, and with its dash put back."""
+    compact = "".join(term.upper().split())
+    keys = [compact]
+    if match := _SPOKEN_REFERENCE.fullmatch(compact):
+        keys.append(f"{match[1]}{match[2]}-{match[3]}")
+    return keys

@@ -13,7 +13,7 @@ from agency.models import Client
 from cases import contact_rules, extensions, ledger
 from cases.actions import case_history
 from cases.models import Case, CaseStatus
-from cases.search import CaseFilters, search_cases
+from cases.search import CaseFilters, Cursor, search_cases
 from cases.timeline import timeline
 
 bp = Blueprint("cases", __name__, url_prefix="/cases")
@@ -39,7 +39,8 @@ def index():
     result = search_cases(
         current_user,
         filters,
-        page=args.get("page", 1, type=int),
+        after=Cursor.parse(args.get("after")),
+        before=Cursor.parse(args.get("before")),
         per_page=current_app.config["CASES_PER_PAGE"],
     )
     clients = (

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from agency.db import UTCDateTime, db, enum_check, utcnow
+from debtors.folding import SEARCH_NAME_LENGTH, search_name_of
 
 
 class DebtorKind(StrEnum):
@@ -49,6 +50,14 @@ class Debtor(db.Model):
             name="has_name",
         ),
         sa.CheckConstraint("siren IS NULL OR length(siren) = 9", name="siren_length"),
+        # A name typed in part and in any order is found by trigrams (pg_trgm, migration 0043); SQLite has no
+        # such index and scans, which is enough for an embedded agency.
+        sa.Index(
+            "ix_debtor_search_name_trgm",
+            "search_name",
+            postgresql_using="gin",
+            postgresql_ops={"search_name": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -58,6 +67,10 @@ class Debtor(db.Model):
     last_name: Mapped[str] = mapped_column(sa.String(100), default="")
     company_name: Mapped[str] = mapped_column(sa.String(200), default="")
     siren: Mapped[str | None] = mapped_column(sa.String(9), index=True)
+    # The names folded (lower case, no accents, debtors.folding), kept by the events below on every ORM
+    # insert and update. A write that bypasses the ORM (bulk COPY, a set-based UPDATE, anonymisation) must
+    # set it too: a stale value would find a debtor by a name it no longer has.
+    search_name: Mapped[str] = mapped_column(sa.String(SEARCH_NAME_LENGTH), default="", server_default="")
     birth_date: Mapped[date | None]
     language: Mapped[str] = mapped_column(sa.String(8), default="fr")
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
@@ -88,6 +101,12 @@ class Debtor(db.Model):
         return f"<Debtor {self.id} {self.display_name}>"
 
 
+@sa.event.listens_for(Debtor, "before_insert")
+@sa.event.listens_for(Debtor, "before_update")
+def _fold_search_name(mapper, connection, debtor: Debtor) -> None:
+    debtor.search_name = search_name_of(debtor.first_name, debtor.last_name, debtor.company_name)
+
+
 class DebtorReference(db.Model):
     """The client's own identifier of a debtor (customer number), used to match later placements."""
 
@@ -116,6 +135,13 @@ class ContactPoint(db.Model):
             "value",
             postgresql_where=sa.text("kind IN ('phone', 'email')"),
             sqlite_where=sa.text("kind IN ('phone', 'email')"),
+        ),
+        # Finds the debtors of a postcode (the case search); only addresses have one.
+        sa.Index(
+            "ix_contact_point_postcode",
+            "postcode",
+            postgresql_where=sa.text("kind = 'address'"),
+            sqlite_where=sa.text("kind = 'address'"),
         ),
     )
 

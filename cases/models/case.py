@@ -54,6 +54,12 @@ class Case(db.Model):
         # Lets a dispute hold name (case_id, debtor_id) together: the case must be that debtor's.
         sa.UniqueConstraint("id", "debtor_id", name="uq_case_id_debtor"),
         sa.Index("ix_case_client_status", "client_id", "status"),
+        # The case list pages newest first (opened_on, id) by keyset: its first page, unfiltered, by status
+        # or by client (a client user's whole list), is read from one of these without sorting the table.
+        sa.Index("ix_case_opened", "opened_on", "id"),
+        sa.Index("ix_case_status_opened", "status", "opened_on", "id"),
+        sa.Index("ix_case_client_opened", "client_id", "opened_on", "id"),
+        sa.Index("ix_case_client_reference", "client_reference"),  # searched by the client's customer number
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,7 +131,9 @@ class Claim(db.Model):
     case_id: Mapped[int] = mapped_column(index=True)
     # No FK to client of its own: (case_id, client_id) -> collection_case already ties it to a client.
     client_id: Mapped[int]
-    invoice_number: Mapped[str] = mapped_column(sa.String(64))
+    # Indexed alone for the case search: the unique key leads with the client, so it cannot answer a search
+    # over every client.
+    invoice_number: Mapped[str] = mapped_column(sa.String(64), index=True)
     issue_date: Mapped[date]
     due_date: Mapped[date]
     amount_cents: Mapped[int] = mapped_column(Cents)

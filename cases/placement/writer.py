@@ -21,6 +21,7 @@ from cases.placement.models import Placement
 from cases.placement.plan import Plan
 from cases.placement.rows import Record
 from cases.references import allocate_references
+from debtors.folding import search_name_of
 from debtors.models import ContactPoint, Debtor, DebtorReference
 
 
@@ -95,6 +96,8 @@ def _debtor_rows(groups: list[DebtorGroup]) -> Iterator[dict]:
             "first_name": first.first_name,
             "last_name": first.last_name,
             "siren": first.siren,
+            # COPY skips the model's events: the folded name the search reads is set here.
+            "search_name": search_name_of(first.first_name, first.last_name, first.company_name),
         }
 
 
