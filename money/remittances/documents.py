@@ -137,14 +137,15 @@ class ClosedLine:
 
 
 def closed_cases(remittance: Remittance) -> list[ClosedLine]:
-    """The client's closing reports for cases closed after its previous statement's period, up to this one's end:
-    each report is grouped in the statement that follows its closing."""
-    previous_end = db.session.scalar(sa.select(sa.func.max(Remittance.period_end)).where(
-        Remittance.client_id == remittance.client_id, Remittance.period_end < remittance.period_end))
+    """The client's closing reports produced since its previous statement was issued, up to this one's issue:
+    each report is grouped in the first statement issued after it, even one produced late (a batch closed on
+    a past day, a report the nightly sweep made), so that none falls between two statements."""
+    previous_at = db.session.scalar(sa.select(sa.func.max(Remittance.created_at)).where(
+        Remittance.client_id == remittance.client_id, Remittance.created_at < remittance.created_at))
     query = sa.select(ClosingReport).where(ClosingReport.client_id == remittance.client_id,
-                                           ClosingReport.closed_on <= remittance.period_end)
-    if previous_end is not None:
-        query = query.where(ClosingReport.closed_on > previous_end)
+                                           ClosingReport.produced_at <= remittance.created_at)
+    if previous_at is not None:
+        query = query.where(ClosingReport.produced_at > previous_at)
     reports = db.session.scalars(query.order_by(ClosingReport.closed_on, ClosingReport.id)).all()
     return [ClosedLine(r.closed_on, r.reference, r.figures["case"]["reference"], r.figures["case"]["debtor"],
                        reason_label(r.figures), r.figures["written_off_cents"]) for r in reports]

@@ -171,10 +171,36 @@ def test_the_next_remittance_statement_lists_the_cases_closed(worked_case, tmp_p
     report = report_of(closing)
     (statement,) = run_remittances(date(2026, 12, 7), [case.client_id])
     text = flat(pdf_text(statement_pdf(statement), tmp_path))
-    assert "Dossiers clos pendant la période" in text
-    section = text[text.index("Dossiers clos pendant la période"):]
+    assert "Dossiers clos depuis le relevé précédent" in text
+    section = text[text.index("Dossiers clos depuis le relevé précédent"):]
     assert f"07/12/2026 {report.reference} {case.reference}" in section
     assert "Insolvable sans" in section and euros(closing.written_off_cents) in section
+
+
+def test_a_report_produced_after_its_periods_statement_goes_in_the_next_one(db_session, time_machine, run_jobs,
+                                                                              tmp_path):
+    time_machine.move_to("2026-11-02 09:00:00+01:00", tick=False)
+    factories.agency_profile()
+    creditor = factories.client(remittance_iban="FR7630006000011234567890189")
+    case = factories.case(client_row=creditor, amounts=(50_000,), opened_on=date(2026, 11, 2), kind="b2b")
+    other = factories.case(client_row=creditor, amounts=(30_000,), opened_on=date(2026, 11, 2), kind="b2b")
+    time_machine.move_to("2026-11-20 09:00:00+01:00", tick=False)
+    factories.payment(case, 10_000, date(2026, 11, 20))
+    time_machine.move_to("2026-12-01 08:00:00+01:00", tick=False)
+    (november,) = run_remittances(date(2026, 11, 30), [creditor.id])
+    # Closed on 3 December as of 27 November (the day the search ended): after November's statement.
+    time_machine.move_to("2026-12-03 10:00:00+01:00", tick=False)
+    closing = close_case(case, "unfindable", actor=factories.user("manager"), evidence="Recherches vaines",
+                         on=date(2026, 11, 27))
+    run_jobs()
+    report = report_of(closing)
+    assert report.closed_on == date(2026, 11, 27)
+    time_machine.move_to("2026-12-10 10:00:00+01:00", tick=False)
+    factories.payment(other, 5_000, date(2026, 12, 10))
+    time_machine.move_to("2027-01-01 08:00:00+01:00", tick=False)
+    (december,) = run_remittances(date(2026, 12, 31), [creditor.id])
+    assert report.reference in flat(pdf_text(statement_pdf(december), tmp_path))
+    assert report.reference not in flat(pdf_text(statement_pdf(november), tmp_path))
 
 
 def test_the_client_sees_its_reports_and_another_clients_user_gets_404(worked_case, app, db_session):
