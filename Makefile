@@ -15,8 +15,13 @@ TEST_DEBS := $(RUN_DEBS) poppler-utils chromium faketime
 # before Easter Monday. Another: ODD_MOMENT="2027-12-31 22:30:00" (New Year's Eve, 23:30 in Paris).
 ODD_MOMENT ?= 2027-03-28 00:55:00
 LOCK := requirements.lock
+# axe-core, the accessibility checker the browser tests run in each page of the debtor's space: a pinned
+# release from the npm registry, its tarball checked against this integrity before anything is unpacked.
+AXE_VERSION := 4.10.3
+AXE_INTEGRITY := sha512-Xm7bpRXnDSX2YE2YFfBk2FnF0ep6tmG7xPh8iHee8MIcrgq762Nkce856dYtJYLkuIoYZvGfTs/PbZhideTcEg==
+AXE_DIR := .cache/axe-core
 
-.PHONY: run test test-any-day bench setup setup-dev lock audit debs debs-test translations migrate demo lint clean
+.PHONY: run test test-any-day bench setup setup-dev lock audit debs debs-test axe translations migrate demo lint clean
 
 run: setup migrate demo
 	$(FLASK) run --host 127.0.0.1 --port 5000
@@ -44,7 +49,7 @@ $(VENV)/.installed: $(LOCK) | $(VENV)/bin/activate
 
 setup: debs $(VENV)/.installed translations
 
-setup-dev: setup
+setup-dev: setup axe
 
 # Pins what pyproject.toml allows to today's releases; run it after changing a dependency.
 lock: $(VENV)/bin/activate
@@ -66,6 +71,20 @@ debs-test:
 	@missing=$$(for p in $(TEST_DEBS); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then echo "installing $$missing"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; fi
+
+# tests/e2e read $(AXE_DIR)/axe.min.js; the stamp names the version, so a new pin fetches again.
+axe: $(AXE_DIR)/$(AXE_VERSION).stamp
+
+$(AXE_DIR)/$(AXE_VERSION).stamp:
+	@command -v npm >/dev/null || { echo "installing npm"; $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm; }
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	npm pack --silent --pack-destination "$$tmp" axe-core@$(AXE_VERSION) >/dev/null; \
+	got=$$($(PYTHON) -c 'import base64, hashlib, sys; print("sha512-" + base64.b64encode(hashlib.sha512(open(sys.argv[1], "rb").read()).digest()).decode())' "$$tmp/axe-core-$(AXE_VERSION).tgz"); \
+	if [ "$$got" != "$(AXE_INTEGRITY)" ]; then echo "axe-core $(AXE_VERSION): integrity $$got, expected $(AXE_INTEGRITY)" >&2; exit 1; fi; \
+	tar -xzf "$$tmp/axe-core-$(AXE_VERSION).tgz" -C "$$tmp" package/axe.min.js; \
+	mkdir -p $(AXE_DIR); rm -f $(AXE_DIR)/*.stamp; mv "$$tmp/package/axe.min.js" $(AXE_DIR)/axe.min.js; touch $@
+	@echo "axe-core $(AXE_VERSION) in $(AXE_DIR)"
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile -d translations
