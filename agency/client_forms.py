@@ -142,6 +142,10 @@ class MandateForm(FlaskForm):
     judicial_fee_terms = TextAreaField(_l("The agency's fee terms for the judicial stage"),
                                        validators=[Optional(), Length(max=2000)])
     recall_fee = StringField(_l("Fee for a case the client recalls (€, excl. VAT)"), default="0")
+    min_instalment = StringField(_l("Smallest instalment of a plan without asking the client (€; 0: none)"),
+                                 default="0")
+    min_first_payment = StringField(_l("Smallest first payment of a plan without asking the client (€; 0: none)"),
+                                    default="0")
     recall_notice_days = IntegerField(_l("Notice before a recalled case closes (days)"), default=0,
                                       validators=[Optional(), NumberRange(min=0, max=365,
                                                                           message=_l("Between %(min)s and %(max)s."))])
@@ -159,6 +163,24 @@ class MandateForm(FlaskForm):
 
     def validate_recall_fee(self, field) -> None:
         self.validate_fixed_fee(field)
+
+    def validate_min_instalment(self, field) -> None:
+        self._minimum(field)
+
+    def validate_min_first_payment(self, field) -> None:
+        self._minimum(field)
+
+    @staticmethod
+    def _minimum(field) -> None:
+        try:
+            cents = parse_amount(field.data or "0")
+        except AmountError as exc:
+            raise ValidationError(_l("Not an amount.")) from exc
+        if cents < 0:
+            raise ValidationError(_l("Cannot be negative."))
+        if cents > (limit := case_limit_cents()):
+            raise ValidationError(too_large_message(limit))
+        field.cents = cents
 
     def validate_commission_bands(self, field) -> None:
         """Check each filled row: a rate, an amount, and thresholds no other row repeats."""
@@ -215,6 +237,7 @@ class MandateForm(FlaskForm):
             "judicial_costs_advanced_by": self.judicial_costs_advanced_by.data,
             "judicial_fee_terms": self.judicial_fee_terms.data or "",
             "recall_fee_cents": self.recall_fee.cents, "recall_notice_days": self.recall_notice_days.data or 0,
+            "min_instalment_cents": self.min_instalment.cents, "min_first_payment_cents": self.min_first_payment.cents,
         }
 
 

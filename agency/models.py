@@ -191,6 +191,8 @@ class Mandate(db.Model):
         sa.CheckConstraint("max_discount_bp BETWEEN 0 AND 10000", name="max_discount_range"),
         sa.CheckConstraint("max_plan_months BETWEEN 1 AND 120", name="max_plan_months_range"),
         sa.CheckConstraint("min_part_payment_cents >= 0", name="min_part_payment_non_negative"),
+        sa.CheckConstraint("min_instalment_cents >= 0", name="min_instalment_non_negative"),
+        sa.CheckConstraint("min_first_payment_cents >= 0", name="min_first_payment_non_negative"),
         sa.CheckConstraint("ends_on IS NULL OR ends_on >= starts_on", name="dates_ordered"),
         enum_check("remittance_frequency", [f.value for f in RemittanceFrequency]),
         enum_check("jurisdiction", [j.value for j in Jurisdiction]),
@@ -242,6 +244,10 @@ class Mandate(db.Model):
     # collecting that its commission covers, or the client (each paid checkout keeps the fee and who bears it).
     min_part_payment_cents: Mapped[int] = mapped_column(Cents, default=1000)
     card_fee_borne_by: Mapped[str] = mapped_column(sa.String(8), default="agency")
+    # Plans the agency agrees without asking the client, whoever proposes them (staff or the debtor online): no
+    # instalment below this (the last may hold a smaller remainder), no first payment below that; 0 = no minimum.
+    min_instalment_cents: Mapped[int] = mapped_column(Cents, default=0)
+    min_first_payment_cents: Mapped[int] = mapped_column(Cents, default=0)
 
 
     client: Mapped[Client] = relationship(back_populates="mandates")

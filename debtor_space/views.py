@@ -266,3 +266,8 @@ def old_link(token: str):
     if case is None:
         return _message("unknown", status=404)
     return _message("expired", case, 410)
+
+
+# The pages where the debtor answers (plan, dispute, contact) hang on this blueprint: imported last, as they
+# use its helpers.
+from debtor_space import answer_views  # noqa: E402, F401

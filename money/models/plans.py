@@ -14,6 +14,8 @@ from cases.models.case import Case
 
 
 class PlanStatus(StrEnum):
+    # A debtor's own proposal beyond the mandate's limits: a collector declines it or sends it to the client.
+    AWAITING_AGENCY = "awaiting_agency"
     AWAITING_CLIENT = "awaiting_client"  # beyond the mandate's limits: the client approves in the portal
     ACTIVE = "active"
     COMPLETED = "completed"
@@ -43,6 +45,7 @@ class PaymentPlan(db.Model):
         sa.CheckConstraint("total_cents > 0 AND balance_cents > 0", name="amounts_positive"),
         sa.CheckConstraint("total_cents <= balance_cents", name="total_within_balance"),
         sa.CheckConstraint("grace_days BETWEEN 0 AND 60", name="grace_range"),
+        enum_check("origin", ["staff", "debtor"]),
         sa.Index("ix_payment_plan_case", "case_id", "id"),
         sa.Index("ix_payment_plan_status", "status"),
     )
@@ -61,6 +64,9 @@ class PaymentPlan(db.Model):
     # reversals, pay the instalments, whatever day they were received.
     last_entry_id: Mapped[int | None] = mapped_column(BigId)
     grace_days: Mapped[int] = mapped_column(default=5)
+    # Who proposed it: staff with the debtor (phone, letter) or the debtor alone in their space, who is told
+    # on their page when the agency or the client decides.
+    origin: Mapped[str] = mapped_column(sa.String(8), default="staff", server_default="staff")
     # The agreement letter (PDF), stored once like letters.
     agreement_path: Mapped[str] = mapped_column(sa.String(255), default="")
     agreement_sha256: Mapped[str] = mapped_column(sa.String(64), default="")

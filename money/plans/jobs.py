@@ -18,7 +18,7 @@ BATCH = 2_000
 def agreement_job(plan_id: int) -> str:
     """Render and store a running plan's agreement letter once (a retry finds it stored)."""
     plan = db.session.get(PaymentPlan, plan_id)
-    if plan is None or plan.status == PlanStatus.AWAITING_CLIENT or plan.status == PlanStatus.REFUSED:
+    if plan is None or plan.status in (PlanStatus.AWAITING_AGENCY, PlanStatus.AWAITING_CLIENT, PlanStatus.REFUSED):
         return "skipped"
     if plan.agreement_sha256:
         return "stored"

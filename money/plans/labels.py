@@ -3,14 +3,16 @@
 from flask_babel import lazy_gettext as _l
 
 STATUS = {
+    "awaiting_agency": _l("Proposed by the debtor"),
     "awaiting_client": _l("Awaiting the client"),
     "active": _l("Running"),
     "completed": _l("Completed"),
     "broken": _l("Broken"),
-    "refused": _l("Refused by the client"),
+    "refused": _l("Refused"),
     "cancelled": _l("Cancelled"),
 }
 STATUS_COLOR = {
+    "awaiting_agency": "warning",
     "awaiting_client": "warning",
     "active": "info",
     "completed": "success",

@@ -3,8 +3,10 @@
 - A plan's instalments add up to its total: the whole outstanding balance (a plan) or less (a
   settlement, whose remainder is written off once every instalment is paid, and owed again if not).
 - Within the mandate's limits (discount up to `max_discount_bp` of the balance, last instalment at most
-  `max_plan_months` after the first) a plan runs at once; beyond them it waits for the client's
-  approval in the portal.
+  `max_plan_months` after the first, no instalment below `min_instalment_cents` but the last, a first payment
+  of at least `min_first_payment_cents`) a plan runs at once; beyond them staff's plan waits for the client's
+  approval in the portal, and a debtor's own proposal (from their space) waits for the agency, which declines
+  it or sends it to the client (`forward_plan`): nothing beyond the limits runs without the client.
 - A running plan puts the case in status 'plan' and replaces the pending promises.
 
 Operations change rows and write audit events; they never commit.
@@ -33,7 +35,8 @@ from money.models import PaymentPlan, PlanInstalment, PlanStatus
 
 MAX_INSTALMENTS = 120
 DEFAULT_GRACE_DAYS = 5
-RUNNING = (PlanStatus.AWAITING_CLIENT.value, PlanStatus.ACTIVE.value)
+RUNNING = (PlanStatus.AWAITING_AGENCY.value, PlanStatus.AWAITING_CLIENT.value, PlanStatus.ACTIVE.value)
+ORIGINS = ("staff", "debtor")
 # A plan cannot start on a case that is not being collected amicably.
 NO_PLAN_STATUSES = (CaseStatus.DISPUTE, CaseStatus.HOLD, CaseStatus.ESCALATED, CaseStatus.PAID, CaseStatus.CLOSED)
 
@@ -52,6 +55,8 @@ class Limits:
 
     max_discount_bp: int
     max_plan_months: int
+    min_instalment_cents: int = 0
+    min_first_payment_cents: int = 0
 
 
 # --- building a schedule ------------------------------------------------------------------------------
@@ -89,7 +94,8 @@ def limits_of(case: Case, on: date) -> Limits:
     mandate: Mandate | None = case.client.active_mandate(on)
     if mandate is None:
         return Limits(0, 0)
-    return Limits(mandate.max_discount_bp, mandate.max_plan_months)
+    return Limits(mandate.max_discount_bp, mandate.max_plan_months, mandate.min_instalment_cents or 0,
+                  mandate.min_first_payment_cents or 0)
 
 
 def running_plan(case: Case) -> PaymentPlan | None:
@@ -113,8 +119,12 @@ def propose_plan(
     total_cents: int,
     grace_days: int = DEFAULT_GRACE_DAYS,
     actor: User | None,
+    origin: str = "staff",
 ) -> PaymentPlan:
-    """Agree a plan (or settlement) with the debtor: active at once within the mandate, else sent to the client."""
+    """Agree a plan (or settlement) with the debtor: active at once within the mandate, else sent to the client
+    (a debtor's own proposal, `origin` "debtor", to the agency first)."""
+    if origin not in ORIGINS:
+        raise ValueError(f"unknown plan origin {origin!r}")
     _lock(case)
     today = agency_today()
     _check_case(case)
@@ -131,6 +141,7 @@ def propose_plan(
         currency=case.currency,
         starts_on=today,
         grace_days=grace_days,
+        origin=origin,
         created_by_id=actor.id if actor else None,
         instalments=[
             PlanInstalment(number=i + 1, due_on=due_on, amount_cents=amount)
@@ -138,11 +149,12 @@ def propose_plan(
         ],
     )
     within = within_limits(plan, limits_of(case, today))
-    plan.status = PlanStatus.ACTIVE.value if within else PlanStatus.AWAITING_CLIENT.value
+    waiting = PlanStatus.AWAITING_AGENCY if origin == "debtor" else PlanStatus.AWAITING_CLIENT
+    plan.status = PlanStatus.ACTIVE.value if within else waiting.value
     db.session.add(plan)
     db.session.flush()
-    audit.record("plan.proposed", actor=actor, subject=plan, after={
-        "case_id": case.id, "reference": plan.reference, "status": plan.status, "settlement": plan.is_settlement,
+    audit.record("plan.proposed", actor=actor, actor_label=None if actor else origin, subject=plan, after={
+        "case_id": case.id, "origin": origin, "reference": plan.reference, "status": plan.status, "settlement": plan.is_settlement,
         "balance_cents": outstanding, "total_cents": total_cents, "grace_days": grace_days,
         "instalments": ", ".join(f"{amount}@{due_on}" for due_on, amount in instalments),
     })
@@ -156,6 +168,12 @@ def within_limits(plan: PaymentPlan, limits: Limits) -> bool:
     discount = plan.balance_cents - plan.total_cents
     if discount * 10_000 > limits.max_discount_bp * plan.balance_cents:
         return False
+    by_date = sorted(plan.instalments, key=lambda i: i.due_on)
+    if by_date[0].amount_cents < limits.min_first_payment_cents:
+        return False
+    # The last instalment may be smaller: it takes what is left of an even split.
+    if any(i.amount_cents < limits.min_instalment_cents for i in by_date[:-1]):
+        return False
     dates = [i.due_on for i in plan.instalments]
     return limits.max_plan_months > 0 and max(dates) <= add_months(min(dates), limits.max_plan_months)
 
@@ -163,7 +181,7 @@ def within_limits(plan: PaymentPlan, limits: Limits) -> bool:
 def approve_plan(plan: PaymentPlan, *, actor: User, note: str = "") -> PaymentPlan:
     """Approve, as the client, a plan beyond the mandate's limits: it runs from now."""
     _lock(plan.case)
-    _check_awaiting(plan)
+    _check_awaiting(plan, PlanStatus.AWAITING_CLIENT)
     _check_case(plan.case, other_than=plan)
     _decide(plan, PlanStatus.ACTIVE, actor, note)
     _activate(plan, actor=actor)
@@ -175,8 +193,30 @@ def refuse_plan(plan: PaymentPlan, *, actor: User, note: str) -> PaymentPlan:
     if not (note or "").strip():
         raise PlanError(_("Note: say why the plan is refused."), "note")
     _lock(plan.case)
-    _check_awaiting(plan)
+    _check_awaiting(plan, PlanStatus.AWAITING_CLIENT)
     _decide(plan, PlanStatus.REFUSED, actor, note)
+    plan.ended_on, plan.ended_at = agency_today(), utcnow()
+    return plan
+
+
+def forward_plan(plan: PaymentPlan, *, actor: User, note: str = "") -> PaymentPlan:
+    """Send, as the agency, a debtor's proposal beyond the mandate's limits to the client, who decides it."""
+    _lock(plan.case)
+    _check_awaiting(plan, PlanStatus.AWAITING_AGENCY)
+    before = {"status": plan.status}
+    plan.status = PlanStatus.AWAITING_CLIENT.value
+    audit.record("plan.forwarded", actor=actor, subject=plan, before=before,
+                 after={"status": plan.status, "note": (note or "").strip()[:500], "case_id": plan.case_id})
+    return plan
+
+
+def decline_plan(plan: PaymentPlan, *, actor: User, note: str) -> PaymentPlan:
+    """Decline, as the agency, a debtor's proposal beyond the mandate's limits, saying why (the debtor reads it)."""
+    if not (note or "").strip():
+        raise PlanError(_("Note: say why the proposal is declined."), "note")
+    _lock(plan.case)
+    _check_awaiting(plan, PlanStatus.AWAITING_AGENCY)
+    _decide(plan, PlanStatus.REFUSED, actor, note, event="plan.declined")
     plan.ended_on, plan.ended_at = agency_today(), utcnow()
     return plan
 
@@ -248,20 +288,20 @@ def _check_schedule(
         raise PlanError(_("The instalments add up to %(sum)s, not the total.", sum=_money(scheduled)), "total")
 
 
-def _check_awaiting(plan: PaymentPlan) -> None:
-    # Read again under the case's lock: another user of the client may have decided since the page was loaded.
+def _check_awaiting(plan: PaymentPlan, waiting: PlanStatus) -> None:
+    # Read again under the case's lock: another user may have decided since the page was loaded.
     db.session.flush()
     db.session.refresh(plan, ["status"])
-    if plan.status != PlanStatus.AWAITING_CLIENT:
+    if plan.status != waiting:
         raise PlanError(_("This plan is not awaiting a decision."))
 
 
-def _decide(plan: PaymentPlan, status: PlanStatus, actor: User, note: str) -> None:
+def _decide(plan: PaymentPlan, status: PlanStatus, actor: User, note: str, event: str = "") -> None:
     before = {"status": plan.status}
     plan.status, plan.decided_at, plan.decided_by_id = status.value, utcnow(), actor.id
     plan.decision_note = (note or "").strip()
-    audit.record(f"plan.{'approved' if status is PlanStatus.ACTIVE else 'refused'}", actor=actor, subject=plan,
-                 before=before, after={"status": plan.status, "note": plan.decision_note[:500]})
+    event = event or f"plan.{'approved' if status is PlanStatus.ACTIVE else 'refused'}"
+    audit.record(event, actor=actor, subject=plan, before=before, after={"status": plan.status, "note": plan.decision_note[:500]})
 
 
 def _activate(plan: PaymentPlan, *, actor: User | None) -> None:

@@ -25,10 +25,13 @@ from money.plans.forms import CancelForm, DecisionForm, PlanForm, amount_text
 from money.plans.jobs import agreement_job
 from money.plans.plans import (
     NO_PLAN_STATUSES,
+    RUNNING,
     PlanError,
     approve_plan,
     awaiting_client,
     cancel_plan,
+    decline_plan,
+    forward_plan,
     limits_of,
     plans_of,
     propose_plan,
@@ -52,7 +55,7 @@ class Panel:
 def plans_panel(case: Case) -> Panel:
     """Gather the case's plans for the panel; staff may set one up when none runs."""
     plans = plans_of(case)
-    current = next((p for p in plans if p.status in (PlanStatus.AWAITING_CLIENT, PlanStatus.ACTIVE)), None)
+    current = next((p for p in plans if p.status in RUNNING), None)
     may_propose = (current is None and can("plans.manage") and case.status not in NO_PLAN_STATUSES
                    and not case.debtor.active_holds)
     return Panel(current, [p for p in plans if p is not current], may_propose)
@@ -184,6 +187,30 @@ def refuse(plan_id: int):
     else:
         _flash_errors(form)
     return redirect(url_for("plans.approvals"))
+
+
+@bp.post("/plans/<int:plan_id>/<any(forward, decline):decision>")
+@permission_required("plans.manage")
+def agency_decision(plan_id: int, decision: str):
+    """The agency's answer to a debtor's proposal beyond the mandate's limits: to the client, or declined."""
+    plan = get_scoped_or_404(PaymentPlan, plan_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        operation = forward_plan if decision == "forward" else decline_plan
+        try:
+            operation(plan, actor=current_user, note=form.note.data or "")
+        except PlanError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+        else:
+            db.session.commit()
+            flash(_("Plan %(reference)s sent to the client for its decision.", reference=plan.reference)
+                  if decision == "forward" else
+                  _("Plan %(reference)s declined; the debtor reads why in their space.", reference=plan.reference),
+                  "info")
+    else:
+        _flash_errors(form)
+    return redirect(url_for("cases.show", case_id=plan.case_id, _anchor="plans"))
 
 
 @bp.post("/plans/<int:plan_id>/cancel")

@@ -133,6 +133,7 @@ def test_a_debtor_reaches_no_other_case_on_any_route_of_the_space(app, visitor, 
     token, other_token = link_for(person_case), link_for(stranger)
     db_session.commit()
     enter(visitor, token)
+    token_of_own_page = csrf_of(visitor.get(f"/espace/dossier/{person_case.id}/echeancier").get_data(as_text=True))
     checked = set()
     for other in (same_debtor, stranger):
         letter, payment, plan = documents[other.id]
@@ -142,9 +143,11 @@ def test_a_debtor_reaches_no_other_case_on_any_route_of_the_space(app, visitor, 
                 continue
             for case_id in (other.id, person_case.id):  # the other case, and this case with the other's documents
                 url = rule.build({**values, "case_id": case_id}, append_unknown=False)[1]
-                if case_id == person_case.id and rule.endpoint == "debtor_space.case_page":
-                    continue  # this visit's own page
+                if case_id == person_case.id and rule.arguments == {"case_id"}:
+                    continue  # this visit's own pages
                 assert visitor.get(url).status_code == 404, url
+                if "POST" in rule.methods:  # the forms of the space: another case's answers nothing, writes nothing
+                    assert visitor.post(url, data={"csrf_token": token_of_own_page}).status_code == 404, url
                 checked.add(rule.endpoint)
     assert checked == {r.endpoint for r in _space_routes(app) if "case_id" in r.arguments}
     # Another case's link opens that case's door only: this visit ends, nothing of either case without its answer.

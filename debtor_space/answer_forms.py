@@ -1,0 +1,53 @@
+"""Forms of what a debtor asks from their space: a plan, a dispute or another answer, how to be contacted.
+
+WTForms only, CSRF on each through Flask-WTF; every message names its field, in the debtor's language.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField
+from wtforms.validators import InputRequired, NumberRange, ValidationError
+
+from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
+
+MAX_DEBTOR_INSTALMENTS = 36
+
+
+def _optional_amount(form, field: StringField) -> None:
+    if not (field.data or "").strip():
+        field.cents = None
+        return
+    try:
+        cents = parse_amount(field.data)
+    except AmountError as exc:
+        raise ValidationError(_l("Type an amount in euros, for example 150 or 150,50.")) from exc
+    if cents <= 0:
+        raise ValidationError(_l("The amount must be more than zero."))
+    if cents > case_limit_cents():
+        raise ValidationError(too_large_message(case_limit_cents()))
+    field.cents = cents
+
+
+class PlanProposalForm(FlaskForm):
+    """The debtor's plan: the whole balance, or an amount offered to settle, in monthly payments."""
+
+    kind = RadioField(_l("What do you propose?"), default="plan", choices=[
+        SelectChoice("plan", _l("To pay everything in several monthly payments")),
+        SelectChoice("settlement", _l("To settle for a smaller amount (your creditor may refuse)"))],
+        validators=[InputRequired(_l("Choose what you propose."))])
+    offer = StringField(_l("Amount you offer to settle everything (€)"), validators=[_optional_amount],
+                        render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    count = IntegerField(_l("Number of monthly payments"), default=3, validators=[
+        InputRequired(_l("Give the number of payments.")),
+        NumberRange(1, MAX_DEBTOR_INSTALMENTS, _l("Between %(min)d and %(max)d payments."))],
+        render_kw={"inputmode": "numeric", "min": 1, "max": MAX_DEBTOR_INSTALMENTS})
+    first_due = DateField(_l("Date of the first payment"), validators=[
+        InputRequired(_l("Give the date of the first payment."))])
+    first_amount = StringField(_l("Amount of the first payment (€, optional)"), validators=[_optional_amount],
+                               render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+    def validate_offer(self, field: StringField) -> None:
+        if self.kind.data == "settlement" and not field.errors and getattr(field, "cents", None) is None:
+            raise ValidationError(_l("Give the amount you offer."))
