@@ -7,8 +7,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, RadioField, SelectChoice, StringField
-from wtforms.validators import InputRequired, NumberRange, ValidationError
+from flask_wtf.file import FileField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import InputRequired, Length, NumberRange, ValidationError
 
 from agency.money import AmountError, case_limit_cents, parse_amount, too_large_message
 
@@ -51,3 +62,52 @@ class PlanProposalForm(FlaskForm):
     def validate_offer(self, field: StringField) -> None:
         if self.kind.data == "settlement" and not field.errors and getattr(field, "cents", None) is None:
             raise ValidationError(_l("Give the amount you offer."))
+
+
+TEXT_MAX = 2000
+
+
+def _choices(labels: dict) -> list[SelectChoice]:
+    return [SelectChoice(code, label) for code, label in labels.items()]
+
+
+class DisputeForm(FlaskForm):
+    """Dispute the file or one invoice: a reason from the list, the debtor's words, a document if they have one."""
+
+    claim = SelectField(_l("What do you dispute?"), choices=[], validate_choice=False)
+    reason = SelectField(_l("Reason"), validators=[InputRequired(_l("Choose a reason."))])
+    text = TextAreaField(_l("Explain in a few words"), validators=[
+        InputRequired(_l("Explain what you dispute.")), Length(max=TEXT_MAX)], render_kw={"rows": 4})
+    document = FileField(_l("A document that shows it (PDF, JPEG or PNG, optional)"),
+                         render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
+    submit = SubmitField(_l("Send my dispute"))
+
+
+class PaymentMadeForm(FlaskForm):
+    """A payment the debtor says they made, with its proof."""
+
+    amount = StringField(_l("Amount paid (€)"), validators=[InputRequired(_l("Give the amount paid.")),
+                                                            _optional_amount],
+                         render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    paid_on = DateField(_l("Date of the payment"), validators=[InputRequired(_l("Give the date of the payment."))])
+    method = SelectField(_l("How did you pay?"), validators=[InputRequired(_l("Choose how you paid."))])
+    proof = FileField(_l("Proof of payment (PDF, JPEG or PNG)"),
+                      render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
+    submit = SubmitField(_l("Send my proof of payment"))
+
+
+class CallbackForm(FlaskForm):
+    """A time the debtor would like to be called at, on their own clock."""
+
+    when = DateTimeLocalField(_l("Day and time"), format="%Y-%m-%dT%H:%M", validators=[
+        InputRequired(_l("Give the day and the time."))])
+    note = StringField(_l("What about? (optional)"), validators=[Length(max=200)])
+    submit = SubmitField(_l("Ask to be called back"))
+
+
+class HardshipForm(FlaskForm):
+    """A hardship the debtor goes through."""
+
+    kind = SelectField(_l("What are you going through?"), validators=[InputRequired(_l("Choose what you are going through."))])
+    text = TextAreaField(_l("Tell us more (optional)"), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 3})
+    submit = SubmitField(_l("Tell the agency"))

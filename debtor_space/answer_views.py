@@ -12,13 +12,23 @@ from datetime import timedelta
 
 from flask import current_app, redirect, request, url_for
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from agency.clock import today
 from agency.db import db
 from cases import ledger
+from cases.judicial.documents import megabytes
 from cases.models import Case
-from debtor_space import proposals
-from debtor_space.answer_forms import PlanProposalForm
+from cases.work import WorkError
+from cases.work.disputes import open_dispute_of
+from debtor_space import explain, proposals
+from debtor_space.answer_forms import (
+    CallbackForm,
+    DisputeForm,
+    HardshipForm,
+    PaymentMadeForm,
+    PlanProposalForm,
+)
 from debtor_space.views import _language, _render, bp, visit_required
 from money.online.transfer import transfer_details
 from money.plans.plans import NO_PLAN_STATUSES, PlanError, limits_of, running_plan
@@ -73,3 +83,68 @@ def propose_plan(case: Case):
                    limits=limits_of(case, today()), answer=proposals.latest_answer(case),
                    first=proposals.first_unpaid(plan) if plan else None, transfer=transfer_details(case),
                    pay_online_url=_pay_online_url(case))
+
+
+SENT = ("dispute", "paid", "callback", "hardship")
+
+
+def _explain_forms(case: Case) -> dict:
+    forms = {"dispute": DisputeForm(prefix="dispute"), "paid": PaymentMadeForm(prefix="paid"),
+             "callback": CallbackForm(prefix="callback"), "hardship": HardshipForm(prefix="hardship")}
+    with force_locale(_language(case)):
+        forms["dispute"].claim.choices = [("", _("The whole file"))] + [
+            (str(c.id), _("Invoice %(number)s", number=c.invoice_number)) for c in case.claims]
+        forms["dispute"].reason.choices = [("", "—"), *explain.DISPUTE_REASONS.items()]
+        forms["paid"].method.choices = [("", "—"), *explain.PAYMENT_METHODS.items()]
+        forms["hardship"].kind.choices = [("", "—"), *explain.HARDSHIPS.items()]
+    return forms
+
+
+def _upload(field) -> explain.Upload | None:
+    data = field.data
+    return explain.Upload(data.stream, data.filename or "") if data and getattr(data, "filename", "") else None
+
+
+def _explained(case: Case, which: str, form) -> None:
+    """Call the operation of the form sent; raise WorkError naming the field at fault."""
+    if which == "dispute":
+        claim = next((c for c in case.claims if str(c.id) == form.claim.data), None) if form.claim.data else None
+        if form.claim.data and claim is None:
+            raise WorkError(_("Choose one of this file's invoices."), "claim")
+        explain.dispute(case, reason=form.reason.data, text=form.text.data, claim=claim, upload=_upload(form.document))
+    elif which == "paid":
+        explain.declare_payment(case, amount_cents=form.amount.cents, paid_on=form.paid_on.data,
+                                method=form.method.data, upload=_upload(form.proof))
+    elif which == "callback":
+        explain.ask_callback(case, local_time=form.when.data, note=form.note.data or "")
+    else:
+        explain.state_hardship(case, kind=form.kind.data, text=form.text.data or "")
+
+
+@bp.route("/espace/dossier/<int:case_id>/contester", methods=["GET", "POST"])
+@visit_required
+def explain_page(case: Case):
+    """Dispute the file or an invoice, declare a payment made, ask a callback, tell a hardship."""
+    forms = _explain_forms(case)
+    which = next((k for k in SENT if f"{k}-submit" in request.form), None) if request.method == "POST" else None
+    if request.method == "POST" and which is None:
+        return _render("debtor_space/explain.html", case, 400, forms=forms, sent=None, disputed=_disputed(case),
+                       max_mb=megabytes(explain.max_bytes()))
+    if which is not None and forms[which].validate_on_submit():
+        with force_locale(_language(case)):
+            try:
+                _explained(case, which, forms[which])
+            except WorkError as exc:
+                db.session.rollback()
+                _attach(forms[which], {"callback_at": "when"}.get(exc.field, exc.field), str(exc))
+            else:
+                db.session.commit()
+                return redirect(url_for(".explain_page", case_id=case.id, envoye=which))
+    status = 400 if which is not None else 200
+    sent = request.args.get("envoye") if request.args.get("envoye") in SENT else None
+    return _render("debtor_space/explain.html", case, status, forms=forms, sent=sent, open_form=which,
+                   disputed=_disputed(case), max_mb=megabytes(explain.max_bytes()))
+
+
+def _disputed(case: Case) -> bool:
+    return open_dispute_of(case) is not None

@@ -4,7 +4,7 @@ Routes, all under /espace except the first links' old address:
 - `/espace/<token>`: checks the link, opens a visit in the session and redirects to `/espace/`, so that the
   token leaves the address bar, the history and any referrer at once;
 - `/espace/`: the second factor, then the case; `/espace/dossier/<id>` and its PDFs; `/espace/sortir`;
-- reserved beside the case for what comes next: `/espace/dossier/<id>/payer`, `/echeancier`, `/contester`,
+- beside the case: `/espace/dossier/<id>/payer` (debtor_space.pay_views), `/echeancier`, `/contester`,
   `/contact` (the page has their sections).
 Every page answers in the debtor's language, with a strict Content-Security-Policy, no referrer and no
 cache. A visit never reaches a staff page: those drop it (`_no_visit_on_staff_pages`).
@@ -92,7 +92,10 @@ def _no_visit_on_staff_pages() -> None:
 @bp.after_request
 def _space_headers(response: Response) -> Response:
     if response.mimetype != "application/pdf":
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        policy = CONTENT_SECURITY_POLICY
+        if extra := g.get("space_form_action"):  # a form that sends the debtor on to a payment page
+            policy = policy.replace("form-action 'self'", f"form-action 'self' {extra}")
+        response.headers["Content-Security-Policy"] = policy
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
@@ -202,9 +205,8 @@ def case_page(case: Case):
     visit = g.space_visit
     others = [c for c in visible_cases(visit.link) if c.id != case.id]
     agency = db.session.get(AgencyProfile, 1)
-    # `pay_online_url`: the place of card payment (money.online), shown once a provider is configured.
     return _render("debtor_space/case.html", case, statement=statement.statement(case, others),
-                   leave_form=LeaveForm(), pay_online_url=None, iban=group_iban,
+                   leave_form=LeaveForm(), pay_online_url=url_for(".pay", case_id=case.id), iban=group_iban,
                    registration=registration_line(agency) if agency else "", letter_kinds=letter_labels.KIND,
                    methods=payment_labels.METHOD, instalment_labels=plan_labels.INSTALMENT)
 
@@ -270,4 +272,4 @@ def old_link(token: str):
 
 # The pages where the debtor answers (plan, dispute, contact) hang on this blueprint: imported last, as they
 # use its helpers.
-from debtor_space import answer_views  # noqa: E402, F401
+from debtor_space import answer_views, pay_views  # noqa: E402, F401

@@ -90,3 +90,37 @@ class SpaceSettings(db.Model):
     group_cases: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+
+class SpaceDocumentKind(StrEnum):
+    DISPUTE = "dispute"  # attached to a dispute the debtor opened
+    PAYMENT_PROOF = "payment_proof"  # the proof of a payment the debtor says they made
+
+
+class SpaceDocument(db.Model):
+    """A file a debtor sent from their space (PDF, PNG or JPEG, judged by its bytes), stored once with its SHA-256
+    like letters, and named in the note of the case's history that the collector reads."""
+
+    __tablename__ = "space_document"
+    __table_args__ = (
+        enum_check("kind", [k.value for k in SpaceDocumentKind]),
+        sa.ForeignKeyConstraint(["case_id", "client_id"], ["collection_case.id", "collection_case.client_id"],
+                                name="fk_space_document_case_client"),
+        sa.CheckConstraint("size_bytes > 0", name="size_positive"),
+        sa.Index("ix_space_document_case", "case_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    case_id: Mapped[int]
+    client_id: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    hold_id: Mapped[int | None] = mapped_column(sa.ForeignKey("hold.id"))
+    action_id: Mapped[int | None] = mapped_column(BigId, sa.ForeignKey("action.id"))
+    filename: Mapped[str] = mapped_column(sa.String(200))  # as the debtor's device named it; shown, never trusted
+    media_type: Mapped[str] = mapped_column(sa.String(40))  # from the bytes
+    file_path: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    case: Mapped[Case] = relationship()

@@ -70,6 +70,7 @@ class ProviderEvent:
 
 class PaymentProvider(Protocol):
     name: str
+    page_origin: str  # scheme, host and port of the hosted payment pages
 
     def create_session(self, request: SessionRequest) -> ProviderSession:
         """Open a hosted payment page; raise ProviderUnavailable when the provider does not."""

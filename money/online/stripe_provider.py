@@ -48,6 +48,9 @@ class StripeProvider:
         self.api_key = api_key
         self.webhook_secret = webhook_secret
         self.api_base = api_base.rstrip("/")
+        # Where the payment page lives, for the Content-Security-Policy of the page whose form sends the debtor
+        # there: Stripe's Checkout, or the fake that also serves the API.
+        self.page_origin = self.api_base or "https://checkout.stripe.com"
 
     def create_session(self, request: SessionRequest) -> ProviderSession:
         """Open a Checkout session for one card payment of `request.amount_cents`."""
