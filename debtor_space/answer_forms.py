@@ -111,3 +111,37 @@ class HardshipForm(FlaskForm):
     kind = SelectField(_l("What are you going through?"), validators=[InputRequired(_l("Choose what you are going through."))])
     text = TextAreaField(_l("Tell us more (optional)"), validators=[Length(max=TEXT_MAX)], render_kw={"rows": 3})
     submit = SubmitField(_l("Tell the agency"))
+
+
+class StopForm(FlaskForm):
+    """Stop SMS or e-mails: the channel is the button pressed."""
+
+    sms = SubmitField(_l("Stop SMS"))
+    email = SubmitField(_l("Stop e-mails"))
+
+
+class NewPhoneForm(FlaskForm):
+    phone = StringField(_l("Your phone number"), validators=[InputRequired(_l("Give the phone number.")),
+                                                             Length(max=40)],
+                        render_kw={"inputmode": "tel", "autocomplete": "tel"})
+    submit = SubmitField(_l("Give this number"))
+
+
+class NewEmailForm(FlaskForm):
+    email = StringField(_l("Your e-mail address"), validators=[InputRequired(_l("Give the e-mail address.")),
+                                                               Length(max=254)],
+                        render_kw={"inputmode": "email", "autocomplete": "email"})
+    submit = SubmitField(_l("Give this address"))
+
+
+class NewAddressForm(FlaskForm):
+    line1 = StringField(_l("Number and street"), validators=[InputRequired(_l("Give the number and the street.")),
+                                                             Length(max=200)],
+                        render_kw={"autocomplete": "address-line1"})
+    line2 = StringField(_l("Building, floor… (optional)"), validators=[Length(max=200)],
+                        render_kw={"autocomplete": "address-line2"})
+    postcode = StringField(_l("Postcode"), validators=[InputRequired(_l("Give the postcode.")), Length(max=16)],
+                           render_kw={"inputmode": "numeric", "autocomplete": "postal-code"})
+    city = StringField(_l("Town"), validators=[InputRequired(_l("Give the town.")), Length(max=100)],
+                       render_kw={"autocomplete": "address-level2"})
+    submit = SubmitField(_l("Give this address"))

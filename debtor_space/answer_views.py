@@ -21,13 +21,17 @@ from cases.judicial.documents import megabytes
 from cases.models import Case
 from cases.work import WorkError
 from cases.work.disputes import open_dispute_of
-from debtor_space import explain, proposals
+from debtor_space import contact, explain, proposals
 from debtor_space.answer_forms import (
     CallbackForm,
     DisputeForm,
     HardshipForm,
+    NewAddressForm,
+    NewEmailForm,
+    NewPhoneForm,
     PaymentMadeForm,
     PlanProposalForm,
+    StopForm,
 )
 from debtor_space.views import _language, _render, bp, visit_required
 from money.online.transfer import transfer_details
@@ -148,3 +152,51 @@ def explain_page(case: Case):
 
 def _disputed(case: Case) -> bool:
     return open_dispute_of(case) is not None
+
+
+CONTACT_FORMS = {"stop": StopForm, "phone": NewPhoneForm, "email": NewEmailForm, "address": NewAddressForm}
+
+
+def _contact_changed(case: Case, which: str, form) -> None:
+    if which == "stop":
+        contact.stop(case, "sms" if form.sms.data else "email")
+    elif which == "phone":
+        contact.give_phone(case, form.phone.data)
+    elif which == "email":
+        contact.give_email(case, form.email.data)
+    else:
+        contact.give_address(case, line1=form.line1.data, line2=form.line2.data or "", postcode=form.postcode.data,
+                             city=form.city.data)
+
+
+@bp.route("/espace/dossier/<int:case_id>/contact", methods=["GET", "POST"])
+@visit_required
+def contact_page(case: Case):
+    """Stop SMS or e-mails; give a new phone, e-mail or address (kept beside the old ones)."""
+    forms = {key: cls(prefix=key) for key, cls in CONTACT_FORMS.items()}
+    posted = request.form if request.method == "POST" else {}
+    which = next((k for k in CONTACT_FORMS if any(n.startswith(f"{k}-") and n != f"{k}-csrf_token" for n in posted)),
+                 None)
+    if request.method == "POST" and which is None:
+        which = "none"
+    elif which is not None and forms[which].validate_on_submit():
+        with force_locale(_language(case)):
+            try:
+                _contact_changed(case, which, forms[which])
+            except WorkError as exc:
+                db.session.rollback()
+                _attach(forms[which], exc.field, str(exc))
+            else:
+                db.session.commit()
+                return redirect(url_for(".contact_page", case_id=case.id, envoye=which))
+    sent = request.args.get("envoye") if request.args.get("envoye") in CONTACT_FORMS else None
+    points = contact_points_shown(case)
+    return _render("debtor_space/contact.html", case, 400 if which else 200, forms=forms, sent=sent, points=points)
+
+
+def contact_points_shown(case: Case) -> dict[str, list]:
+    """The debtor's own numbers and addresses, as they may see them (their own data), by kind."""
+    shown: dict[str, list] = {"phone": [], "email": [], "address": []}
+    for point in sorted(case.debtor.contact_points, key=lambda p: p.id):
+        shown.setdefault(point.kind, []).append(point)
+    return shown

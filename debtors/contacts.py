@@ -5,7 +5,7 @@ from __future__ import annotations
 import phonenumbers
 
 from agency import audit
-from agency.db import utcnow
+from agency.db import db, utcnow
 from agency.models import User
 from debtors.models import ContactPoint, ContactStatus
 
@@ -43,6 +43,21 @@ def opt_out(
         after={"kind": contact_point.kind, "value": contact_point.value, "source": source},
     )
     return True
+
+
+def add_contact_point(
+    debtor, *, kind: str, source: str, actor: User | None, actor_label: str | None = None, **fields: str
+) -> ContactPoint:
+    """Add a phone, e-mail or address to the debtor, already checked by the caller; never replaces another.
+
+    `source` says who gave it (placement, collector, debtor…). The caller commits.
+    """
+    point = ContactPoint(debtor=debtor, kind=kind, source=source, **fields)
+    db.session.add(point)
+    db.session.flush()
+    audit.record("contact_point.added", actor=actor, actor_label=actor_label, subject=point,
+                 after={"debtor_id": debtor.id, "kind": kind, "source": source, **fields})
+    return point
 
 
 def mark_wrong(contact_point: ContactPoint, *, actor: User | None, reason: str = "") -> None:

@@ -197,6 +197,19 @@ def parse_email(text: str) -> str:
         raise Invalid("invalid_email") from None
 
 
+_FRENCH_POSTCODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3}")
+
+
+def parse_postcode(text: str, country: str = "FR") -> str:
+    """Return a postcode without its spaces; a French one must be five digits of a real department (01–98)."""
+    code = "".join(text.split()).upper()
+    if country == "FR" and not _FRENCH_POSTCODE.fullmatch(code):
+        raise Invalid("invalid_postcode")
+    if not code or len(code) > 16:
+        raise Invalid("invalid_postcode")
+    return code
+
+
 @lru_cache(maxsize=16384)
 def parse_iban(text: str) -> str:
     """Return an IBAN in compact form, its checksum and national format checked."""
