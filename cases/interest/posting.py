@@ -29,8 +29,13 @@ from cases.interest.sql import (
 )
 from cases.models import Case, CaseStatus, EntryKind, LedgerEntry
 
-# Concurrent runs would each post the same difference: PostgreSQL runs one at a time under this lock.
+# Concurrent runs on the same case would each post the same difference: PostgreSQL runs them one at a time.
+# A run over every case (or many) holds this lock alone; a run over a few cases shares it and holds one lock per
+# case (CASE_LOCK + case id), so that payments on different cases post at the same time while the daily run
+# still waits for them, and they for it.
 POSTING_LOCK = 0x1E7E_0005
+CASE_LOCK = 0x1E7E_0006 << 32
+FEW_CASES = 32  # beyond, one lock for the run: advisory locks share a table of a few thousand slots
 # Nothing is posted on closed cases, nor while a payment plan runs: the debtor was promised the plan's
 # total. Interest is not waived though: a broken plan's case is posted again from the due date on.
 NOT_POSTED = (CaseStatus.PAID.value, CaseStatus.CLOSED.value, CaseStatus.PLAN.value)
@@ -50,18 +55,25 @@ class PostingResult:
 
 
 def post_interest(
-    through: date, case_ids: list[int] | None = None, *, actor: User | None = None, stale_before: date | None = None
+    through: date,
+    case_ids: list[int] | None = None,
+    *,
+    actor: User | None = None,
+    stale_before: date | None = None,
+    segments: tuple[Segment, ...] | None = None,
 ) -> PostingResult:
     """Post each open claim's interest up to `through` (or its later horizon), and due indemnities; no commit.
 
     `case_ids` limits the run to those cases; `stale_before` to claims whose last interest posting is
-    older than that date (or that never had one), as the daily job does.
+    older than that date (or that never had one), as the daily job does. `segments` are the rate segments
+    of `rate_segments()` when the caller has just read them.
     """
     if case_ids is not None and not case_ids:
         return PostingResult(through, 0, 0)
     db.session.flush()  # the INSERT … SELECT reads the ledger through the session's connection
-    _lock()
-    interest_insert, indemnity_insert = _statements(rate_segments(), case_ids is not None, stale_before is not None)
+    _lock(case_ids)
+    segments = rate_segments() if segments is None else segments
+    interest_insert, indemnity_insert = _statements(segments, case_ids is not None, stale_before is not None)
     parameters = {
         **accrual_params(through),
         "case_ids": list(case_ids or ()),
@@ -144,6 +156,14 @@ def _stale(claim_id, before: sa.ColumnElement) -> sa.ColumnElement[bool]:
     return ~recent.exists()
 
 
-def _lock() -> None:
-    if db.session.get_bind().dialect.name == "postgresql":
+def _lock(case_ids: list[int] | None) -> None:
+    """Wait for any run posting on these cases (all of them without `case_ids`), until the transaction ends."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite writes one transaction at a time
+    if case_ids is None or len(set(case_ids)) > FEW_CASES:
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(POSTING_LOCK)))
+        return
+    # Cases in one order: two runs over the same cases never hold one each and wait for the other's.
+    locks = [sa.func.pg_advisory_xact_lock(sa.cast(CASE_LOCK + case_id, sa.BigInteger))
+             for case_id in sorted(set(case_ids))]
+    db.session.execute(sa.select(sa.func.pg_advisory_xact_lock_shared(POSTING_LOCK), *locks))

@@ -119,7 +119,6 @@ def accrual_query(
         sa.select(Letter.case_id, sa.func.min(Letter.issued_on).label("issued_on"))
         .where(Letter.kind == LetterKind.FORMAL_NOTICE.value, Letter.status.in_(SENT_STATUSES))
         .group_by(Letter.case_id)
-        .subquery("notice")
     )
     # The opening judgment's date, else the day the hold was recorded (as `cases.interest.rules.insolvency_start`).
     opened = sa.func.coalesce(day_number(Hold.reference_date), utc_day_number(Hold.started_at))
@@ -127,9 +126,14 @@ def accrual_query(
         sa.select(Hold.debtor_id, sa.func.min(opened).label("day"))
         .where(Hold.kind == HoldKind.INSOLVENCY.value, Hold.ended_at.is_(None))
         .group_by(Hold.debtor_id)
-        .subquery("insolvency")
     )
-    title = _enforceable_titles()
+    if by_case:
+        # PostgreSQL does not push a join's condition into a grouped subquery: without these, a payment's posting
+        # groups every insolvency hold of the agency (and every title) to keep the one of its debtor.
+        notice = notice.where(Letter.case_id.in_(_CASE_IDS))
+        hold = hold.where(Hold.debtor_id.in_(sa.select(Case.debtor_id).where(CASE_IDS).correlate(None)))
+    notice, hold = notice.subquery("notice"), hold.subquery("insolvency")
+    title = _enforceable_titles(by_case)
     share = sa.orm.aliased(TitleClaim)
     targets = sa.select(Claim.id).join(Case, Case.id == Claim.case_id).where(case_filter)
     entry, undone = LedgerEntry, sa.orm.aliased(LedgerEntry)
@@ -277,9 +281,10 @@ def accrual_query(
     )
 
 
-def _enforceable_titles() -> sa.Subquery:
+def _enforceable_titles(by_case: bool = False) -> sa.Subquery:
     """Per case, its latest title that became enforceable (as `cases.interest.rules.enforceable_title`):
-    the day interest runs from (the title's, else its date) and the L313-3 increase fixed on it."""
+    the day interest runs from (the title's, else its date) and the L313-3 increase fixed on it; with
+    `by_case`, only the titles of the `CASE_IDS` cases are ranked."""
     rank = sa.func.row_number().over(
         partition_by=Proceeding.case_id, order_by=(JudicialTitle.enforceable_on.desc(), JudicialTitle.id.desc())
     )
@@ -291,7 +296,7 @@ def _enforceable_titles() -> sa.Subquery:
             rank.label("rank"),
         )
         .join(Proceeding, Proceeding.id == JudicialTitle.proceeding_id)
-        .where(JudicialTitle.enforceable_on.is_not(None))
+        .where(JudicialTitle.enforceable_on.is_not(None), *([Proceeding.case_id.in_(_CASE_IDS)] if by_case else []))
         .subquery("title_ranked")
     )
     return sa.select(ranked).where(ranked.c.rank == 1).subquery("title")
@@ -311,12 +316,18 @@ def _percent(rate_bp) -> sa.ColumnElement[str]:
     )
 
 
-def accrued_by_claim(case_ids: list[int], through: date) -> dict[int, int]:
-    """Return claim id → total interest accrued through `through`, in cents, given the ledger as it is now."""
+def accrued_by_claim(
+    case_ids: list[int], through: date, segments: tuple[rs.Segment, ...] | None = None
+) -> dict[int, int]:
+    """Return claim id → total interest accrued through `through`, in cents, given the ledger as it is now.
+
+    `segments` are those of `rate_segments()` when the caller has just read them.
+    """
     if not case_ids:
         return {}
     parameters = {**accrual_params(through), "case_ids": list(case_ids)}
-    return dict(db.session.execute(_accrued_statement(rate_segments()), parameters).all())
+    statement = _accrued_statement(rate_segments() if segments is None else segments)
+    return dict(db.session.execute(statement, parameters).all())
 
 
 @lru_cache(maxsize=8)

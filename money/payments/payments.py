@@ -18,8 +18,8 @@ from agency.models import User
 from agency.money import case_limit_cents, format_money, too_large_message
 from cases import ledger
 from cases.closing.closing import take_back_write_off
-from cases.interest.posting import post_interest
-from cases.interest.sql import accrued_by_claim
+from cases.interest.posting import NOT_POSTED, post_interest
+from cases.interest.sql import accrued_by_claim, rate_segments
 from cases.judicial.steps import payment_received as judicial_payment_received
 from cases.models import AppliesTo, Case, CaseStatus, EntryKind, LedgerEntry
 from money.commission import case_age_days, commission_of, commission_rate_bp
@@ -83,8 +83,15 @@ def record_payment(
     key = (idempotency_key or "").strip()
     _check(case, amount_cents, received_on, method, channel, key, debtor_choice, currency)
     # Payments on one case one at a time (PostgreSQL): a twin submitted meanwhile is seen below, by its key
-    # (the same form again) or as a duplicate (the same payment entered twice).
-    db.session.execute(sa.select(Case.id).where(Case.id == case.id).with_for_update())
+    # (the same form again) or as a duplicate (the same payment entered twice). The same read tells whether
+    # interest was posted for days after the payment's.
+    later_interest = sa.exists().where(
+        LedgerEntry.case_id == case.id, LedgerEntry.kind == EntryKind.INTEREST.value,
+        LedgerEntry.accrued_through > received_on,
+    )
+    posted_later = db.session.execute(
+        sa.select(Case.id, later_interest).where(Case.id == case.id).with_for_update()
+    ).one()[1]
     existing = _by_key(case.client_id, key)
     if existing is not None:
         return _same_or_refuse(existing, case, amount_cents)
@@ -93,14 +100,20 @@ def record_payment(
         if earlier is not None:
             raise DuplicatePaymentError(earlier)
 
-    _post_interest(received_on, case.id)
+    segments = rate_segments()  # read once for every interest statement below
+    posting = case.status not in NOT_POSTED  # else a posting would post nothing: none on closed cases or plans
+    if posting:
+        post_interest(received_on, [case.id], segments=segments)
     if case.status == CaseStatus.CLOSED:  # a late payment: what it pays of the write-off is owed again
         take_back_write_off(case, amount_cents, received_on, actor=actor)
     before = ledger.balance(case.id)
     choice = [int(cid) for cid in dict.fromkeys(debtor_choice)]
+    # Once posted through the payment's date, and no further, each claim's interest is what accrued that day
+    # and caps nothing: the day's accrual is read only where interest ran beyond the day, or was not posted.
+    cap = accrued_by_claim([case.id], received_on, segments) if posted_later or not posting else None
     # Allocated before the payment is written (writing it changes no ledger entry): its row is inserted with
     # its credit and commission rather than updated for them.
-    lines = allocate_payment(case, amount_cents, received_on, choice)
+    lines = _allocate(case, amount_cents, received_on, choice, cap)
     payment = Payment(
         case=case,
         client_id=case.client_id,
@@ -130,7 +143,10 @@ def record_payment(
     payment.reference = f"{REFERENCE_PREFIX}{received_on.year % 100:02d}-{payment.id:07d}"
     for line in lines:
         _write_line(case, payment, line, actor)
-    _post_interest(received_on, case.id)  # corrects interest posted beyond the payment's date
+    if posting and posted_later:
+        # Corrects interest posted beyond the payment's date. Through it, the principal the payment settles on
+        # that day changes nothing: without later postings there is nothing to correct.
+        post_interest(received_on, [case.id], segments=segments)
     # A running plan learns of the payment at once: a last instalment completes it (a settlement writes
     # off the rest) without waiting for the daily marking.
     refresh_case_plan(case, agency_today())
@@ -167,7 +183,13 @@ def record_payment(
 
 def allocate_payment(case: Case, amount_cents: int, paid_on: date, debtor_choice: Sequence[int] = ()) -> list[Line]:
     """Return how `amount_cents` paid on `paid_on` would be allocated on `case` as its ledger stands."""
-    items = open_items(case, interest_cap=_accrued_interest(case.id, paid_on))
+    return _allocate(case, amount_cents, paid_on, debtor_choice, accrued_by_claim([case.id], paid_on))
+
+
+def _allocate(
+    case: Case, amount_cents: int, paid_on: date, debtor_choice: Sequence[int], interest_cap: dict[int, int] | None
+) -> list[Line]:
+    items = open_items(case, interest_cap=interest_cap)
     return allocate(
         amount_cents, items.claims, paid_on=paid_on, case_costs=items.case_costs, debtor_choice=debtor_choice
     )
@@ -370,6 +392,3 @@ def _close_paid(case: Case, paid_on: date) -> None:
 def _post_interest(through: date, case_id: int) -> None:
     post_interest(through, [case_id])
 
-
-def _accrued_interest(case_id: int, through: date) -> dict[int, int]:
-    return accrued_by_claim([case_id], through)
