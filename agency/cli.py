@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 import sqlalchemy as sa
 from flask import current_app
@@ -71,6 +73,34 @@ def cron_command(config: str) -> None:
     if not queue.is_async:
         raise click.UsageError("REDIS_URL is not set: in embedded mode periodic jobs run inside the web process")
     run_cron(queue.connection, config)
+
+
+@agency_cli.command("documents-copy")
+@click.option("--from", "folder", type=click.Path(file_okay=False, path_type=Path),
+              help="The local documents folder to copy (default: DOCUMENTS_DIR).")
+def documents_copy_command(folder: Path | None) -> None:
+    """Copy the local documents folder into the object storage (DOCUMENTS_S3_BUCKET), checking each copy.
+
+    Run it again until it copies nothing: objects already there with the same SHA-256 are skipped, so a run
+    stopped halfway resumes. Nothing is deleted from the folder.
+    """
+    from agency import storage
+
+    target = storage.get_store()
+    if not isinstance(target, storage.S3Store):
+        raise click.UsageError("DOCUMENTS_S3_BUCKET is not set: documents are stored in the local folder already")
+    source = storage.LocalStore((folder or storage.documents_dir()).resolve())
+    if not source.root.is_dir():
+        raise click.UsageError(f"no documents folder at {source.root}")
+    try:
+        report = storage.copy_documents(source, target, on_copied=lambda key: click.echo(f"copied {key}"))
+    except storage.StorageUnavailable as exc:
+        raise click.ClickException(f"{exc}; run the command again once the storage answers") from exc
+    for key, why in report.refused:
+        click.echo(f"refused {key}: {why}", err=True)
+    click.echo(f"{len(report.copied)} copied, {len(report.present)} already there, {len(report.refused)} refused")
+    if report.refused:
+        raise SystemExit(1)
 
 
 @agency_cli.command("api-token")

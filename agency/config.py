@@ -76,6 +76,21 @@ class Config:
         # Embedded mode runs periodic work on a thread of the web process; tests and CLI switch it off.
         self.SCHEDULER_THREAD = env.get("AMIABLE_SCHEDULER_THREAD", "1") == "1"
         self.DOCUMENTS_DIR = env.get("DOCUMENTS_DIR", str(instance / "documents"))
+        # With a bucket, documents go to S3-compatible object storage instead of DOCUMENTS_DIR (agency/storage.py),
+        # so machines share them without a shared disk. Credentials: boto3's own (AWS_ACCESS_KEY_ID and
+        # AWS_SECRET_ACCESS_KEY, a profile or an instance role). The endpoint is for servers other than AWS
+        # (MinIO, Ceph, Scaleway, OVH…); the prefix lets one bucket hold other things too.
+        self.DOCUMENTS_S3_BUCKET = env.get("DOCUMENTS_S3_BUCKET", "")
+        self.DOCUMENTS_S3_ENDPOINT_URL = env.get("DOCUMENTS_S3_ENDPOINT_URL", "")
+        self.DOCUMENTS_S3_REGION = env.get("DOCUMENTS_S3_REGION", "") or env.get("AWS_DEFAULT_REGION", "")
+        self.DOCUMENTS_S3_PREFIX = env.get("DOCUMENTS_S3_PREFIX", "")
+        # "path" for servers that do not serve bucket names as host names (MinIO by default).
+        self.DOCUMENTS_S3_ADDRESSING_STYLE = env.get("DOCUMENTS_S3_ADDRESSING_STYLE", "auto")
+        # Seconds to connect, then to wait for an answer, and attempts in all (with backoff) before a document
+        # is reported unavailable: a storage that hangs must not hold a request or a worker for long.
+        self.DOCUMENTS_S3_CONNECT_TIMEOUT = float(env.get("DOCUMENTS_S3_CONNECT_TIMEOUT", "5"))
+        self.DOCUMENTS_S3_READ_TIMEOUT = float(env.get("DOCUMENTS_S3_READ_TIMEOUT", "30"))
+        self.DOCUMENTS_S3_MAX_ATTEMPTS = int(env.get("DOCUMENTS_S3_MAX_ATTEMPTS", "3"))
 
         self.TWILIO_ACCOUNT_SID = env.get("TWILIO_ACCOUNT_SID", "")
         self.TWILIO_AUTH_TOKEN = env.get("TWILIO_AUTH_TOKEN", "")

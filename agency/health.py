@@ -8,13 +8,12 @@ the log, with the request id).
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
 
+from agency import storage
 from agency.db import db
 from agency.jobs import get_queue
 
@@ -37,12 +36,8 @@ def check_redis() -> str:
 
 
 def check_storage() -> str:
-    # Documents are written under this folder (created on the first write): it, or the folder it will be made
-    # in, must be writable. Several machines share it, so an unmounted share shows here.
-    folder = Path(current_app.config["DOCUMENTS_DIR"])
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return OK if folder.is_dir() and os.access(folder, os.W_OK | os.X_OK) else FAILED
+    # The storage's own check: the documents folder writable, or the bucket answering (agency.storage).
+    return OK if storage.check() else FAILED
 
 
 CHECKS: dict[str, Callable[[], str]] = {"database": check_database, "redis": check_redis, "storage": check_storage}
