@@ -4,14 +4,15 @@ Each prints its table; bench.placement ends with its one-line summary and fails 
 imported rows do not match the file; bench.queue ends with its own and fails when a case was handed
 out twice; bench.money ends with its own and fails when a target is missed; bench.faults ends with
 its own and fails on an SMS sent twice or lost; bench.closing ends with its own and fails when a closed
-case is left owing or without its closing and audit event.
+case is left owing or without its closing and audit event; bench.desk ends with its own and fails when a
+search or a page of the case list misses 150 ms at p95 or misses the case it names.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import closing, faults, judicial, money, placement, placement_parse, queue, reports
+from bench import closing, desk, faults, judicial, money, placement, placement_parse, queue, reports
 
 
 def main() -> int:
@@ -38,10 +39,13 @@ def main() -> int:
           flush=True)
     closed = closing.main([])
     print(flush=True)
+    print("== bench.desk: the case search by every kind of key and the case list over 1,000,000 cases ==", flush=True)
+    desked = desk.main([])
+    print(flush=True)
     print("== bench.faults: payments through the outbox, SMS through a failing Twilio and killed workers ==",
           flush=True)
     faulted = faults.main([])
-    return placed or queued or moneyed or reported or judged or closed or faulted
+    return placed or queued or moneyed or reported or judged or closed or desked or faulted
 
 
 if __name__ == "__main__":

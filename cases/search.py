@@ -4,8 +4,8 @@ The list is every staff member's landing page and must answer as fast at a milli
 - it pages by keyset (newest first, on opened_on then id), so a page reads its 51 rows from an index
   whatever its depth, and it never counts every row: the count stops at COUNT_CAP ("more than 1,000");
 - a search term is tried as each kind of key at once (reference, customer number, invoice number, the
-  debtor's name, SIREN and, for staff, phone, e-mail and postcode), each through its own index, and the
-  union of the matching case ids is what the filters and the page apply to.
+  debtor's name, SIREN and, for staff, phone, e-mail and postcode), each a SELECT of the filtered cases
+  through its own index; the page is cut from their union.
 """
 
 from __future__ import annotations
@@ -84,33 +84,30 @@ def search_cases(
     Without a cursor it is the first page; `after` gives the page following that row, `before` the one
     preceding it.
     """
-    query = _filtered(user, filters).options(
-        joinedload(Case.debtor), joinedload(Case.client), joinedload(Case.assigned_collector)
-    )
+    branches = _branches(user, filters)
     key = sa.tuple_(Case.opened_on, Case.id)
+    cap = COUNT_CAP
+    counted = None
     if before is not None:
-        rows = db.session.scalars(
-            query.where(key > (before.opened_on, before.case_id))
-            .order_by(Case.opened_on.asc(), Case.id.asc())
-            .limit(per_page + 1)
-        ).all()
+        rows, _ = _rows(branches, key > (before.opened_on, before.case_id), per_page + 1, newest_first=False)
         more_before = len(rows) > per_page
         rows = list(reversed(rows[:per_page]))
         first = max(1, before.position - len(rows)) if more_before else 1
         more_after = True
     else:
-        if after is not None:
-            query = query.where(key < (after.opened_on, after.case_id))
-        rows = db.session.scalars(
-            query.order_by(Case.opened_on.desc(), Case.id.desc()).limit(per_page + 1)
-        ).all()
+        after_clause = key < (after.opened_on, after.case_id) if after is not None else sa.true()
+        # A search's first page takes the sort keys of up to cap + 1 matches in one query: page and count at once.
+        fetch = max(cap + 1, per_page + 1) if len(branches) > 1 and after is None else per_page + 1
+        rows, found = _rows(branches, after_clause, fetch, newest_first=True, keep=per_page + 1)
+        counted = found if fetch > per_page + 1 else None
         more_after = len(rows) > per_page
-        rows = list(rows[:per_page])
+        rows = rows[:per_page]
         first = after.position + 1 if after is not None else 1
         more_before = after is not None
-    cap = COUNT_CAP
-    if more_before or more_after:
-        total = _count_up_to(_filtered(user, filters), cap + 1)
+    if counted is not None:
+        total = counted
+    elif more_before or more_after:
+        total = _count_up_to(branches, cap + 1)
     else:
         total = len(rows)  # the whole list is on this page: nothing to count
     return CasePage(
@@ -123,7 +120,8 @@ def search_cases(
     )
 
 
-def _filtered(user, filters: CaseFilters) -> sa.Select:
+def _branches(user, filters: CaseFilters) -> list[sa.Select]:
+    """Return the SELECTs of cases whose union is the list: one, or one per kind of key a search term can be."""
     query = scoped(Case, user)
     if filters.status in {s.value for s in CaseStatus}:
         query = query.where(Case.status == filters.status)
@@ -134,13 +132,37 @@ def _filtered(user, filters: CaseFilters) -> sa.Select:
     if filters.mine_user_id:
         query = query.where(Case.assigned_collector_id == filters.mine_user_id)
     if term := filters.q.strip():
-        query = query.where(Case.id.in_(matching_case_ids(term, staff=user.is_staff)))
-    return query
+        return [query.where(condition) for condition in matching_conditions(term, staff=user.is_staff)]
+    return [query]
 
 
-def _count_up_to(query: sa.Select, cap: int) -> int:
-    """Count the rows of `query`, stopping at `cap`: a large list reads "more than …", never a full count."""
-    capped = query.with_only_columns(Case.id).limit(cap).subquery()
+def _rows(
+    branches: list[sa.Select], where: sa.ColumnElement[bool], limit: int, *, newest_first: bool, keep: int = 0
+) -> tuple[list[Case], int]:
+    """Return the first cases of the branches' union that pass `where`, in the list's order: `keep` of them (all
+    when 0) of the first `limit`, and how many of those there were."""
+    branches = [b.where(where) for b in branches]
+    loads = (joinedload(Case.debtor), joinedload(Case.client), joinedload(Case.assigned_collector))
+    if len(branches) == 1:
+        order = (Case.opened_on.desc(), Case.id.desc()) if newest_first else (Case.opened_on, Case.id)
+        rows = list(db.session.scalars(branches[0].options(*loads).order_by(*order).limit(limit)))
+        return rows[: keep or None], len(rows)
+    # A search: each kind of key yields its cases' sort keys through its own index, the union is sorted, and
+    # only the page's rows are read whole. Joining the union back to the cases instead lets the planner scan
+    # the whole table when a common name matches thousands of cases.
+    matches = sa.union(*(b.with_only_columns(Case.opened_on, Case.id) for b in branches)).subquery()
+    columns = (matches.c.opened_on, matches.c.id)
+    order = [c.desc() for c in columns] if newest_first else list(columns)
+    ids = list(db.session.scalars(sa.select(matches.c.id).order_by(*order).limit(limit)))
+    page = ids[: keep or None]
+    cases = {c.id: c for c in db.session.scalars(sa.select(Case).options(*loads).where(Case.id.in_(page)))}
+    return [cases[i] for i in page], len(ids)
+
+
+def _count_up_to(branches: list[sa.Select], cap: int) -> int:
+    """Count the cases of the branches' union, stopping at `cap`: a long list reads "more than …"."""
+    ids = [b.with_only_columns(Case.id) for b in branches]
+    capped = (ids[0] if len(ids) == 1 else sa.union(*ids)).limit(cap).subquery()
     return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
 
 
@@ -148,21 +170,22 @@ def _cursor(case: Case, position: int) -> Cursor:
     return Cursor(case.opened_on, case.id, position)
 
 
-def matching_case_ids(term: str, *, staff: bool) -> sa.CompoundSelect:
-    """Return a SELECT of the ids of the cases `term` names, by every kind of key it can be.
+def matching_conditions(term: str, *, staff: bool) -> list[sa.ColumnElement[bool]]:
+    """Return a condition on cases for each kind of key `term` can be; a case matches when one holds.
 
     Staff also find cases by the debtor's phone, e-mail and postcode. The tenant scope is applied by the
     caller, on the cases themselves.
     """
-    selects = [
-        sa.select(Case.id).where(Case.reference.in_(reference_keys(term))),
-        sa.select(Case.id).where(Case.client_reference == term),
+    conditions = [
+        Case.reference.in_(reference_keys(term)),
+        Case.client_reference == term,
         # As typed, or in capitals or lower case, the way invoice numbers are printed (FA-2026-0012).
-        sa.select(Claim.case_id).where(Claim.invoice_number.in_(sorted({term, term.upper(), term.lower()}))),
+        Case.id.in_(
+            sa.select(Claim.case_id).where(Claim.invoice_number.in_(sorted({term, term.upper(), term.lower()})))
+        ),
     ]
-    if debtors := matching_debtor_ids(term, contacts=staff):
-        selects.append(sa.select(Case.id).where(Case.debtor_id.in_(sa.union(*debtors))))
-    return sa.union(*selects)
+    conditions += [Case.debtor_id.in_(debtors) for debtors in matching_debtor_ids(term, contacts=staff)]
+    return conditions
 
 
 def reference_keys(term: str) -> list[str]:

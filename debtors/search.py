@@ -25,9 +25,17 @@ _PHONE_LIKE = re.compile(r"\+?[\d\s().\-/]+")
 _POSTCODE_LIKE = re.compile(r"[0-9A-Z][0-9A-Z \-]{1,8}[0-9A-Z]")
 
 
+# Legal forms and their like name no one: "Martin SARL" is searched as "martin", and "SARL" alone as no name
+# (it would match every company).
+LEGAL_FORMS = frozenset(
+    "sa sas sasu sarl eurl sci snc scp scm selarl earl gaec sca ei eirl ste societe ets etablissements cie".split()
+)
+
+
 def name_words(term: str) -> list[str]:
-    """Return the folded words of a typed name, at most MAX_WORDS of them."""
-    return fold(term).split()[:MAX_WORDS]
+    """Return the folded words of a typed name that can tell debtors apart, at most MAX_WORDS of them."""
+    # Dots dropped first: "S.A.R.L." is the word sarl, not four letters.
+    return [word for word in fold(term.replace(".", "")).split() if word not in LEGAL_FORMS][:MAX_WORDS]
 
 
 def name_clause(words: list[str]) -> sa.ColumnElement[bool]:

@@ -64,6 +64,8 @@ def test_a_name_is_found_without_accents_in_any_case_and_any_word_order(client, 
         assert listed(client, typed) == ids(world, "helene"), typed
     assert listed(client, "martin") == ids(world, "bakery", "jeanne")
     assert listed(client, "boulangerie martin") == ids(world, "bakery")
+    assert listed(client, "Boulangerie Martin S.A.R.L.") == ids(world, "bakery")  # legal forms name no one …
+    assert listed(client, "SARL") == set()  # … so that alone they do not list every company
     assert listed(client, "martin jeanne") == ids(world, "jeanne")
     assert listed(client, "martin paul") == set()  # every word must match
 

@@ -1,0 +1,374 @@
+"""Time the collector's desk on PostgreSQL: the case search by every kind of key and the case list, over 1,000,000 cases.
+
+    python -m bench.desk [--cases N] [--loads 20] [--database-url URL] [--keep]
+
+The database (BENCH_DESK_DATABASE_URL, else amiable_bench_desk on the local PostgreSQL) is dropped and recreated,
+migrated, and filled by `bench.queue_data` (cases, claims, ledger, actions, promises over 50 clients), set-based.
+Its debtors are then given names people have, so that a name search finds what it would in an agency: one in
+five is a company ("Martin Plomberie SARL", with its SIREN), the others a first name and a last name, half of
+those among 101 common French surnames (each about 0.4 % of the debtors, as Martin is in France, accents
+included: Lefèvre, Gérard…) and half a name of three syllables (about 27,000 rarer names). Their folded
+`search_name` is written with the arrays folded by `debtors.folding` and checked on a sample. Each debtor gets
+an e-mail address and a postal address (2,000 postcodes) beside the mobile number `queue_data` gave it.
+
+Timed through the test client as a signed-in collector (the real view: login, menu, search, page, balances),
+`loads` times each, every load another term: searches by name (a common surname, a first and last name in
+either order, without accents, a rare name), phone (typed "06 12 34 56 78", "+33…" and "0033 6 …" in turn),
+SIREN (with spaces), invoice number, case reference, e-mail and postcode; then the case list's first page
+unfiltered, by status (a common and a rare one), by client, and a page far down the unfiltered list. Each
+exact key's page is checked to list the case it names. Baselines: for each, the bare SQL (the first 51 rows
+of the cases, their debtor and client, through the same indexes, hand-written); the table gives p50, p95, max
+and p95 over the baseline's p95.
+
+The last line reads `desk cases=… search_p95_ms=… list_p95_ms=…` (each the worst p95 of its kinds; the target
+is under 150 ms). Exit 1 when a target is missed or a page misses the case it names.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import statistics
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+
+from bench.placement import make_app, recreate_database
+from bench.queue_data import generate, seed_people
+from bench.reports import p95
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1/amiable_bench_desk"
+CLIENTS = 50
+TARGET_MS = 150
+BENCH_PASSWORD = "bench-desk-collector"  # noqa: S105  (a throwaway database's collector)
+
+COMMON_SURNAMES = (
+    "Martin Bernard Thomas Petit Robert Richard Durand Dubois Moreau Laurent Simon Michel Lefèvre Leroy Roux "
+    "David Bertrand Morel Fournier Girard Bonnet Dupont Lambert Fontaine Rousseau Vincent Müller Lefebvre Faure "
+    "André Mercier Blanc Guérin Boyer Garnier Chevalier François Legrand Gauthier Garcia Perrin Robin Clément "
+    "Morin Nicolas Henry Roussel Mathieu Gautier Masson Marchand Duval Denis Dumont Marie Lemaire Noël Meyer "
+    "Dufour Meunier Brun Blanchard Giraud Joly Rivière Lucas Brunet Gaillard Barbier Arnaud Martinez Gérard "
+    "Roche Renard Schmitt Roy Leroux Colin Vidal Caron Picard Roger Fabre Aubert Lemoine Renaud Dumas Lacroix "
+    "Olivier Philippe Bourgeois Pierre Benoît Rey Leclerc Payet Rolland Leclercq Guillaume Lecomte N'Diaye"
+).split()
+FIRST_NAMES = (
+    "Jean Marie Michel Nathalie Pierre Isabelle Philippe Sylvie André Catherine Alain Françoise Jacques Christine "
+    "Bernard Monique Éric Valérie Daniel Sandrine Patrick Hélène Nicolas Véronique Christophe Céline Frédéric "
+    "Chloé Stéphane Zoé Jérôme Léa Sébastien Inès Thierry Anaïs Laurent Noémie Julien Maëlle Jean-Pierre "
+    "Marie-Claire Hugo Emma Louis Camille Gabriel Manon Raphaël Sarah Arthur Juliette Lucas Lou Théo Agnès"
+).split()
+ACTIVITIES = ("Plomberie Boulangerie Transports Bâtiment Électricité Menuiserie Couverture Traiteur Garage "
+              "Imprimerie Paysages Conseil Informatique Pâtisserie Pharmacie Optique Coiffure Fromagerie").split()
+SYLLABLES = ("ka ro nel ba ti mon ra lu ver gan do bre sa lin cour mi tor val pe ri chan fo bel ju nard "
+             "quet mar sou dri pla").split()
+
+PERSON_FIRST = "(CAST(:firsts AS text[]))[1 + (d.id * 31) % :n_firsts]"
+RARE = ("initcap((CAST(:syllables AS text[]))[1 + d.id % 30] || (CAST(:syllables AS text[]))[1 + (d.id / 30) % 30]"
+        " || (CAST(:syllables AS text[]))[1 + (d.id / 900) % 30])")
+SURNAME = f"CASE WHEN d.id % 2 = 0 THEN (CAST(:surnames AS text[]))[1 + (d.id / 2 * 37) % :n_surnames] ELSE {RARE} END"
+SURNAME_FOLDED = (f"CASE WHEN d.id % 2 = 0 THEN (CAST(:surnames_folded AS text[]))[1 + (d.id / 2 * 37) % :n_surnames] "
+                  f"ELSE lower({RARE}) END")
+FIRST_FOLDED = "(CAST(:firsts_folded AS text[]))[1 + (d.id * 31) % :n_firsts]"
+ACTIVITY = "(CAST(:activities AS text[]))[1 + (d.id * 7) % :n_activities]"
+ACTIVITY_FOLDED = "(CAST(:activities_folded AS text[]))[1 + (d.id * 7) % :n_activities]"
+COMPANY = "d.id % 5 = 0"
+NAMES = f"""
+    UPDATE debtor d SET
+        kind = CASE WHEN {COMPANY} THEN 'company' ELSE 'person' END,
+        first_name = CASE WHEN {COMPANY} THEN '' ELSE {PERSON_FIRST} END,
+        last_name = CASE WHEN {COMPANY} THEN '' ELSE {SURNAME} END,
+        company_name = CASE WHEN {COMPANY} THEN {SURNAME} || ' ' || {ACTIVITY} || ' SARL' ELSE '' END,
+        siren = CASE WHEN {COMPANY} THEN CAST(100000000 + d.id AS text) END,
+        search_name = CASE WHEN {COMPANY} THEN {SURNAME_FOLDED} || ' ' || {ACTIVITY_FOLDED} || ' sarl'
+                           ELSE {FIRST_FOLDED} || ' ' || {SURNAME_FOLDED} END"""  # noqa: S608 - constants only
+POSTCODE = "lpad(CAST(1000 + ((CAST(d.id AS bigint) * 7919) % 2000) * 48 AS text), 5, '0')"
+CONTACTS = [
+    """INSERT INTO contact_point (debtor_id, kind, label, value, address_line1, address_line2, postcode, city,
+                                  country, status, is_primary, sms_consent, source, created_at)
+       SELECT d.id, 'email', '', 'debiteur' || d.id || '@exemple.fr', '', '', '', '', 'FR', 'valid', true, false,
+              'placement', now()
+       FROM debtor d""",
+    f"""INSERT INTO contact_point (debtor_id, kind, label, value, address_line1, address_line2, postcode, city,
+                                   country, status, is_primary, sms_consent, source, created_at)
+        SELECT d.id, 'address', '', '', d.id || ' rue de la République', '', {POSTCODE}, 'Ville', 'FR', 'valid',
+               true, false, 'placement', now()
+        FROM debtor d""",  # noqa: S608 - constants of this module only
+]
+PAGE = """
+    SELECT c.id, c.reference, c.status, c.opened_on, d.kind, d.company_name, d.title, d.first_name, d.last_name,
+           cl.name, u.name
+    FROM collection_case c JOIN debtor d ON d.id = c.debtor_id JOIN client cl ON cl.id = c.client_id
+    LEFT JOIN user_account u ON u.id = c.assigned_collector_id
+    WHERE {where} ORDER BY c.opened_on DESC, c.id DESC LIMIT 51"""
+# The bare SQL of each measure: the first page through the index that answers it, written by hand.
+BARE = {
+    "name": """c.id IN (SELECT m.id FROM debtor n JOIN collection_case m ON m.debtor_id = n.id
+                        WHERE n.search_name LIKE :like ORDER BY m.opened_on DESC, m.id DESC LIMIT 51)""",
+    "phone": "c.debtor_id IN (SELECT debtor_id FROM contact_point WHERE kind IN ('phone', 'email') AND value = :key)",
+    "e-mail": "c.debtor_id IN (SELECT debtor_id FROM contact_point WHERE kind IN ('phone', 'email') AND value = :key)",
+    "postcode": "c.debtor_id IN (SELECT debtor_id FROM contact_point WHERE kind = 'address' AND postcode = :key)",
+    "SIREN": "c.debtor_id IN (SELECT id FROM debtor WHERE siren = :key)",
+    "invoice": "c.id IN (SELECT case_id FROM claim WHERE invoice_number = :key)",
+    "reference": "c.reference = :key",
+    "list": "true",
+    "list, status": "c.status = :key",
+    "list, rare status": "c.status = :key",
+    "list, client": "c.client_id = :key",
+}
+
+
+def set_up(url: str, cases: int) -> None:
+    """Migrate, create the people, generate the cases, then name the debtors and give them contact details."""
+    from flask_migrate import upgrade
+
+    from agency.clock import today
+    from agency.db import db
+
+    app = make_app(url)
+    with app.app_context():
+        logging.disable(logging.INFO)
+        try:
+            upgrade(revision="heads")
+        finally:
+            logging.disable(logging.NOTSET)
+        seed_people(db.session, today(), CLIENTS)
+        db.session.commit()
+        started = time.perf_counter()
+        with db.engine.begin() as connection:
+            shape = generate(connection, cases, datetime.now(UTC), CLIENTS)
+            # The trigram index is built once over the final names rather than updated row by row.
+            connection.execute(sa.text("DROP INDEX ix_debtor_search_name_trgm"))
+            connection.execute(sa.text("SET session_replication_role = replica"))
+            connection.execute(sa.text(NAMES), _name_arrays())
+            for statement in CONTACTS:
+                connection.execute(sa.text(statement))
+            connection.execute(sa.text("SET session_replication_role = DEFAULT"))
+            connection.execute(sa.text(
+                "CREATE INDEX ix_debtor_search_name_trgm ON debtor USING gin (search_name gin_trgm_ops)"))
+        print(f"generated {shape.cases:,} cases, {shape.debtors:,} named debtors in "
+              f"{time.perf_counter() - started:.0f} s", flush=True)
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(sa.text("VACUUM ANALYZE"))
+        _check_folded_names(db)
+        db.engine.dispose()
+
+
+def _name_arrays() -> dict:
+    from debtors.folding import fold
+
+    return {
+        "surnames": list(COMMON_SURNAMES), "surnames_folded": [fold(s) for s in COMMON_SURNAMES],
+        "n_surnames": len(COMMON_SURNAMES), "firsts": list(FIRST_NAMES),
+        "firsts_folded": [fold(f) for f in FIRST_NAMES], "n_firsts": len(FIRST_NAMES),
+        "activities": list(ACTIVITIES), "activities_folded": [fold(a) for a in ACTIVITIES],
+        "n_activities": len(ACTIVITIES), "syllables": list(SYLLABLES),
+    }
+
+
+def _check_folded_names(db) -> None:
+    """The names written in SQL must be folded as the application folds them, or the search would miss them."""
+    from debtors.folding import search_name_of
+
+    rows = db.session.execute(sa.text(
+        "SELECT first_name, last_name, company_name, search_name FROM debtor WHERE id % 797 = 0")).all()
+    wrong = [r for r in rows if search_name_of(r[0], r[1], r[2]) != r[3]]
+    if wrong:
+        raise SystemExit(f"{len(wrong)} of {len(rows)} sampled debtors have a search_name the code would not "
+                         f"write, e.g. {tuple(wrong[0])}")
+    db.session.remove()
+
+
+def signed_in_collector(url: str):
+    """Return a test client signed in through the login form as one of the bench's collectors."""
+    from agency.db import db
+    from agency.models import Role, User
+    from app import create_app
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "REDIS_URL": "", "TESTING": False, "SCHEDULER_THREAD": False})
+    with app.app_context():
+        collector = db.session.scalar(sa.select(User).where(User.role == Role.COLLECTOR.value).limit(1))
+        collector.set_password(BENCH_PASSWORD)
+        email = collector.email
+        db.session.commit()
+        db.session.remove()
+    client = app.test_client()
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    signed_in = client.post("/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token.group(1)})
+    if signed_in.status_code != 302:
+        raise SystemExit("the collector could not sign in")
+    return client
+
+
+class Terms:
+    """What each load types, derived from the generated shape: load i of a kind names case k(i)."""
+
+    def __init__(self, cases: int) -> None:
+        from debtors.folding import fold
+
+        self.cases = cases
+        self.debtors = max(1, cases * 4 // 5)
+        self.fold = fold
+
+    def case(self, i: int) -> int:
+        return 1 + (i * 104_729 + 12_345) % self.cases
+
+    def debtor_of(self, case_id: int) -> int:
+        return 1 + (case_id * 7919) % self.debtors
+
+    def reference(self, case_id: int) -> str:
+        return f"B{case_id:08d}"
+
+    def name(self, i: int) -> tuple[str, None, str]:
+        """A name as a collector types it, of a generated debtor: (term, None, bare LIKE of its longest word)."""
+        person = 2 + 2 * ((i * 7919) % (self.debtors // 2 - 2))  # an even id: a common surname
+        person += 2 if person % 5 == 0 else 0  # … of a person, not a company
+        surname = COMMON_SURNAMES[(person // 2 * 37) % len(COMMON_SURNAMES)]
+        first = FIRST_NAMES[(person * 31) % len(FIRST_NAMES)]
+        shapes = [surname, f"{first} {surname}", f"{self.fold(surname)} {self.fold(first)}",
+                  self._rare((2 * i * 1009 + 1) % self.debtors)]  # an odd id: a debtor of a rare name
+        term = shapes[i % len(shapes)]
+        longest = max(self.fold(term).split(), key=len)
+        return term, None, f"%{longest}%"
+
+    def _rare(self, debtor_id: int) -> str:
+        return (SYLLABLES[debtor_id % 30] + SYLLABLES[(debtor_id // 30) % 30]
+                + SYLLABLES[(debtor_id // 900) % 30]).capitalize()
+
+    def phone(self, i: int) -> tuple[str, str, str]:
+        case_id = self.case(i)
+        digits = f"6{self.debtor_of(case_id):08d}"
+        national = "0" + digits
+        typed = [" ".join(national[n:n + 2] for n in range(0, 10, 2)), "+33" + digits,
+                 "0033 " + digits[0] + " " + " ".join(digits[n:n + 2] for n in range(1, 9, 2))][i % 3]
+        return typed, self.reference(case_id), "+33" + digits
+
+    def siren(self, i: int) -> tuple[str, str, str]:
+        case_id = next(k for k in (self.case(i + j) for j in range(50)) if self.debtor_of(k) % 5 == 0)
+        siren = str(100_000_000 + self.debtor_of(case_id))
+        return f"{siren[:3]} {siren[3:6]} {siren[6:]}", self.reference(case_id), siren
+
+    def invoice(self, i: int) -> tuple[str, str, str]:
+        case_id = self.case(i)
+        return (f"F{case_id}" if i % 2 else f"f{case_id}"), self.reference(case_id), f"F{case_id}"
+
+    def case_reference(self, i: int) -> tuple[str, str, str]:
+        reference = self.reference(self.case(i))
+        return (reference if i % 2 else reference.lower()), reference, reference
+
+    def email(self, i: int) -> tuple[str, str, str]:
+        case_id = self.case(i)
+        address = f"debiteur{self.debtor_of(case_id)}@exemple.fr"
+        return (address.upper() if i % 2 else address), self.reference(case_id), address
+
+    def postcode(self, i: int) -> tuple[str, None, str]:
+        code = f"{1000 + ((self.debtor_of(self.case(i)) * 7919) % 2000) * 48:05d}"
+        return code, None, code
+
+
+def time_pages(url: str, terms: Terms, loads: int) -> tuple[dict[str, list[float]], list[str]]:
+    """Load every measure's page `loads` times as a collector; return ms by measure, and what went wrong."""
+    client = signed_in_collector(url)
+    searches: dict[str, Callable[[int], tuple]] = {
+        "name": terms.name, "phone": terms.phone, "SIREN": terms.siren, "invoice": terms.invoice,
+        "reference": terms.case_reference, "e-mail": terms.email, "postcode": terms.postcode,
+    }
+    lists = {"list": "/cases/", "list, status": "/cases/?status=promise", "list, rare status": "/cases/?status=hold",
+             "list, client": "/cases/?client=7", "list, far page": None}
+    client.get("/cases/")  # warm the templates
+    times: dict[str, list[float]] = {}
+    problems: list[str] = []
+    for name, term_of in searches.items():
+        times[name] = []
+        for i in range(loads):
+            typed, expected, _ = term_of(i)
+            started = time.perf_counter()
+            response = client.get("/cases/", query_string={"q": typed})
+            times[name].append((time.perf_counter() - started) * 1000)
+            page = response.get_data(as_text=True)
+            if response.status_code != 200 or 'href="/cases/' not in page.split("<tbody>", 1)[-1]:
+                problems.append(f"{name} {typed!r}: {response.status_code}, no case listed")
+            elif expected and f">{expected}<" not in page:
+                problems.append(f"{name} {typed!r}: {expected} not listed")
+    far = _far_cursor(client)
+    lists["list, far page"] = f"/cases/?after={far}"
+    for name, path in lists.items():
+        times[name] = []
+        for _ in range(loads):
+            started = time.perf_counter()
+            response = client.get(path)
+            times[name].append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200 or 'data-testid="next-page"' not in response.get_data(as_text=True):
+                problems.append(f"{path}: {response.status_code}, no full page")
+    return times, problems
+
+
+def _far_cursor(client) -> str:
+    """Follow the list 20 pages down; return the cursor of its next page (about the 1,000th case)."""
+    path = "/cases/"
+    for _ in range(20):
+        page = client.get(path).get_data(as_text=True)
+        path = re.search(r'data-testid="next-page" href="([^"]+)"', page).group(1).replace("&amp;", "&")
+    return re.search(r"after=([^&]+)", path).group(1)
+
+
+def time_bare(url: str, terms: Terms, loads: int) -> dict[str, list[float]]:
+    """Time each measure's bare SQL `loads` times (other terms, same shapes); return ms by measure."""
+    keys: dict[str, Callable[[int], dict]] = {
+        "name": lambda i: {"like": terms.name(i)[2]},
+        "phone": lambda i: {"key": terms.phone(i)[2]},
+        "SIREN": lambda i: {"key": terms.siren(i)[2]},
+        "invoice": lambda i: {"key": terms.invoice(i)[2]},
+        "reference": lambda i: {"key": terms.case_reference(i)[2]},
+        "e-mail": lambda i: {"key": terms.email(i)[2]},
+        "postcode": lambda i: {"key": terms.postcode(i)[2]},
+        "list": lambda i: {},
+        "list, status": lambda i: {"key": "promise"},
+        "list, rare status": lambda i: {"key": "hold"},
+        "list, client": lambda i: {"key": 7},
+    }
+    engine = sa.create_engine(url)
+    times: dict[str, list[float]] = {}
+    with engine.connect() as connection:
+        for name, params_of in keys.items():
+            statement = sa.text(PAGE.format(where=BARE[name]))
+            times[name] = []
+            for i in range(loads):
+                started = time.perf_counter()
+                connection.execute(statement, params_of(i)).all()
+                times[name].append((time.perf_counter() - started) * 1000)
+    engine.dispose()
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--loads", type=int, default=20)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DESK_DATABASE_URL", DEFAULT_URL))
+    parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
+    args = parser.parse_args(argv)
+    if not args.keep:
+        recreate_database(args.database_url)
+        set_up(args.database_url, args.cases)
+    terms = Terms(args.cases)
+    bare = time_bare(args.database_url, terms, args.loads)
+    pages, problems = time_pages(args.database_url, terms, args.loads)
+    print(f"{'measure':<20}{'p50 ms':>10}{'p95 ms':>10}{'max ms':>10}{'bare p95':>10}{'× bare':>10}")
+    for name, measured in pages.items():
+        base = bare.get(name) or bare["list"]
+        print(f"{name:<20}{statistics.median(measured):>10.0f}{p95(measured):>10.0f}{max(measured):>10.0f}"
+              f"{p95(base):>10.1f}{p95(measured) / p95(base):>10.1f}")
+    search_p95 = max(p95(t) for name, t in pages.items() if not name.startswith("list"))
+    list_p95 = max(p95(t) for name, t in pages.items() if name.startswith("list"))
+    for problem in problems:
+        print(f"  wrong: {problem}")
+    print(f"desk cases={args.cases} search_p95_ms={search_p95:.0f} list_p95_ms={list_p95:.0f}")
+    return 1 if problems or search_p95 >= TARGET_MS or list_p95 >= TARGET_MS else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
