@@ -64,6 +64,7 @@ class SpaceWorld:
     proposers: dict[str, Debtor]  # no plan yet, per size
     disputers: dict[str, Debtor]
     routes: frozenset[str]  # the space's endpoints the live app serves
+    paths: frozenset[str]  # and their rules
 
 
 def _debtor_with_sms(client, collector, first: str, last: str, phone: str, amount: int) -> tuple:
@@ -116,9 +117,9 @@ def _seed(fake: FakeStripe) -> dict:
         _case, disputers[size] = _debtor_with_sms(client, collector, *disputer, amount=64_990)
     assert today() == date(2026, 12, 7)
     db.session.commit()
-    routes = frozenset(rule.endpoint for rule in current_app.url_map.iter_rules()
-                       if rule.endpoint.startswith("debtor_space."))
-    return {"payers": payers, "proposers": proposers, "disputers": disputers, "routes": routes}
+    rules = [rule for rule in current_app.url_map.iter_rules() if rule.endpoint.startswith("debtor_space.")]
+    return {"payers": payers, "proposers": proposers, "disputers": disputers,
+            "routes": frozenset(r.endpoint for r in rules), "paths": frozenset(r.rule for r in rules)}
 
 
 @pytest.fixture(scope="module")
@@ -380,3 +381,34 @@ def test_a_debtor_disputes_the_debt_attaching_a_pdf_and_the_case_is_held(
                                (debtor.case_id,)).fetchall()
     assert status == ("dispute",) and len(holds) == 1
     assert documents == [(holds[0][0], "bon-de-livraison.pdf", hashlib.sha256(MINIMAL_PDF).hexdigest())]
+
+
+def test_a_debtor_stops_sms_and_gives_a_new_number(page: Page, world: SpaceWorld, axe_source: str, size: str):
+    needs(world, "debtor_space.contact_page")
+    debtor = world.payers[size]  # back after paying, through the same link
+    enter(page, world, debtor, axe_source, size, "contact")
+    with page.expect_navigation():
+        page.get_by_test_id("space-contact").click()
+    expect(page).to_have_url(f"{world.url}/espace/dossier/{debtor.case_id}/contact")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Comment vous contacter")
+    step(page, axe_source, size, "contact-03-page")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Ne plus recevoir de SMS").click()
+    expect(page.get_by_test_id("space-sent")).to_have_attribute("data-sent", "stop")
+    expect(page.get_by_test_id("sms-stopped")).to_be_visible()
+    step(page, axe_source, size, "contact-04-sms-stopped")
+
+    page.get_by_label("Votre numéro de téléphone").fill("06 12 34 00 99")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Donner ce numéro").click()
+    expect(page.get_by_test_id("space-sent")).to_have_attribute("data-sent", "phone")
+    step(page, axe_source, size, "contact-05-new-number")
+    with sqlite3.connect(world.database) as db:
+        stopped = db.execute(
+            "SELECT count(*) FROM contact_point cp JOIN collection_case c ON c.debtor_id = cp.debtor_id"
+            " WHERE c.id = ? AND cp.kind = 'phone' AND cp.opted_out_at IS NOT NULL", (debtor.case_id,)).fetchone()
+        given = db.execute(
+            "SELECT count(*) FROM contact_point cp JOIN collection_case c ON c.debtor_id = cp.debtor_id"
+            " WHERE c.id = ? AND cp.kind = 'phone' AND cp.value = '+33612340099'", (debtor.case_id,)).fetchone()
+    assert stopped == (1,) and given == (1,)
