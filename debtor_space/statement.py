@@ -84,6 +84,9 @@ class Statement:
 def statement(case: Case, other_cases: list[Case] | None = None) -> Statement:
     """Gather what the space shows of `case` today."""
     balance = ledger.balance(case.id)
+    # The plan and the issued letters are read once: the page lists them and the next step is taken from them.
+    plan = running_plan(case)
+    issued = _issued_letters(case)
     return Statement(
         case=case,
         agency=db.session.get(AgencyProfile, 1),
@@ -91,9 +94,9 @@ def statement(case: Case, other_cases: list[Case] | None = None) -> Statement:
         amounts=amounts_due(balance),
         invoices=invoices(case),
         payments=payments_of(case),
-        letters=letters_sent(case),
-        plan=running_plan(case),
-        next_step=next_step(case, balance.outstanding),
+        letters=[letter for letter in issued if letter.file_path],
+        plan=plan,
+        next_step=_next_step(case, balance.outstanding, plan, issued),
         other_cases=other_cases or [],
     )
 
@@ -130,17 +133,25 @@ def payments_of(case: Case) -> list[Payment]:
 
 def letters_sent(case: Case) -> list[Letter]:
     """Return the letters issued to the debtor with their stored PDF, newest first."""
+    return [letter for letter in _issued_letters(case) if letter.file_path]
+
+
+def _issued_letters(case: Case) -> list[Letter]:
+    """The case's issued letters, newest first (a case has a few)."""
     return list(db.session.scalars(
-        sa.select(Letter).where(Letter.case_id == case.id, Letter.status == LetterStatus.ISSUED.value,
-                                Letter.file_path != "").order_by(Letter.issued_on.desc(), Letter.id.desc())
+        sa.select(Letter).where(Letter.case_id == case.id, Letter.status == LetterStatus.ISSUED.value)
+        .order_by(Letter.issued_on.desc(), Letter.id.desc())
     ))
 
 
 def next_step(case: Case, outstanding: int) -> NextStep:
     """Return what is expected of the debtor next, and by when."""
+    return _next_step(case, outstanding, running_plan(case), _issued_letters(case))
+
+
+def _next_step(case: Case, outstanding: int, plan: PaymentPlan | None, issued: list[Letter]) -> NextStep:
     if not CaseStatus(case.status).is_open or outstanding <= 0:
         return NextStep("none")
-    plan = running_plan(case)
     if plan is not None:
         due = next((i for i in plan.instalments if i.status != InstalmentStatus.PAID.value), None)
         if due is not None:
@@ -148,10 +159,7 @@ def next_step(case: Case, outstanding: int) -> NextStep:
     promise = pending_promise(case)
     if promise is not None:
         return NextStep("promise", promise.due_on, promise.amount_cents)
-    letter = db.session.scalar(
-        sa.select(Letter).where(Letter.case_id == case.id, Letter.status == LetterStatus.ISSUED.value,
-                                Letter.pay_by.is_not(None)).order_by(Letter.issued_on.desc(), Letter.id.desc()).limit(1)
-    )
+    letter = next((letter for letter in issued if letter.pay_by is not None), None)
     if letter is not None and letter.pay_by >= today():
         return NextStep("letter_deadline", letter.pay_by, outstanding, letter.reference)
     return NextStep("pay_now", None, outstanding)
