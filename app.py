@@ -40,9 +40,12 @@ TOKEN_AUTHENTICATED = ("cases.api:bp", "cases.messaging.webhooks:bp", "money.onl
 MODEL_MODULES = (
     "agency.models", "agency.message_models", "debtors.models", "cases.models", "cases.placement.models", "money.models", "reports.models",
     "alerts.models", "reports.aged_models", "debtors.bodacc_models", "cases.models.space_links",
+    "agency.security_models",
 )
 BLUEPRINTS = (
     "agency.views:bp",
+    "agency.account_views:bp",
+    "agency.user_views:bp",
     "agency.ops_views:bp",
     "agency.client_views:bp",
     "cases.views:bp",

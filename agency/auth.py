@@ -84,15 +84,24 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "agency.audit": MANAGERS,
     "alerts.view": MANAGERS,  # the notification area, acknowledging alerts
     "alerts.manage": MANAGERS,  # the payment threshold and the e-mail digest
-    "agency.users": frozenset({Role.ADMIN}),
+    "agency.users": frozenset({Role.ADMIN}),  # create, deactivate, change roles, send reset links, unlock
+    "agency.security": frozenset({Role.ADMIN}),  # second factor for collectors and clients, idle expiry
+    "account.own": EVERYONE,  # one's own password and second factor
     "agency.profile": frozenset({Role.ADMIN}),
     "agency.system": frozenset({Role.ADMIN}),
 }
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id))
+def _load_user(session_id: str) -> User | None:
+    # "<id>:<session version>" (User.get_id): a session of an older version, or of a deactivated user, is over.
+    user_id, _, version = session_id.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or (user.session_version or 0) != int(version):
+        return None
+    return user
 
 
 def can(permission: str, user: Any = None) -> bool:

@@ -153,6 +153,10 @@ class Config:
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
         self.WTF_CSRF_ENABLED = True
+        # Admins and managers (and collectors or client users, by the agency's settings) must set up the second
+        # factor before doing anything. Deliberately not read from the environment: only the test harness turns it
+        # off, for the tests that are not about signing in (agency/second_factor.py).
+        self.SECOND_FACTOR_ENFORCED = True
         # Behind a reverse proxy the public URL matters (Twilio signatures, links in e-mails).
         self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
         # /metrics answers callers from these networks (comma-separated addresses or CIDR blocks), or any caller

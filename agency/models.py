@@ -42,6 +42,14 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of every session's id (get_id): raising it ends the user's sessions everywhere at their next
+    # request — deactivation, a role change, a new password.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # The second factor (TOTP, RFC 6238): its secret once confirmed, and the last time step accepted, so
+    # that a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     client: Mapped[Client | None] = relationship(back_populates="users")
     # A collector works the cases assigned to them and those in the pools of all their teams.
@@ -66,6 +74,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    @property
+    def totp_enabled(self) -> bool:
+        return self.totp_secret is not None
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session: with the session version, so a raised version ends it."""
+        return f"{self.id}:{self.session_version or 0}"
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

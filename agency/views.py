@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 from wtforms import SelectChoice
 
 from agency import audit, sessions
@@ -15,8 +15,9 @@ from agency.auth import permission_required
 from agency.client_forms import EndMandateForm
 from agency.clock import today
 from agency.db import db
-from agency.forms import ROLE_LABELS, LoginForm, TokenForm, UserForm
+from agency.forms import ROLE_LABELS, ActionForm, LoginForm, RoleForm, TokenForm, UserForm
 from agency.jobs import PERIODIC, is_inline
+from agency.lockout import locked_emails
 from agency.message_models import SmsMessage
 from agency.models import AgencyProfile, ApiToken, Client, PeriodicRun, Role, User
 from agency.outbox import stuck_counts
@@ -33,14 +34,25 @@ def login():
         return redirect(url_for("index"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = sessions.authenticate(form.email.data, form.password.data)
-        db.session.commit()  # the audit event of a failed attempt is kept too
-        if user is None:
-            flash(_("Wrong e-mail or password."), "danger")
-        else:
-            login_user(user, remember=form.remember.data)
+        outcome = sessions.attempt_password(form.email.data, form.password.data)
+        db.session.commit()  # failures, locks and their audit events are kept too
+        if outcome.needs_code:
+            return redirect(url_for("account.code", next=_safe_next(request.args.get("next"))))
+        if outcome.user is not None:
             return redirect(_safe_next(request.args.get("next")))
+        flash(refusal_message(outcome.wait), "danger")
     return render_template("agency/login.html", form=form)
+
+
+def refusal_message(wait, *, code: bool = False) -> str:
+    """The same words whether the e-mail exists or not: a lock, a short wait, or wrong credentials."""
+    if wait is not None and wait.locked:
+        return _("Too many failed sign-ins: signing in is locked for %(minutes)d minutes.",
+                 minutes=max(1, -(-wait.seconds // 60)))
+    wrong = _("Wrong code.") if code else _("Wrong e-mail or password.")
+    if wait is not None:
+        return wrong + " " + _("Wait %(seconds)d seconds before trying again.", seconds=wait.seconds)
+    return wrong
 
 
 def _safe_next(target: str | None) -> str:
@@ -55,7 +67,7 @@ def _safe_next(target: str | None) -> str:
 def logout():
     audit.record("user.logout", actor=current_user, subject=current_user._get_current_object())
     db.session.commit()
-    logout_user()
+    sessions.end()
     flash(_("You are signed out."), "info")
     return redirect(url_for("agency.login"))
 
@@ -71,8 +83,7 @@ def set_language(code: str):
 @bp.get("/admin/users")
 @permission_required("agency.users")
 def users():
-    rows = db.session.scalars(sa.select(User).order_by(User.name)).all()
-    return render_template("agency/users.html", users=rows, role_labels=ROLE_LABELS, form=_user_form())
+    return _users_page(_user_form())
 
 
 @bp.post("/admin/users")
@@ -102,14 +113,33 @@ def create_user_view():
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for("agency.users"))
+    return _users_page(form), 400
+
+
+def _users_page(form: UserForm):
     rows = db.session.scalars(sa.select(User).order_by(User.name)).all()
-    return render_template("agency/users.html", users=rows, role_labels=ROLE_LABELS, form=form), 400
+    return render_template(
+        "agency/users.html", users=rows, role_labels=ROLE_LABELS, form=form, action_form=ActionForm(),
+        role_form=role_form(), locked=locked_emails(),
+    )
 
 
 def _user_form() -> UserForm:
     form = UserForm()
+    form.client_id.choices = client_choices()
+    return form
+
+
+def client_choices() -> list[SelectChoice]:
     clients = db.session.execute(sa.select(Client.id, Client.name).order_by(Client.name)).all()
-    form.client_id.choices = [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in clients]
+    return [SelectChoice(0, "—")] + [SelectChoice(c.id, c.name) for c in clients]
+
+
+def role_form() -> RoleForm:
+    """The form that changes a user's role (one per row of the users page, the same choices)."""
+    form = RoleForm()
+    form.role.choices = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+    form.client_id.choices = client_choices()
     return form
 
 

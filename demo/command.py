@@ -26,6 +26,7 @@ from cases.intake import IntakeError, open_case
 from cases.models import Action, Case, CaseKind, Promise
 from cases.references import allocate_references
 from debtors.models import ContactPoint, Debtor, Hold
+from demo import content as demo_content
 from demo import data as demo_data
 from demo.data import CasePlan, DebtorSpec, between, business_time
 from demo.money import load_money
@@ -110,13 +111,18 @@ def _ensure_users(clients: dict[str, Client]) -> dict[str, User]:
             )
             after = {"email": user.email, "role": user.role}
             audit.record("user.created", actor=None, actor_label="demo", subject=user, after=after)
+        secret = demo_content.TOTP_SECRETS.get(spec.email)
+        if secret and not user.totp_enabled:  # also for a demo loaded before the second factor existed
+            user.totp_secret = secret
+            audit.record("user.second_factor_enabled", actor=None, actor_label="demo", subject=user)
         users[spec.role] = user
     return users
 
 
 def _print_logins() -> None:
-    rows = [("Role", "E-mail", "Password"), *((u.role, u.email, u.password) for u in demo_data.USERS)]
-    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    rows = [("Role", "E-mail", "Password", "Second factor key (TOTP)"),
+            *((u.role, u.email, u.password, demo_content.TOTP_SECRETS.get(u.email, "-")) for u in demo_data.USERS)]
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
     rule = "+" + "+".join("-" * (w + 2) for w in widths) + "+"
     click.echo(rule)
     for n, row in enumerate(rows):
@@ -124,6 +130,8 @@ def _print_logins() -> None:
         if n == 0:
             click.echo(rule)
     click.echo(rule)
+    click.echo("Admins and managers then give a code of their key: add it to an authenticator app, or run")
+    click.echo(".venv/bin/python -c \"import pyotp; print(pyotp.TOTP('<key>').now())\"")
 
 
 def load_cases(clients: dict[str, Client], users: dict[str, User], today: date) -> int:

@@ -144,6 +144,12 @@ USERS = (
     ("collector@amiable.example", "collector-demo-2026", "collector", "Camille Roux"),
     ("client@amiable.example", "client-demo-2026", "client", "Nathalie Perrin", "ENERGIA"),
 )
+# Admins and managers sign in with a second factor: the demo enrols them with these fixed keys (printed with the
+# logins, in the README too), to add to an authenticator app or to compute a code with pyotp.
+TOTP_SECRETS = {
+    "admin@amiable.example": "AMIABLEDEMOADMINISTRATEUR2345672",
+    "manager@amiable.example": "AMIABLEDEMORESPONSABLE2345672ABC",
+}
 
 # The agency profile's columns, SIREN, VAT number and trust account aside.
 AGENCY = {

@@ -50,6 +50,9 @@ def app(tmp_path_factory):
             "SQLALCHEMY_DATABASE_URI": url,
             "REDIS_URL": os.environ.get("REDIS_URL", ""),
             "SERVER_NAME": "localhost",
+            # Tests not about signing in skip the second factor's enrolment; tests/agency/test_sign_in_security.py
+            # turns it back on to test the rule itself.
+            "SECOND_FACTOR_ENFORCED": False,
         }
     )
     with application.app_context():

@@ -30,6 +30,8 @@ from tests import factories
 from tests.conftest import IsolatedClient, login
 
 PUBLIC = {"agency.login", "agency.set_language", "static", "bootstrap.static", "index", "api.openapi",
+          # the sign-in's second step and a forgotten password, before signing in: tested in tests/agency/
+          "account.code", "account.forgot_password", "account.reset_password",
           # asked by load balancers and Prometheus, not people: tested in tests/ops/
           "ops.healthz", "ops.metrics_page",
           # signed links and signed Twilio calls, tested in tests/cases/messaging/

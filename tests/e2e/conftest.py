@@ -185,6 +185,8 @@ def serve(tmp_dir: Path, seed: Callable[[], dict]) -> Iterator[tuple[str, dict]]
             "TESTING": True,
             "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_dir / 'e2e.db'}",
             "REDIS_URL": "",
+            # As in tests/conftest.py: the browser test of the enrolment turns the rule back on.
+            "SECOND_FACTOR_ENFORCED": False,
         }
     )
     with app.app_context():

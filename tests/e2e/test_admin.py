@@ -25,14 +25,15 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     expect(menu).to_be_hidden()
     nav.get_by_role("button", name="Administration").click()
     expect(menu).to_be_visible()
-    expect(menu.locator("a")).to_have_text(["Utilisateurs", "Profil de l'agence", "Règles de contact", "Taux d'intérêt",
+    expect(menu.locator("a")).to_have_text(["Utilisateurs", "Sécurité de la connexion", "Profil de l'agence", "Règles de contact", "Taux d'intérêt",
                                            "Chiffres de la loi", "Système"])
     menu.get_by_role("link", name="Utilisateurs").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator("main h1")).to_have_text("Utilisateurs")
 
     users = page.get_by_test_id("users")
-    expect(users.locator("thead th")).to_have_text(["Nom", "E-mail", "Rôle", "Client", "Dernière connexion"])
+    expect(users.locator("thead th")).to_have_text(["Nom", "E-mail", "Rôle", "Client", "Dernière connexion", "Statut",
+                                                    "Actions"])
     expect(users.locator("tr", has_text=live_server.collector)).to_contain_text("Chargé de recouvrement")
     expect(users.locator("tr", has_text=live_server.client_a_user)).to_contain_text(
         re.compile(rf"Utilisateur client\s+{live_server.client_a}")
@@ -41,12 +42,13 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     before = users.locator("tbody tr").count()
     screenshot(page, "users-admin")
 
-    page.get_by_label("Nom").fill(NEW_USER["name"])
-    page.get_by_label("E-mail").fill(NEW_USER["email"])
-    page.get_by_label("Rôle").select_option(label="Chargé de recouvrement")
-    page.get_by_label("Client (utilisateurs clients uniquement)").select_option("0")
-    page.get_by_label("Mot de passe").fill(NEW_USER["password"])
-    page.get_by_role("button", name="Créer l'utilisateur").click()
+    form = page.locator("form[action$='/admin/users']")  # each row has its own role form too
+    form.get_by_label("Nom").fill(NEW_USER["name"])
+    form.get_by_label("E-mail").fill(NEW_USER["email"])
+    form.get_by_label("Rôle").select_option(label="Chargé de recouvrement")
+    form.get_by_label("Client (utilisateurs clients uniquement)").select_option("0")
+    form.get_by_label("Mot de passe").fill(NEW_USER["password"])
+    form.get_by_role("button", name="Créer l'utilisateur").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator(".alert-success")).to_have_text(f"Utilisateur {NEW_USER['email']} créé.")
     expect(users.locator("tbody tr")).to_have_count(before + 1)

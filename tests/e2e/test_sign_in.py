@@ -20,7 +20,8 @@ def test_login_page_is_french_by_default(page: Page):
     expect(page.locator("#submit")).to_have_value("Se connecter")
     expect(page.locator("label[for=email]")).to_have_text("E-mail")
     expect(page.locator("label[for=password]")).to_have_text("Mot de passe")
-    expect(page.locator("label[for=remember]")).to_have_text("Rester connecté")
+    expect(page.locator("#remember")).to_have_count(0)  # idle sessions expire: no cookie to outlive them
+    expect(page.get_by_role("link", name="Mot de passe oublié ?")).to_be_visible()
     expect(page.locator("main")).to_contain_text("Recouvrement amiable")
     expect(page.locator("main")).not_to_contain_text(re.compile("Sign in|Password"))
     expect(page.locator("#email")).to_be_focused()
