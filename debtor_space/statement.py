@@ -20,6 +20,7 @@ from cases.interest.rules import ClaimInterest, explain
 from cases.letters.documents import AmountsDue, amounts_due
 from cases.messaging.templates import pending_promise
 from cases.models import Case, CaseStatus, Claim, EntryKind, LedgerEntry, Letter, LetterStatus
+from cases.work.disputes import open_dispute_of
 from money.models import Payment, PaymentPlan
 from money.models.plans import InstalmentStatus
 from money.plans.plans import running_plan
@@ -152,6 +153,9 @@ def next_step(case: Case, outstanding: int) -> NextStep:
 def _next_step(case: Case, outstanding: int, plan: PaymentPlan | None, issued: list[Letter]) -> NextStep:
     if not CaseStatus(case.status).is_open or outstanding <= 0:
         return NextStep("none")
+    if (dispute := open_dispute_of(case)) is not None:
+        # No payment is asked while the dispute is checked: the page says so rather than a deadline.
+        return NextStep("disputed", dispute.started_at.date())
     if plan is not None:
         due = next((i for i in plan.instalments if i.status != InstalmentStatus.PAID.value), None)
         if due is not None:

@@ -71,6 +71,10 @@ def test_a_dispute_with_a_pdf_holds_the_case(visitor, db_session, person_case, s
     actions = db_session.scalars(sa.select(AuditEvent.action)).all()
     assert {"dispute.opened", "space.document_added", "action.note"} <= set(actions)
     assert 'data-testid="space-already-disputed"' in text_of(visitor.get(space))
+    # The case page no longer asks for payment by a date, nor offers a plan, while the dispute is checked.
+    page = text_of(visitor.get(f"/espace/dossier/{person_case.id}"))
+    assert 'data-kind="disputed"' in page and "aucun paiement n’est demandé" in page.replace("'", "’")
+    assert 'href="#pay"' not in page and 'data-testid="space-propose-plan"' not in page
 
 
 @pytest.mark.parametrize("content, name, error", [
