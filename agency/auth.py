@@ -73,6 +73,7 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "judicial.decide": frozenset({Role.CLIENT}),  # the client's approval or refusal, in its portal
     "judicial.record": STAFF,  # the steps, costs, titles of a proceeding; its file (pack)
     "judicial.documents": STAFF | {Role.CLIENT},  # upload the contract or order to the judicial file
+    "attachments.add": STAFF | {Role.CLIENT},  # attach files to a case (client users: their own cases)
     "judicial.list": MANAGERS,  # the judicial cases by next deadline
     "judicial.settings": frozenset({Role.ADMIN}),  # thresholds, fees, deadlines, forms
     "closings.propose": STAFF,  # propose closing a case with a reason and its evidence

@@ -91,6 +91,8 @@ class Config:
         self.DOCUMENTS_S3_CONNECT_TIMEOUT = float(env.get("DOCUMENTS_S3_CONNECT_TIMEOUT", "5"))
         self.DOCUMENTS_S3_READ_TIMEOUT = float(env.get("DOCUMENTS_S3_READ_TIMEOUT", "30"))
         self.DOCUMENTS_S3_MAX_ATTEMPTS = int(env.get("DOCUMENTS_S3_MAX_ATTEMPTS", "3"))
+        # Bytes a file attached to a case may hold, checked while it is read (cases/attachments).
+        self.ATTACHMENT_MAX_BYTES = int(env.get("ATTACHMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 
         self.TWILIO_ACCOUNT_SID = env.get("TWILIO_ACCOUNT_SID", "")
         self.TWILIO_AUTH_TOKEN = env.get("TWILIO_AUTH_TOKEN", "")

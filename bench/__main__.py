@@ -5,14 +5,27 @@ imported rows do not match the file; bench.queue ends with its own and fails whe
 out twice; bench.money ends with its own and fails when a target is missed; bench.faults ends with
 its own and fails on an SMS sent twice or lost; bench.closing ends with its own and fails when a closed
 case is left owing or without its closing and audit event; bench.desk ends with its own and fails when a
-search or a page of the case list misses 150 ms at p95 or misses the case it names.
+search or a page of the case list misses 150 ms at p95 or misses the case it names; bench.debtor_space
+ends with its own and fails when the debtor's case page misses 100 ms at p95, the webhook deliveries take
+30 s or more, or an event has no payment or two.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import closing, desk, faults, judicial, money, placement, placement_parse, queue, reports
+from bench import (
+    closing,
+    debtor_space,
+    desk,
+    faults,
+    judicial,
+    money,
+    placement,
+    placement_parse,
+    queue,
+    reports,
+)
 
 
 def main() -> int:
@@ -45,7 +58,11 @@ def main() -> int:
     print("== bench.faults: payments through the outbox, SMS through a failing Twilio and killed workers ==",
           flush=True)
     faulted = faults.main([])
-    return placed or queued or moneyed or reported or judged or closed or desked or faulted
+    print(flush=True)
+    print("== bench.debtor_space: the debtor's case page over 1,000,000 cases, 1,000 card payment webhooks ==",
+          flush=True)
+    spaced = debtor_space.main([])
+    return placed or queued or moneyed or reported or judged or closed or desked or faulted or spaced
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from agency.auth import PERMISSIONS
 from agency.clock import today
 from agency.db import db
 from agency.models import Role
+from cases.attachments.attachments import add_attachment
 from cases.closing.bulk import ask_batch
 from cases.closing.closing import close_case
 from cases.judicial.documents import add_document
@@ -43,7 +44,7 @@ TOKEN = "api"  # the client API authenticates by token, not by session: tested i
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
 TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
-                    "proceeding_id", "document_id", "claim_id", "closing_report_id")
+                    "proceeding_id", "document_id", "claim_id", "closing_report_id", "attachment_id")
 # Signed by the card payment provider, not by a session: tested in tests/money/online/.
 PUBLIC |= {"online_payments.stripe_webhook"}
 
@@ -90,6 +91,8 @@ def world(db_session):
     batch = ask_batch(case_a.reference, "below_minimum", evidence="", actor=users["manager"])
     claims = {c: insolvency_claim(c) for c in (case_a, case_b)}
     closing_reports = {c: closing_report(c, users["manager"]) for c in (client_a, client_b)}
+    attachments = {c: add_attachment(c, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "facture.pdf", visible_to_client=True,
+                                     actor=users["collector"]) for c in (case_a, case_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
@@ -102,7 +105,8 @@ def world(db_session):
             "proceeding_a": files[case_a][0], "proceeding_b": files[case_b][0],
             "document_a": files[case_a][1], "document_b": files[case_b][1],
             "batch": batch, "claim_a": claims[case_a], "claim_b": claims[case_b],
-            "closing_report_a": closing_reports[client_a], "closing_report_b": closing_reports[client_b]}
+            "closing_report_a": closing_reports[client_a], "closing_report_b": closing_reports[client_b],
+            "attachment_a": attachments[case_a], "attachment_b": attachments[case_b]}
 
 
 def judicial_file(case, actor):
@@ -147,7 +151,7 @@ def build_url(rule, world, own: bool = True) -> str:
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
         elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
-                     "claim_id", "closing_report_id"):
+                     "claim_id", "closing_report_id", "attachment_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
             values[arg] = world["batch"].id

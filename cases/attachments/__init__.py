@@ -1,0 +1,1 @@
+"""Files attached to a case by staff or by the client from its portal."""
