@@ -19,14 +19,14 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     nav = page.get_by_test_id("main-nav")
     expect(nav.locator(".nav-link")).to_have_text(
         ["Dossiers", "Tableau de bord", "File de travail", "Remises", "Finances", "Clients", re.compile("^SMS"),
-         "Contentieux", "Courriers à valider", "Administration"]
+         "Contentieux", "Courriers à valider", "Audit", "Administration"]
     )
     menu = nav.get_by_test_id("admin-menu")
     expect(menu).to_be_hidden()
     nav.get_by_role("button", name="Administration").click()
     expect(menu).to_be_visible()
     expect(menu.locator("a")).to_have_text(["Utilisateurs", "Sécurité de la connexion", "Profil de l'agence", "Règles de contact", "Taux d'intérêt",
-                                           "Chiffres de la loi", "Système"])
+                                           "Chiffres de la loi", "Espace débiteur", "Système"])
     menu.get_by_role("link", name="Utilisateurs").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator("main h1")).to_have_text("Utilisateurs")
@@ -70,7 +70,7 @@ def test_admin_user_form_refuses_a_client_user_without_client(page: Page, live_s
     page.goto("/admin/users")
     page.get_by_label("Nom").fill("Sans Client")
     page.get_by_label("E-mail").fill("sans.client@example.com")
-    page.get_by_label("Rôle").select_option(label="Utilisateur client")
+    page.locator("#role").select_option(label="Utilisateur client")  # each user's row has a role list too
     page.get_by_label("Mot de passe").fill("Recouvrement-2026")
     page.get_by_role("button", name="Créer l'utilisateur").click()
     expect(page.locator("#client_id")).to_have_class(re.compile(r"\bis-invalid\b"))
@@ -87,7 +87,7 @@ def test_admin_user_form_errors_are_french(page: Page, live_server):
     page.goto("/admin/users")
     page.get_by_label("Nom").fill("Sans Client")
     page.get_by_label("E-mail").fill("sans.client@example.com")
-    page.get_by_label("Rôle").select_option(label="Utilisateur client")
+    page.locator("#role").select_option(label="Utilisateur client")  # each user's row has a role list too
     page.get_by_label("Mot de passe").fill("Recouvrement-2026")
     page.get_by_role("button", name="Créer l'utilisateur").click()
     feedback = page.locator("#client_id ~ .invalid-feedback")
