@@ -94,9 +94,9 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset_password(token: str):
     row = passwords.find_reset(token)
-    if row is None:
+    if row is None:  # answered in place with the form to ask for another, 410 whether it ever existed or not
         flash(_("This link has expired or was already used. Ask for a new one."), "danger")
-        return redirect(url_for("account.forgot_password"))
+        return render_template("agency/password_forgot.html", form=ForgotPasswordForm(formdata=None)), 410
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
