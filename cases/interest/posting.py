@@ -71,7 +71,7 @@ def post_interest(
     if case_ids is not None and not case_ids:
         return PostingResult(through, 0, 0)
     db.session.flush()  # the INSERT … SELECT reads the ledger through the session's connection
-    lock_postings(case_ids)
+    _lock(case_ids)
     segments = rate_segments() if segments is None else segments
     interest_insert, indemnity_insert = _statements(segments, case_ids is not None, stale_before is not None)
     parameters = {
@@ -156,9 +156,8 @@ def _stale(claim_id, before: sa.ColumnElement) -> sa.ColumnElement[bool]:
     return ~recent.exists()
 
 
-def lock_postings(case_ids: list[int] | None) -> None:
-    """Wait for any run posting on these cases (all of them without `case_ids`), then hold them off until the
-    transaction ends; `post_interest` takes these locks itself, taking them again costs nothing more."""
+def _lock(case_ids: list[int] | None) -> None:
+    """Wait for any run posting on these cases (all of them without `case_ids`), until the transaction ends."""
     if db.session.get_bind().dialect.name != "postgresql":
         return  # SQLite writes one transaction at a time
     if case_ids is None or len(set(case_ids)) > FEW_CASES:

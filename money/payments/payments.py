@@ -18,7 +18,7 @@ from agency.models import User
 from agency.money import case_limit_cents, format_money, too_large_message
 from cases import ledger
 from cases.closing.closing import take_back_write_off
-from cases.interest.posting import NOT_POSTED, lock_postings, post_interest
+from cases.interest.posting import NOT_POSTED, post_interest
 from cases.interest.sql import accrued_by_claim, rate_segments
 from cases.judicial.steps import payment_received as judicial_payment_received
 from cases.models import AppliesTo, Case, CaseStatus, EntryKind, LedgerEntry
@@ -85,29 +85,27 @@ def record_payment(
     # Payments on one case one at a time (PostgreSQL): a twin submitted meanwhile is seen below, by its key
     # (the same form again) or as a duplicate (the same payment entered twice).
     status = db.session.execute(sa.select(Case.status).where(Case.id == case.id).with_for_update()).scalar_one()
-    # As the posting's own condition reads it (the status committed last): on a closed case or under a plan, a
-    # posting would post nothing.
-    posting = status not in NOT_POSTED
-    if posting:
-        lock_postings([case.id])  # no other run can post interest for later days between the read below and ours
-    # One read once the locks are held (a statement of its own, so that it sees what was committed meanwhile):
-    # the payment already recorded under this key, if any, and whether interest was posted for later days.
-    existing_id, posted_later = db.session.execute(sa.select(
-        sa.select(Payment.id).where(Payment.client_id == case.client_id, Payment.idempotency_key == key)
-        .scalar_subquery(),
-        sa.exists().where(LedgerEntry.case_id == case.id, LedgerEntry.kind == EntryKind.INTEREST.value,
-                          LedgerEntry.accrued_through > received_on),
-    )).one()
-    if existing_id is not None:
-        return _same_or_refuse(db.session.get(Payment, existing_id), case, amount_cents)
+    existing = _by_key(case.client_id, key)
+    if existing is not None:
+        return _same_or_refuse(existing, case, amount_cents)
     if not confirm_duplicate:
         earlier = duplicate_of(case, amount_cents, received_on, payer_reference)
         if earlier is not None:
             raise DuplicatePaymentError(earlier)
 
     segments = rate_segments()  # read once for every interest statement below
+    # As the posting's own condition reads it (the status committed last): on a closed case or under a plan, a
+    # posting would post nothing.
+    posting = status not in NOT_POSTED
+    posted_later = False
     if posting:
         post_interest(received_on, [case.id], segments=segments)
+        # Read under the posting's locks (no other run posts on the case until this transaction ends): the
+        # posting just made went beyond the payment's date only where an earlier one had.
+        posted_later = db.session.scalar(sa.select(sa.exists().where(
+            LedgerEntry.case_id == case.id, LedgerEntry.kind == EntryKind.INTEREST.value,
+            LedgerEntry.accrued_through > received_on,
+        )))
     if case.status == CaseStatus.CLOSED:  # a late payment: what it pays of the write-off is owed again
         take_back_write_off(case, amount_cents, received_on, actor=actor)
     before = ledger.balance(case.id)
