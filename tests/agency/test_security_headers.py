@@ -170,12 +170,17 @@ def test_the_csrf_refusal_page_has_the_headers(app, client, login_as):
 
 
 def test_the_debtors_public_pages_hold_no_inline_code(client, db_session):
-    """The self-service page and the unsubscribe page, reached by signed links from messages."""
+    """The first self-service links (now expired, 410) and the unsubscribe page, reached by signed links from
+    messages; the debtor's space's own pages are checked in tests/debtor_space/."""
     case = factories.case()
     address = factories.contact(case.debtor, "email", "jeanne@example.com")
     db_session.commit()
-    for url in (f"/d/{sign_id(PORTAL, case.id)}", f"/unsubscribe/{sign_id(UNSUBSCRIBE, address.id)}"):
-        response = client.get(url)
-        assert response.status_code == 200, url
-        assert_secure_headers(response)
-        assert inline_code(response.get_data(as_text=True)) == [], url
+    old_link = client.get(f"/d/{sign_id(PORTAL, case.id)}")
+    assert old_link.status_code == 410  # answered by the debtor's space, under its stricter policy
+    assert "default-src 'none'" in old_link.headers["Content-Security-Policy"]
+    assert old_link.headers["Referrer-Policy"] == "no-referrer"
+    assert inline_code(old_link.get_data(as_text=True)) == []
+    unsubscribe = client.get(f"/unsubscribe/{sign_id(UNSUBSCRIBE, address.id)}")
+    assert unsubscribe.status_code == 200
+    assert_secure_headers(unsubscribe)
+    assert inline_code(unsubscribe.get_data(as_text=True)) == []
