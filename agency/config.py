@@ -159,6 +159,9 @@ class Config:
         # factor before doing anything. Deliberately not read from the environment: only the test harness turns it
         # off, for the tests that are not about signing in (agency/second_factor.py).
         self.SECOND_FACTOR_ENFORCED = True
+        # Idle and absolute session expiry (agency.sessions). Likewise only the test harness turns it off, for the
+        # tests that move the clock by hours or days within one signed-in browser and are not about expiry.
+        self.SESSION_EXPIRY_ENFORCED = True
         # Behind a reverse proxy the public URL matters (Twilio signatures, links in e-mails).
         self.PROXY_FIX = env.get("PROXY_FIX", "0") == "1"
         # /metrics answers callers from these networks (comma-separated addresses or CIDR blocks), or any caller

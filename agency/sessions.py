@@ -126,9 +126,12 @@ def expired(user: User) -> str | None:
     state = session.get(AUTH)
     if not isinstance(state, dict):
         return "lifetime"  # a session from before these rules, or restored from a cookie: sign in again
+    now = int(time.time())
+    if not current_app.config.get("SESSION_EXPIRY_ENFORCED", True):
+        session[AUTH] = {"at": state.get("at", now), "seen": now}
+        return None
     chosen = second_factor.settings()
     idle = (chosen.idle_minutes if user.is_staff else chosen.client_idle_minutes) * 60
-    now = int(time.time())
     if now - state.get("at", 0) > chosen.session_hours * 3600:
         return "lifetime"
     if now - state.get("seen", 0) > idle:

@@ -107,7 +107,8 @@ def _space_headers(response: Response) -> Response:
 def _error(error: HTTPException):
     # The staff's error page links to the staff's pages: the space answers with its own.
     kind = "form_expired" if isinstance(error, CSRFError) else "not_found" if error.code == 404 else "error"
-    return _message(kind, status=error.code or 500)
+    # A refused input names its field and why (agency.inputs), as the staff's error page does.
+    return _message(kind, status=error.code or 500, detail=getattr(error, "message_for_user", ""))
 
 
 def _language(case: Case | None = None) -> str:

@@ -53,6 +53,9 @@ def app(tmp_path_factory):
             # Tests not about signing in skip the second factor's enrolment; tests/agency/test_sign_in_security.py
             # turns it back on to test the rule itself.
             "SECOND_FACTOR_ENFORCED": False,
+            # Tests that move the clock by hours within one browser keep it signed in; the tests of expiry in
+            # tests/agency/test_sign_in_security.py turn the rule back on.
+            "SESSION_EXPIRY_ENFORCED": False,
         }
     )
     with application.app_context():

@@ -26,6 +26,14 @@ def enforced(app):
     app.config["SECOND_FACTOR_ENFORCED"] = False
 
 
+@pytest.fixture
+def expiring(app):
+    """The real rule: sessions end when idle or too old (the harness turns it off elsewhere)."""
+    app.config["SESSION_EXPIRY_ENFORCED"] = True
+    yield
+    app.config["SESSION_EXPIRY_ENFORCED"] = False
+
+
 def _events(db_session, action):
     return db_session.scalars(sa.select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.id)).all()
 
@@ -116,7 +124,7 @@ def test_failures_from_one_address_lock_that_address(app, client, db_session, ti
 # Idle and absolute expiry
 
 
-def test_an_idle_session_expires_at_its_boundary(client, db_session, login_as, time_machine):
+def test_an_idle_session_expires_at_its_boundary(client, db_session, login_as, time_machine, expiring):
     time_machine.move_to(NOW, tick=False)
     login_as("collector")
     time_machine.shift(30 * 60)  # exactly the limit: still signed in, and the clock starts again
@@ -130,7 +138,7 @@ def test_an_idle_session_expires_at_its_boundary(client, db_session, login_as, t
     assert client.get("/cases/").headers["Location"].startswith("/login")
 
 
-def test_the_idle_limit_and_lifetime_are_settings(client, db_session, login_as, time_machine):
+def test_the_idle_limit_and_lifetime_are_settings(client, db_session, login_as, time_machine, expiring):
     time_machine.move_to(NOW, tick=False)
     db_session.add(SecuritySettings(id=1, idle_minutes=10, client_idle_minutes=60, session_hours=1))
     db_session.commit()

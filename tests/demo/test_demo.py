@@ -8,6 +8,7 @@ from random import Random
 from zoneinfo import ZoneInfo
 
 import phonenumbers
+import pyotp
 import pytest
 import sqlalchemy as sa
 from faker import Faker
@@ -21,9 +22,10 @@ from agency.money import format_money
 from cases.ledger import balances
 from cases.models import Case, CaseClosing, Claim, EntryKind, LedgerEntry
 from debtors.models import ContactPoint, Debtor, Hold
+from demo import content as demo_content
 from demo import data as demo_data
 from money.models import Payment
-from tests.conftest import login
+from tests.conftest import csrf_token, login
 
 DEMO_CODES = [spec.code for spec in demo_data.CLIENTS]
 
@@ -216,7 +218,11 @@ def _assert_business_cases_show_interest(app, db_session) -> None:
     balance = balances([case.id])[case.id]
     manager = next(u for u in demo_data.USERS if u.role == "manager")
     browser = app.test_client()
-    assert login(browser, manager.email, manager.password).status_code == 302
+    assert login(browser, manager.email, manager.password).headers["Location"].startswith("/login/code")
+    # The demo's manager has the second factor the README prints: the code from its key opens the door.
+    code = pyotp.TOTP(demo_content.TOTP_SECRETS[manager.email]).now()
+    assert browser.post("/login/code", data={"code": code, "csrf_token": csrf_token(browser, "/login/code")}
+                        ).status_code == 302
     html = browser.get(f"/cases/{case.id}").get_data(as_text=True)
     assert f"<td>Intérêts</td><td class=\"amount\">{format_money(balance.interest)}</td>" in html
     indemnity_line = f"<td>Indemnité forfaitaire de recouvrement</td><td class=\"amount\">{format_money(balance.indemnity)}"

@@ -187,6 +187,7 @@ def serve(tmp_dir: Path, seed: Callable[[], dict]) -> Iterator[tuple[str, dict]]
             "REDIS_URL": "",
             # As in tests/conftest.py: the browser test of the enrolment turns the rule back on.
             "SECOND_FACTOR_ENFORCED": False,
+            "SESSION_EXPIRY_ENFORCED": False,
         }
     )
     with app.app_context():
