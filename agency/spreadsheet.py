@@ -197,7 +197,7 @@ class _Sink:
         return len(data)
 
     def flush(self) -> None:
-        pass
+        """Nothing to flush: the parts are taken whole by `take` (the zip writer calls this as on a file)."""
 
     def take(self) -> bytes:
         data, self.parts, self.size = b"".join(self.parts), [], 0

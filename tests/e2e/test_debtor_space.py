@@ -284,15 +284,9 @@ def test_a_debtor_opens_the_sms_link_and_pays_the_next_instalment_by_card(
     step(page, axe_source, size, "pay-08-case-paid")
 
 
-def needs(world: SpaceWorld, endpoint: str) -> None:
-    if endpoint not in world.routes:
-        pytest.skip(f"{endpoint} is not served yet")
-
-
 def test_a_debtor_proposes_a_plan_within_the_mandate_and_it_runs_at_once(
     page: Page, world: SpaceWorld, axe_source: str, size: str
 ):
-    needs(world, "debtor_space.propose_plan")
     debtor = world.proposers[size]
     enter(page, world, debtor, axe_source, size, "plan")
     assert total(page) == "850,00 €"
@@ -343,7 +337,6 @@ trailer << /Root 1 0 R >>
 def test_a_debtor_disputes_the_debt_attaching_a_pdf_and_the_case_is_held(
     page: Page, world: SpaceWorld, axe_source: str, size: str
 ):
-    needs(world, "debtor_space.explain_page")
     debtor = world.disputers[size]
     enter(page, world, debtor, axe_source, size, "dispute")
     assert total(page) == "649,90 €"
@@ -384,7 +377,6 @@ def test_a_debtor_disputes_the_debt_attaching_a_pdf_and_the_case_is_held(
 
 
 def test_a_debtor_stops_sms_and_gives_a_new_number(page: Page, world: SpaceWorld, axe_source: str, size: str):
-    needs(world, "debtor_space.contact_page")
     debtor = world.payers[size]  # back after paying, through the same link
     enter(page, world, debtor, axe_source, size, "contact")
     with page.expect_navigation():
