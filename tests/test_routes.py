@@ -42,7 +42,7 @@ TOKEN = "api"  # the client API authenticates by token, not by session: tested i
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
 TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
-                    "proceeding_id", "document_id", "claim_id", "closing_report_id", "attachment_id")
+                    "proceeding_id", "document_id", "claim_id", "closing_report_id", "attachment_id", "decision_id")
 # Signed by the card payment provider, not by a session: tested in tests/money/online/.
 PUBLIC |= {"online_payments.stripe_webhook"}
 
@@ -140,7 +140,7 @@ def closing_report(client, actor):
     return db.session.scalar(sa.select(ClosingReport).where(ClosingReport.closing_id == closing.id))
 
 
-def build_url(rule, world, own: bool = True) -> str:
+def build_url(rule, world, own: bool = True, placeholders: dict | None = None) -> str:
     values = {}
     for arg in rule.arguments:
         if arg == "case_id":
@@ -155,7 +155,7 @@ def build_url(rule, world, own: bool = True) -> str:
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
         elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
-                     "claim_id", "closing_report_id", "attachment_id"):
+                     "claim_id", "closing_report_id", "attachment_id", "decision_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
             values[arg] = world["batch"].id
@@ -163,6 +163,8 @@ def build_url(rule, world, own: bool = True) -> str:
             values[arg] = "FR"
         elif arg == "part":
             values[arg] = "request"
+        elif placeholders and arg in placeholders:
+            values[arg] = placeholders[arg]
         else:
             raise AssertionError(f"the route walk does not know how to fill <{arg}> in {rule.rule}")
     return rule.build(values)[1]
@@ -188,3 +190,84 @@ def test_each_role_reaches_exactly_its_routes_and_only_its_tenant(app, world, ro
         if allowed and set(TENANT_ARGUMENTS) & rule.arguments:
             other = web.get(build_url(rule, world, own=False))
             assert other.status_code == (404 if role == "client" else 200), f"{role} {endpoint} other tenant"
+
+
+# --- POST routes: the same walk, for the routes that change something -------------------------------------------
+
+# Values for route arguments the GET walk never needs. A role refused a route is refused before any row is read,
+# so these only have to build a URL; the client's own routes are filled from `world` (`post_world`) instead.
+POST_PLACEHOLDERS = {"mark": "sent", "decision": "forward", "change": "wrong", "channel": "sms", "token_id": 1,
+                     "user_id": 1, "mandate_id": 1, "message_id": 1, "rate_id": 1, "hold_id": 1,
+                     "contact_point_id": 1, "finding_id": 1, "closing_id": 1}
+
+
+def post_routes(app):
+    """Return (endpoint, rule, view) for every POST route a signed-in role may be refused."""
+    return [
+        (rule.endpoint, rule, app.view_functions[rule.endpoint])
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods and rule.endpoint not in public(app) | {"agency.logout"}
+        and app.view_functions[rule.endpoint].permission != TOKEN
+    ]
+
+
+@pytest.fixture
+def post_world(world):
+    """`world`, with a dispute upheld on another case of each client: the decision it asks the client for."""
+    from cases.models.recall import ClientDecision
+    from cases.work.disputes import open_dispute, resolve_dispute
+
+    decisions = {}
+    for key in ("a", "b"):
+        case = factories.case(client_row=world[f"case_{key}"].client)
+        resolve_dispute(open_dispute(case, actor=None, reason="Facture déjà réglée"), actor=None, decision="upheld",
+                        resolution="Avoir à émettre")
+        decisions[key] = db.session.scalar(sa.select(ClientDecision).where(ClientDecision.case_id == case.id))
+    db.session.commit()
+    return world | {"decision_a": decisions["a"], "decision_b": decisions["b"]}
+
+
+def rows_written() -> int:
+    """How many rows the database holds, every table together: a refused request must leave it unchanged."""
+    counts = sa.union_all(*[sa.select(sa.func.count().label("n")).select_from(t) for t in db.metadata.sorted_tables])
+    total = sa.select(sa.func.sum(counts.subquery().c.n))
+    return db.session.scalar(total)
+
+
+def test_anonymous_posts_go_to_login_and_write_nothing(app, post_world):
+    from tests.conftest import csrf_token
+
+    web = app.test_client()
+    token = csrf_token(web)
+    before = rows_written()
+    for endpoint, rule, _view in post_routes(app):
+        url = build_url(rule, post_world, placeholders=POST_PLACEHOLDERS)
+        response = web.post(url, data={"csrf_token": token})
+        assert response.status_code == 302 and response.headers["Location"].startswith("/login"), endpoint
+        assert rows_written() == before, endpoint
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_is_refused_the_posts_it_may_not_make_and_a_client_another_clients_rows(app, post_world, role):
+    """Refused routes answer 403; a client's allowed routes naming another client's rows answer 404; either
+    way nothing is written. (What an allowed POST does is each feature's own tests' business.)"""
+    from tests.conftest import csrf_token
+
+    app.test_client_class = IsolatedClient
+    web = app.test_client()
+    assert login(web, post_world["users"][role].email).status_code == 302
+    token = csrf_token(web, "/account/password")  # a form every signed-in role has
+    before = rows_written()
+    walked = 0
+    for endpoint, rule, view in post_routes(app):
+        allowed = Role(role) in PERMISSIONS[view.permission]
+        if allowed and not (role == "client" and set(TENANT_ARGUMENTS) & rule.arguments):
+            continue
+        # A refused role names its own tenant's rows (refused all the same); an allowed client, another client's.
+        url = build_url(rule, post_world, own=not allowed, placeholders=POST_PLACEHOLDERS)
+        response = web.post(url, data={"csrf_token": token})
+        expected = 403 if not allowed else 404
+        assert response.status_code == expected, f"{role} {endpoint} answered {response.status_code}"
+        assert rows_written() == before, f"{role} {endpoint} wrote rows"
+        walked += 1
+    assert walked > 0
