@@ -74,6 +74,7 @@ JOB_MODULES = (
     "cases.closing.recall_jobs",
     "money.payments.jobs",
     "money.plans.jobs",
+    "money.plans.telling",
     "money.remittances.jobs",
     "money.closing_reports.jobs",
     "money.online.jobs",

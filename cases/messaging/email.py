@@ -23,6 +23,7 @@ def send_case_email(
     actor: User | None,
     contact_point: ContactPoint | None = None,
     strategy_step: int | None = None,
+    extra: dict | None = None,
 ) -> Action:
     """Send the e-mail `template` to the case's debtor if the contact rules allow it, else record it blocked.
 
@@ -30,7 +31,7 @@ def send_case_email(
     """
     return send_case_message(
         case, "email", template, actor=actor, contact_point=contact_point, strategy_step=strategy_step,
-        deliver=_deliver,
+        deliver=_deliver, extra=extra,
     )
 
 

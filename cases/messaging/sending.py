@@ -52,8 +52,11 @@ def send_case_message(
     contact_point: ContactPoint | None,
     strategy_step: int | None,
     deliver: Deliver,
+    extra: dict | None = None,
 ) -> Action:
-    """Send one message of `channel` to the debtor of `case` if the rules allow it; return its action."""
+    """Send one message of `channel` to the debtor of `case` if the rules allow it; return its action.
+
+    `extra`: the facts an event template prints (see templates.EVENT_TEMPLATES)."""
     placeholder = None
     if strategy_step is not None:
         existing = step_action(case, strategy_step)
@@ -69,7 +72,7 @@ def send_case_message(
         return _refuse(case, channel, verdict, actor, point, strategy_step, placeholder)
     # Each message carries a link of its own, so that one can be revoked or expire without the others.
     token, url = new_token()
-    message = render_message(case, channel, template, contact_point=point, link=url)
+    message = render_message(case, channel, template, contact_point=point, link=url, extra=extra)
     row = deliver(point, message)
     db.session.flush()
     issue_link(case, channel, token, actor=actor, **{LINK_FIELD[channel]: row.id})

@@ -36,6 +36,7 @@ def send_case_sms(
     actor: User | None,
     contact_point: ContactPoint | None = None,
     strategy_step: int | None = None,
+    extra: dict | None = None,
 ) -> Action:
     """Send the SMS `template` to the case's debtor if the contact rules allow it, else record it blocked.
 
@@ -51,7 +52,7 @@ def send_case_sms(
 
     action = send_case_message(
         case, "sms", template, actor=actor, contact_point=contact_point, strategy_step=strategy_step,
-        deliver=store,
+        deliver=store, extra=extra,
     )
     for row in stored:
         if row.status == SmsStatus.SENDING:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,9 @@ LABELS = {
 }
 # Templates that speak of a pending promise and make no sense without one.
 NEEDS_PROMISE = frozenset({"promise_reminder"})
+# Sent by the platform on an event, with that event's facts (`extra`): never offered to staff or strategies.
+# plan_decided: the agency's or the client's answer to a plan the debtor proposed in their space.
+EVENT_TEMPLATES = frozenset({"plan_decided"})
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2}$")
 # Babel's French formats use no-break spaces, which are not in the SMS alphabet (GSM 03.38): the
@@ -82,7 +86,8 @@ def template_names(channel: str) -> list[str]:
 def available_templates(case: Case, channel: str) -> list[str]:
     """Return the templates that make sense for `case` now (a promise reminder needs a promise)."""
     promise = pending_promise(case)
-    return [n for n in template_names(channel) if promise is not None or n not in NEEDS_PROMISE]
+    return [n for n in template_names(channel)
+            if n not in EVENT_TEMPLATES and (promise is not None or n not in NEEDS_PROMISE)]
 
 
 def pending_promise(case: Case) -> Promise | None:
@@ -103,21 +108,24 @@ def message_language(case: Case) -> str:
 
 
 def render_message(
-    case: Case, channel: str, template: str, *, contact_point: ContactPoint | None = None, link: str | None = None
+    case: Case, channel: str, template: str, *, contact_point: ContactPoint | None = None, link: str | None = None,
+    extra: dict | None = None,
 ) -> RenderedMessage:
     """Fill `template` for `case` in the debtor's language; raise MessageError when it cannot be written.
 
     `link` is the debtor's space link issued for this very message; a preview, which issues none, prints a
-    stand-in of the same length.
+    stand-in of the same length. `extra` holds an event template's facts, already written for the reader.
     """
     if channel not in CHANNELS or not _NAME.match(template) or template not in template_names(channel):
         raise MessageError(f"no {channel} template named {template!r}")
     if template in NEEDS_PROMISE and pending_promise(case) is None:
         raise MessageError(f"the {template} template needs a pending promise")
+    if template in EVENT_TEMPLATES and not extra:
+        raise MessageError(f"the {template} template is sent by the platform with its event's facts")
     language = message_language(case)
     if not (_folder(channel) / language / f"{template}.txt").exists():
         language = DEFAULT_LANGUAGE
-    context = message_context(case, channel, language, contact_point, link=link)
+    context = message_context(case, channel, language, contact_point, link=link) | (extra or {})
     text = current_app.jinja_env.get_template(f"{channel}/{language}/{template}.txt").render(context)
     subject, body = _split_subject(text) if channel == "email" else ("", _tidy(text, paragraphs=False))
     return RenderedMessage(channel, template, language, subject, body)
@@ -127,10 +135,7 @@ def message_context(
     case: Case, channel: str, language: str, contact_point: ContactPoint | None, *, link: str | None = None
 ) -> dict:
     """Return what templates may print: amounts and dates already written in the debtor's language."""
-    clean = (lambda text: text.translate(_SMS_SPACES)) if channel == "sms" else (lambda text: text)
-    money = lambda cents: clean(format_money(cents, case.currency, locale=language))  # noqa: E731
-    # "2 mars 2026" / "Mar 2, 2026": never 3/2/26, which a reader abroad takes for 3 February.
-    day = lambda value: format_date(value, "long" if channel == "email" else "medium", locale=language)  # noqa: E731
+    money, day, clean = writers(case, channel, language)
     agency = db.session.scalar(sa.select(AgencyProfile).where(AgencyProfile.id == 1))
     letter = first_notice_of(case)
     promise = pending_promise(case)
@@ -153,6 +158,15 @@ def message_context(
         "stop_number": clean(format_phone(reply_number)) if reply_number else "",
         "unsubscribe_url": unsubscribe_url(contact_point.id) if contact_point is not None else "",
     }
+
+
+def writers(case: Case, channel: str, language: str) -> tuple[Callable, Callable, Callable]:
+    """Return how a message writes an amount, a day and any text for its reader and its channel."""
+    clean = (lambda text: text.translate(_SMS_SPACES)) if channel == "sms" else (lambda text: text)
+    money = lambda cents: clean(format_money(cents, case.currency, locale=language))  # noqa: E731
+    # "2 mars 2026" / "Mar 2, 2026": never 3/2/26, which a reader abroad takes for 3 February.
+    day = lambda value: format_date(value, "long" if channel == "email" else "medium", locale=language)  # noqa: E731
+    return money, day, clean
 
 
 def _agency(profile: AgencyProfile | None) -> dict:

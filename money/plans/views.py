@@ -39,6 +39,7 @@ from money.plans.plans import (
     running_plan,
     split,
 )
+from money.plans.telling import plan_decision_message_job
 
 bp = Blueprint("plans", __name__)
 
@@ -130,6 +131,12 @@ def _after_start(plan: PaymentPlan) -> None:
                 reference=plan.reference), "warning")
 
 
+def _tell_debtor(plan: PaymentPlan) -> None:
+    """A proposal the debtor made in their space is decided: they get a message saying so."""
+    if plan.origin == "debtor":
+        enqueue(plan_decision_message_job, plan.id, job_id=f"plan-decision-{plan.id}")
+
+
 @bp.get("/plans/approvals")
 @permission_required("plans.approve")
 def approvals():
@@ -163,6 +170,7 @@ def approve(plan_id: int):
                   "danger")
         else:
             enqueue(agreement_job, plan.id, job_id=f"plan-agreement-{plan.id}")
+            _tell_debtor(plan)
             db.session.commit()
             flash(_("Plan %(reference)s approved: it runs from now.", reference=plan.reference), "success")
     else:
@@ -182,6 +190,7 @@ def refuse(plan_id: int):
             db.session.rollback()
             flash(str(exc), "danger")
         else:
+            _tell_debtor(plan)
             db.session.commit()
             flash(_("Plan %(reference)s refused; the agency is told.", reference=plan.reference), "info")
     else:
@@ -203,6 +212,8 @@ def agency_decision(plan_id: int, decision: str):
             db.session.rollback()
             flash(str(exc), "danger")
         else:
+            if decision == "decline":
+                _tell_debtor(plan)
             db.session.commit()
             flash(_("Plan %(reference)s sent to the client for its decision.", reference=plan.reference)
                   if decision == "forward" else

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 import sqlalchemy as sa
 
+from agency.message_models import EmailMessage, SmsMessage
 from agency.models import AuditEvent, Mandate
 from cases.letters.storage import read_document
 from cases.models import Action, CaseStatus
@@ -107,11 +108,17 @@ def test_a_plan_beyond_the_limits_waits_for_the_agency_then_the_client_and_the_d
     assert plan.status == PlanStatus.ACTIVE and plan.agreement_sha256
     page = text_of(visitor.get(url))
     assert 'data-status="active"' in page and 'data-testid="space-first-payment"' in page
+    # Told by SMS (no e-mail address on file), with a link of its own back to the space.
+    [sms] = db_session.scalars(sa.select(SmsMessage).where(SmsMessage.to_number == "+33612345678")).all()
+    assert f"votre échéancier {plan.reference} est accepté (24 versements" in sms.body
+    assert "/espace/" in sms.body and "STOP" in sms.body
+    assert db_session.scalar(sa.select(sa.func.count(EmailMessage.id))) == 0
 
 
 def test_a_declined_proposal_is_told_with_its_reason_and_another_may_follow(visitor, client, login_as, db_session,
-                                                                            person_case, time_machine):
+                                                                            person_case, time_machine, run_jobs):
     time_machine.move_to(NOON, tick=True)  # ticking: RQ's worker waits on the clock
+    factories.contact(person_case.debtor, "email", "jeanne.martin@example.org")
     url = _open(visitor, db_session, person_case)
     _propose(visitor, url, kind="settlement", offer="300")  # a discount: the mandate grants none
     [plan] = _plans(db_session, person_case)
@@ -128,6 +135,14 @@ def test_a_declined_proposal_is_told_with_its_reason_and_another_may_follow(visi
     page = text_of(visitor.get(url))
     assert 'data-testid="plan-answer" data-status="refused"' in page and "Offre trop basse" in page
     assert 'data-testid="plan-form"' in page
+    run_jobs()
+    # Told by e-mail, which says why; no SMS besides.
+    [mail] = db_session.scalars(sa.select(EmailMessage)).all()
+    assert mail.to_address == "jeanne.martin@example.org"
+    assert mail.subject == f"Votre proposition d'échéancier {plan.reference} : non acceptée (dossier {person_case.reference})"
+    assert "Motif : Offre trop basse" in mail.body and "/espace/" in mail.body
+    assert "solde de 1\u202f234,56\u00a0€" in mail.body
+    assert db_session.scalar(sa.select(sa.func.count(SmsMessage.id))) == 0
 
 
 def test_the_minimum_instalment_and_first_payment_bind_debtors_and_staff(visitor, db_session, person_case,
@@ -163,3 +178,17 @@ def test_a_wrong_proposal_is_refused_at_its_field(visitor, db_session, person_ca
     response = _propose(visitor, url, first_due="2026-06-30")
     assert response.status_code == 400 and 'data-testid="error-first_due"' in text_of(response)
     assert _plans(db_session, person_case) == []
+
+
+def test_the_answer_is_a_message_the_platform_sends_never_one_staff_pick(person_case):
+    from cases.messaging.templates import MessageError, available_templates, render_message, template_names
+
+    for channel in ("sms", "email"):
+        assert "plan_decided" in template_names(channel)
+        assert "plan_decided" not in available_templates(person_case, channel)
+        try:
+            render_message(person_case, channel, "plan_decided")
+        except MessageError as exc:
+            assert "event" in str(exc)
+        else:
+            raise AssertionError("an event template rendered without its event's facts")
