@@ -146,6 +146,11 @@ class MandateForm(FlaskForm):
                                  default="0")
     min_first_payment = StringField(_l("Smallest first payment of a plan without asking the client (€; 0: none)"),
                                     default="0")
+    min_part_payment = StringField(_l("Smallest part payment a debtor may choose online (€)"), default="10",
+                                   description=_l("The full balance or the next instalment can always be paid."))
+    card_fee_borne_by = SelectField(_l("The card payment provider's fee is borne by"), default="agency", choices=[
+        SelectChoice("agency", _l("the agency (a cost its commission covers)")),
+        SelectChoice("client", _l("the client (deducted from its remittances)"))])
     recall_notice_days = IntegerField(_l("Notice before a recalled case closes (days)"), default=0,
                                       validators=[Optional(), NumberRange(min=0, max=365,
                                                                           message=_l("Between %(min)s and %(max)s."))])
@@ -169,6 +174,11 @@ class MandateForm(FlaskForm):
 
     def validate_min_first_payment(self, field) -> None:
         self._minimum(field)
+
+    def validate_min_part_payment(self, field) -> None:
+        self._minimum(field)
+        if field.cents == 0:
+            raise ValidationError(_l("At least 0,01 €: a payment of nothing is no payment."))
 
     @staticmethod
     def _minimum(field) -> None:
@@ -238,6 +248,7 @@ class MandateForm(FlaskForm):
             "judicial_fee_terms": self.judicial_fee_terms.data or "",
             "recall_fee_cents": self.recall_fee.cents, "recall_notice_days": self.recall_notice_days.data or 0,
             "min_instalment_cents": self.min_instalment.cents, "min_first_payment_cents": self.min_first_payment.cents,
+            "min_part_payment_cents": self.min_part_payment.cents, "card_fee_borne_by": self.card_fee_borne_by.data,
         }
 
 

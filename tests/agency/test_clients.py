@@ -13,7 +13,8 @@ CLIENT = {"code": "fibre", "name": "Fibréa Télécom SAS", "siren": "732 829 32
           "remittance_iban": "FR76 3000 6000 0112 3456 7890 189"}
 MANDATE = {"reference": "MAN-2026-07", "signed_on": "2026-06-20", "starts_on": "2026-07-01", "ends_on": "",
            "commission": "12,5", "fixed_fee": "15,00", "vat": "20", "remittance_frequency": "monthly",
-           "remittance_delay_days": "30", "claims_penalties": "y", "max_discount": "10", "jurisdiction": "FR"}
+           "remittance_delay_days": "30", "claims_penalties": "y", "max_discount": "10", "jurisdiction": "FR",
+           "min_part_payment": "25,00", "card_fee_borne_by": "client"}
 
 
 def post(client, url, data):
@@ -33,6 +34,7 @@ def test_manager_creates_a_client_and_its_mandate_then_it_can_place(client, db_s
     mandate = db_session.scalar(sa.select(Mandate).where(Mandate.client_id == created.id))
     assert (mandate.commission_bp, mandate.fixed_fee_cents, mandate.vat_bp, mandate.max_discount_bp) == (1250, 1500, 2000, 1000)
     assert mandate.contractual_rate_bp is None and mandate.claims_penalties and mandate.ends_on is None
+    assert (mandate.min_part_payment_cents, mandate.card_fee_borne_by) == (2500, "client")
     db_session.expire(created)
     assert created.active_mandate(date(2026, 7, 2)) == mandate
     actions = set(db_session.scalars(sa.select(AuditEvent.action).where(AuditEvent.actor_id == manager.id)))
@@ -53,7 +55,8 @@ def test_bad_client_and_mandate_input_names_the_field_and_saves_nothing(client, 
 
     before = db_session.scalar(sa.select(sa.func.count()).select_from(Mandate))
     for overrides in [{"commission": "140"}, {"fixed_fee": "quinze"}, {"ends_on": "2026-01-01"},
-                      {"starts_on": "2025-06-01"}, {"remittance_delay_days": "45"}]:
+                      {"starts_on": "2025-06-01"}, {"remittance_delay_days": "45"}, {"min_part_payment": "0"},
+                      {"min_part_payment": "dix"}, {"card_fee_borne_by": "debtor"}]:
         response = post(client, f"/clients/{existing.id}/mandates/new", {**MANDATE, **overrides})
         assert response.status_code == 400, overrides
     assert db_session.scalar(sa.select(sa.func.count()).select_from(Mandate)) == before

@@ -12,7 +12,7 @@ from tests.conftest import csrf_token
 MANDATE = {"reference": "MAN-GRID", "signed_on": "2026-06-20", "starts_on": "2026-07-01", "ends_on": "",
            "commission": "15", "fixed_fee": "0", "vat": "20", "remittance_frequency": "weekly",
            "remittance_delay_days": "20", "claims_penalties": "y", "claims_indemnity": "y", "max_plan_months": "18",
-           "max_discount": "0", "jurisdiction": "FR"}
+           "max_discount": "0", "jurisdiction": "FR", "min_part_payment": "10"}
 
 
 def bands(*rows):
