@@ -23,6 +23,9 @@ class LineKind(StrEnum):
     REVERSAL = "reversal"  # a payment reversed after it was remitted comes back as a negative line
     FIXED_FEE = "fixed_fee"  # the mandate's fee per case, charged once
     RECALL_FEE = "recall_fee"  # the mandate's fee for a recalled case, charged once the recall took effect
+    # The card provider's fee on a payment made online, where the mandate puts it on the client: a negative
+    # movement of the trust account (the provider pays out the payment less its fee), one per payment.
+    CARD_FEE = "card_fee"
 
 
 class Remittance(db.Model):

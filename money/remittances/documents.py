@@ -95,6 +95,12 @@ def recall_fees(remittance: Remittance) -> list[RecallFeeLine]:
             for line, ref, debtor in rows]
 
 
+def card_fees_cents(remittance: Remittance) -> int:
+    """The card provider's fees the statement deducts (already within the collected total), as a positive sum."""
+    return -int(db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(RemittanceLine.amount_cents), 0)).where(
+        RemittanceLine.remittance_id == remittance.id, RemittanceLine.kind == LineKind.CARD_FEE.value)))
+
+
 @dataclass(frozen=True)
 class CostLine:
     """A judicial fee advanced during the statement's period (for information: it stays the advancer's
@@ -159,7 +165,7 @@ def render_statement(remittance: Remittance, language: str = "fr") -> bytes:
         "remittance", language, profile,
         remittance=remittance, client=remittance.client, lines=case_lines(remittance),
         recall_fees=recall_fees(remittance), costs=judicial_costs(remittance), closed=closed_cases(remittance),
-        recipient=remittance.client, recipient_name=remittance.client.name,
+        card_fees=card_fees_cents(remittance), recipient=remittance.client, recipient_name=remittance.client.name,
         money=lambda cents: format_money(cents, remittance.currency, locale=locale),
         long_date=lambda day: format_date(day, "long", locale=locale) if day else "",
         short_date=lambda day: format_date(day, "short", locale=locale) if day else "",
@@ -189,7 +195,8 @@ def statement_pdf(remittance: Remittance, *, actor: User | None = None) -> bytes
 CSV_HEADER = ("Dossier", "Débiteur", "Mouvement", "Encaissement", "Date", "Quittance", "Montant", "Commission HT",
               "TVA", "Net")
 KIND_WORDS = {LineKind.PAYMENT.value: "paiement", LineKind.REVERSAL.value: "annulation",
-              LineKind.FIXED_FEE.value: "forfait par dossier", LineKind.RECALL_FEE.value: "frais de retrait"}
+              LineKind.FIXED_FEE.value: "forfait par dossier", LineKind.RECALL_FEE.value: "frais de retrait",
+              LineKind.CARD_FEE.value: "frais de paiement par carte"}
 CHANNEL_WORDS = {PaymentChannel.TRUST.value: "compte de l'agence", PaymentChannel.DIRECT.value: "direct au créancier"}
 
 

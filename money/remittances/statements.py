@@ -5,7 +5,9 @@ A run takes, for each client, every money movement not yet remitted up to the pe
 the day reversed: a negative line, commission included), the mandate's fixed fee per case, charged
 once with the case's first remitted payment, and the fee of each recall that took effect by the period's
 end (by its effective day; a recall whose notice still runs is not charged yet). A fee is a line of
-amount 0 whose commission and VAT lower the net. The unique indexes of `remittance_line` make each
+amount 0 whose commission and VAT lower the net. The card provider's fee on a payment made online, where the
+mandate puts it on the client, is a negative trust movement of the payment's day, in the first statement run
+once the fee is known (the provider tells it after the payment). The unique indexes of `remittance_line` make each
 movement appear in one statement only, so a rerun adds nothing.
 """
 
@@ -44,6 +46,10 @@ _PENDING = sa.text("""
         SELECT c.client_id, c.effective_on FROM case_recall c
          WHERE c.status = 'closed' AND c.effective_on <= :end AND c.fee_cents > 0
            AND NOT EXISTS (SELECT 1 FROM remittance_line l WHERE l.recall_id = c.id)
+        UNION ALL
+        SELECT p.client_id, p.received_on FROM online_checkout k JOIN payment p ON p.id = k.payment_id
+         WHERE k.fee_borne_by = 'client' AND k.fee_cents > 0 AND p.received_on <= :end
+           AND NOT EXISTS (SELECT 1 FROM remittance_line l WHERE l.payment_id = p.id AND l.kind = 'card_fee')
     ) movements GROUP BY client_id
 """)
 
@@ -103,6 +109,18 @@ _INSERT_RECALL_FEES = sa.text("""
 """).bindparams(sa.bindparam("ids", expanding=True))
 
 
+# The card provider's fee the client bears: what reached the trust account is the payment less this fee.
+_INSERT_CARD_FEES = sa.text("""
+    INSERT INTO remittance_line (remittance_id, case_id, payment_id, kind, channel, occurred_on,
+                                 amount_cents, commission_cents, vat_cents)
+    SELECT r.id, p.case_id, p.id, 'card_fee', p.channel, p.received_on, -k.fee_cents, 0, 0
+      FROM online_checkout k JOIN payment p ON p.id = k.payment_id JOIN remittance r ON r.client_id = p.client_id
+     WHERE r.id IN :ids AND k.fee_borne_by = 'client' AND k.fee_cents > 0 AND p.received_on <= :end
+       AND NOT EXISTS (SELECT 1 FROM remittance_line l WHERE l.payment_id = p.id AND l.kind = 'card_fee')
+     ORDER BY p.id
+""").bindparams(sa.bindparam("ids", expanding=True))
+
+
 def run_remittances(period_end: date, client_ids: list[int] | None = None, *, actor: User | None = None
                     ) -> list[Remittance]:
     """Issue one statement per client with movements not yet remitted up to `period_end`; return them.
@@ -144,6 +162,7 @@ def run_remittances(period_end: date, client_ids: list[int] | None = None, *, ac
     db.session.execute(_INSERT_REVERSALS, params)
     db.session.execute(_INSERT_FIXED_FEES, params)
     db.session.execute(_INSERT_RECALL_FEES, params)
+    db.session.execute(_INSERT_CARD_FEES, params)
     _set_totals(statements)
     for remittance in statements:
         audit.record("remittance.issued", actor=actor, subject=remittance, after=_summary(remittance))

@@ -1,7 +1,8 @@
 """The client trust account (R124-2, R124-6): what it holds at any moment, for whom, and for how long.
 
-Money held = collected (trust payments net of reversals) − remitted (net of statements marked paid)
-− commission earned (commission and VAT of statements marked paid). Since a statement's net is its
+Money held = collected (trust payments net of reversals) − the card provider's fees statements put on clients
+(kept by the provider, they never reached the account) − remitted (net of statements marked paid) − commission
+earned (commission and VAT of statements marked paid). Since a statement's net is its
 trust collected less its commission and VAT, what is held is exactly the trust money of movements not
 yet in a statement, plus that of statements issued and not yet paid, plus what debtors overpaid (their
 credit, never the client's): the page shows both sides, and a difference means a statement's totals no
@@ -43,11 +44,12 @@ class TrustPosition:
     remitted_cents: int
     commission_earned_cents: int
     ledger_collected_cents: int  # the same money read from the ledger's payment entries
+    card_fees_cents: int = 0  # the provider's fees on card payments that statements put on clients
     clients: list[ClientHolding] = field(default_factory=list)
 
     @property
     def held_cents(self) -> int:
-        return self.collected_cents - self.remitted_cents - self.commission_earned_cents
+        return self.collected_cents - self.card_fees_cents - self.remitted_cents - self.commission_earned_cents
 
     @property
     def breakdown_cents(self) -> int:
@@ -92,7 +94,9 @@ def trust_position() -> TrustPosition:
         sa.select(sa.func.sum(LedgerEntry.amount_cents))
         .join(Payment, Payment.id == LedgerEntry.payment_id).where(trust)
     )
-    position = TrustPosition(collected, remitted, earned, ledger)
+    card_fees = -_sum(sa.select(sa.func.sum(RemittanceLine.amount_cents))
+                      .where(RemittanceLine.kind == LineKind.CARD_FEE.value))
+    position = TrustPosition(collected, remitted, earned, ledger, card_fees)
     position.clients = _holdings()
     return position
 

@@ -15,7 +15,7 @@ from agency.jobs import enqueue
 from agency.models import Client
 from cases.letters.storage import DocumentError, pdf_response
 from money.models import Remittance
-from money.remittances.documents import case_lines, recall_fees, statement_csv, statement_pdf
+from money.remittances.documents import card_fees_cents, case_lines, recall_fees, statement_csv, statement_pdf
 from money.remittances.forms import MarkPaidForm, RunForm
 from money.remittances.jobs import store_statement_pdf_job
 from money.remittances.statements import RemittanceError, mark_paid, run_remittances
@@ -77,7 +77,7 @@ def show(remittance_id: int):
     remittance = get_scoped_or_404(Remittance, remittance_id)
     form = MarkPaidForm(formdata=None, paid_on=today()) if can("remittances.manage") else None
     return render_template("money/remittances/show.html", remittance=remittance, lines=case_lines(remittance),
-                           recall_fees=recall_fees(remittance), form=form)
+                           recall_fees=recall_fees(remittance), card_fees=card_fees_cents(remittance), form=form)
 
 
 @bp.post("/remittances/<int:remittance_id>/paid")
@@ -96,7 +96,7 @@ def paid(remittance_id: int):
             flash(_("Statement %(reference)s marked paid.", reference=remittance.reference), "success")
             return redirect(url_for("remittances.show", remittance_id=remittance.id))
     return render_template("money/remittances/show.html", remittance=remittance, lines=case_lines(remittance),
-                           recall_fees=recall_fees(remittance), form=form), 400
+                           recall_fees=recall_fees(remittance), card_fees=card_fees_cents(remittance), form=form), 400
 
 
 @bp.get("/remittances/<int:remittance_id>.pdf")

@@ -225,3 +225,49 @@ def test_events_we_do_not_act_on_are_acknowledged(client, db_session, case, fake
     answer = post_event(client, fake_stripe.outbox[0], payload=json.dumps(event).encode())
     assert answer.status_code == 200 and answer.get_json()["outcome"] == "ignored"
     assert payments_of(db_session, case) == []
+
+
+def test_a_card_fee_the_client_bears_is_deducted_once_in_its_statement(client, db_session, case, fake_stripe,
+                                                                        run_jobs):
+    from money.models import RemittanceLine
+    from money.remittances.documents import statement_csv
+    from money.remittances.statements import run_remittances
+    from money.remittances.trust import trust_position
+
+    mandate = case.client.active_mandate(case.opened_on)
+    mandate.card_fee_borne_by = "client"
+    started = open_page(db_session, case)
+    click(started.url, "pay")
+    [delivery] = fake_stripe.outbox
+    assert post_event(client, delivery).status_code == 200
+    run_jobs()  # the fee, asked of Stripe once the payment is recorded
+    checkout = checkout_of(db_session, started.session_id)
+    fee = (50_000 * FEE_BP + 5000) // 10000 + FEE_FIXED_CENTS
+    assert (checkout.fee_borne_by, checkout.fee_cents) == ("client", fee)
+    [payment] = payments_of(db_session, case)
+
+    [statement] = run_remittances(date(2026, 12, 31))
+    kinds = {line.kind: line for line in db_session.scalars(
+        sa.select(RemittanceLine).where(RemittanceLine.remittance_id == statement.id))}
+    assert kinds["card_fee"].amount_cents == -fee and kinds["card_fee"].payment_id == payment.id
+    assert statement.trust_collected_cents == 50_000 - fee
+    assert statement.net_cents == 50_000 - fee - statement.commission_cents - statement.vat_cents
+    assert f"frais de paiement par carte;compte de l'agence;07/12/2026;{payment.reference};-{fee / 100:.2f}".replace(
+        ".", ",") in statement_csv(statement)
+    assert run_remittances(date(2027, 1, 31)) == []  # deducted once
+    position = trust_position()
+    assert position.card_fees_cents == fee and position.balanced
+
+
+def test_a_card_fee_the_agency_bears_leaves_the_client_its_whole_payment(client, db_session, case, fake_stripe,
+                                                                         run_jobs):
+    from money.remittances.statements import run_remittances
+
+    started = open_page(db_session, case)
+    click(started.url, "pay")
+    [delivery] = fake_stripe.outbox
+    post_event(client, delivery)
+    run_jobs()
+    assert checkout_of(db_session, started.session_id).fee_cents > 0
+    [statement] = run_remittances(date(2026, 12, 31))
+    assert statement.trust_collected_cents == 50_000
