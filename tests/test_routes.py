@@ -42,7 +42,8 @@ TOKEN = "api"  # the client API authenticates by token, not by session: tested i
 ROLES = [r.value for r in Role]
 # Route arguments naming a client's row: another client's id must answer 404 to a client user.
 TENANT_ARGUMENTS = ("case_id", "placement_id", "letter_id", "payment_id", "remittance_id", "plan_id", "report_id",
-                    "proceeding_id", "document_id", "claim_id", "closing_report_id", "attachment_id", "decision_id")
+                    "proceeding_id", "document_id", "claim_id", "closing_report_id", "attachment_id", "decision_id",
+                    "space_document_id")
 # Signed by the card payment provider, not by a session: tested in tests/money/online/.
 PUBLIC |= {"online_payments.stripe_webhook"}
 
@@ -97,6 +98,7 @@ def world(db_session):
     closing_reports = {c: closing_report(c, users["manager"]) for c in (client_a, client_b)}
     attachments = {c: add_attachment(c, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "facture.pdf", visible_to_client=True,
                                      actor=users["collector"]) for c in (case_a, case_b)}
+    space_documents = {c: space_document(c) for c in (case_a, case_b)}
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
@@ -110,7 +112,23 @@ def world(db_session):
             "document_a": files[case_a][1], "document_b": files[case_b][1],
             "batch": batch, "claim_a": claims[case_a], "claim_b": claims[case_b],
             "closing_report_a": closing_reports[client_a], "closing_report_b": closing_reports[client_b],
-            "attachment_a": attachments[case_a], "attachment_b": attachments[case_b]}
+            "attachment_a": attachments[case_a], "attachment_b": attachments[case_b],
+            "space_document_a": space_documents[case_a], "space_document_b": space_documents[case_b]}
+
+
+def space_document(case):
+    """A proof of payment the debtor sent from their space (staff download it from the case page)."""
+    from agency.storage import store_document
+    from cases.models.space_links import SpaceDocument
+
+    data = b"%PDF-1.4\n%%EOF\n"
+    stored = store_document(data, f"space/{case.reference}", "payment_proof")
+    row = SpaceDocument(case_id=case.id, client_id=case.client_id, kind="payment_proof", filename="virement.pdf",
+                        media_type="application/pdf", file_path=stored.path, sha256=stored.sha256,
+                        size_bytes=stored.size_bytes)
+    db.session.add(row)
+    db.session.flush()
+    return row
 
 
 def judicial_file(case, actor):
@@ -155,7 +173,7 @@ def build_url(rule, world, own: bool = True, placeholders: dict | None = None) -
             kind = "pending" if rule.endpoint == "letters.preview" else "letter"
             values[arg] = world[f"{kind}_a" if own else f"{kind}_b"].id
         elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
-                     "claim_id", "closing_report_id", "attachment_id", "decision_id"):
+                     "claim_id", "closing_report_id", "attachment_id", "decision_id", "space_document_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
         elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
             values[arg] = world["batch"].id

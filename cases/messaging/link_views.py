@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+import sqlalchemy as sa
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from agency.auth import can, get_scoped_or_404, permission_required
 from agency.db import db
+from agency.storage import DocumentError, file_response, read_document
 from cases import extensions
+from cases.judicial.documents import download_name
 from cases.messaging.forms import RevokeLinksForm, SpaceSettingsForm
 from cases.messaging.space_links import (
     SettingsError,
@@ -21,7 +24,7 @@ from cases.messaging.space_links import (
     update_settings,
 )
 from cases.models import Case
-from cases.models.space_links import SpaceLink
+from cases.models.space_links import SpaceDocument, SpaceLink
 
 bp = Blueprint("space_links", __name__)
 extensions.add_panel("side", "cases/messaging/_space_links.html", 20)
@@ -31,6 +34,7 @@ extensions.add_panel("side", "cases/messaging/_space_links.html", 20)
 class LinksPanel:
     links: list[tuple[SpaceLink, str]]  # newest first, with their state
     form: RevokeLinksForm
+    documents: list[SpaceDocument]  # the files the debtor sent from the space, newest first
 
     @property
     def active(self) -> int:
@@ -46,7 +50,27 @@ def space_links_panel(case: Case) -> LinksPanel | None:
     """Return the case's links for staff who may revoke them; None for anyone else."""
     if not can("space.links"):
         return None
-    return LinksPanel([(link, link_state(link)) for link in links_of(case)], RevokeLinksForm())
+    documents = db.session.scalars(sa.select(SpaceDocument).where(SpaceDocument.case_id == case.id)
+                                   .order_by(SpaceDocument.id.desc())).all()
+    return LinksPanel([(link, link_state(link)) for link in links_of(case)], RevokeLinksForm(), list(documents))
+
+
+@bp.get("/space-documents/<int:space_document_id>")
+@permission_required("space.links")
+def space_document(space_document_id: int):
+    """A file the debtor sent (a dispute's evidence, a proof of payment), for staff: always a download, typed by
+    its bytes, so that nothing a debtor uploads is ever shown inside the platform's pages."""
+    document = db.session.get(SpaceDocument, space_document_id) or abort(404)
+    try:
+        data = read_document(document.file_path, document.sha256)
+    except DocumentError as exc:
+        current_app.logger.error("debtor's document %s not served: %s", document.id, exc)
+        flash(_("The stored file %(name)s is missing or does not match its recorded fingerprint: it was not served. "
+                "Tell your administrator.", name=document.filename), "danger")
+        return redirect(url_for("cases.show", case_id=document.case_id, _anchor="space-links"))
+    response = file_response(data, download_name(document), document.media_type, document.sha256, inline=False)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.post("/cases/<int:case_id>/space-links/revoke")

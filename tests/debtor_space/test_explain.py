@@ -77,6 +77,30 @@ def test_a_dispute_with_a_pdf_holds_the_case(visitor, db_session, person_case, s
     assert 'href="#pay"' not in page and 'data-testid="space-propose-plan"' not in page
 
 
+def test_staff_download_what_the_debtor_sent_and_client_users_do_not(app, visitor, db_session, person_case, space,
+                                                                      client, login_as):
+    _send(visitor, space, "dispute", {"reason": "amount_wrong", "text": "Deux fois la livraison."},
+          {"document": (PDF, "facture contestée.pdf")})
+    document = db_session.scalars(sa.select(SpaceDocument)).one()
+    login_as("collector")
+    case_page = client.get(f"/cases/{person_case.id}").get_data(as_text=True)
+    assert 'data-testid="space-documents"' in case_page and "facture contestée.pdf" in case_page
+    response = client.get(f"/space-documents/{document.id}")
+    assert response.status_code == 200 and response.data == PDF
+    assert response.mimetype == "application/pdf" and response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    from tests import factories
+    from tests.conftest import IsolatedClient, login
+
+    app.test_client_class = IsolatedClient
+    customer = app.test_client()
+    user = factories.user("client", client=person_case.client)
+    db_session.commit()
+    login(customer, user.email)
+    assert customer.get(f"/space-documents/{document.id}").status_code == 403
+    assert "facture contestée.pdf" not in customer.get(f"/cases/{person_case.id}").get_data(as_text=True)
+
+
 @pytest.mark.parametrize("content, name, error", [
     (b"MZ\x90\x00 this is a program", "facture.pdf", "pas un document PDF"),  # renamed: judged by its bytes
     (b"%PDF-1.4\n" + b"0" * 2048, "big.pdf", "Le fichier dépasse"),
