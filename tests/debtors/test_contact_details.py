@@ -171,7 +171,7 @@ def test_an_address_marked_returned_is_no_longer_used(client, login_as, db_sessi
     [address] = points(db_session, debtor)
     assert address.status == "bounced" and address.returned_on == date(2026, 12, 3) and not address.usable
     assert events(db_session, "contact_point.returned")[0].after["returned_on"] == "2026-12-03"
-    assert "retournée (NPAI)" in client.get(f"/debtors/{debtor.id}").get_data(as_text=True)
+    assert "courrier revenu (NPAI)" in client.get(f"/debtors/{debtor.id}").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("role", ["client"])

@@ -121,7 +121,7 @@ def test_a_collector_records_the_return_from_the_case_page_and_finds_the_case_li
     assert letter.returned_on == date(2026, 12, 4)
     listing = client.get("/addresses/to-find").get_data(as_text=True)
     assert "Adresses à trouver" in listing and case.reference in listing and case.debtor.display_name in listing
-    assert "retournée (NPAI) 04/12/2026" in client.get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "revenue (NPAI) le 04/12/2026" in client.get(f"/cases/{case.id}").get_data(as_text=True)
 
 
 def test_client_users_neither_record_returns_nor_see_the_list(client, login_as, db_session):
