@@ -57,6 +57,7 @@ BLUEPRINTS = (
     "cases.messaging.webhooks:bp",
     "cases.messaging.link_views:bp",
     "cases.letters.views:bp",
+    "cases.letters.returned_views:bp",
     "cases.attachments.views:bp",
     "cases.interest.views:bp",
     "money.payments.views:bp",

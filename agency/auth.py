@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "placements.create": MANAGERS | {Role.CLIENT},
     "clients.api_tokens": frozenset({Role.ADMIN}),
     "debtors.view": STAFF,
+    "contacts.edit": STAFF,  # add, correct a debtor's phones, e-mails, addresses; preferred, returned
+    "debtors.attachments": STAFF,  # files about a debtor rather than a case (no client sees them)
+    "addresses.find": STAFF,  # the cases whose letters came back and that need a new address
     "sms.outbox": STAFF,
     "queue.work": STAFF,  # take the next case, work it
     "queue.manage": MANAGERS,  # queue sizes, reassign cases, move them between pools, teams

@@ -23,7 +23,7 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.db import utcnow
 from agency.models import User
-from debtors.models import ContactKind, ContactPoint, ContactProfile, ContactStatus, Hold, HoldKind
+from debtors.models import UNUSABLE_STATUSES, ContactKind, ContactPoint, ContactProfile, Hold, HoldKind
 
 CHANNELS = ("phone", "sms", "email", "post")
 CHANNEL_KIND = {"phone": ContactKind.PHONE, "sms": ContactKind.PHONE, "email": ContactKind.EMAIL,
@@ -139,7 +139,7 @@ def _contact_point_verdict(
 def _unusable_verdict(contact_point: ContactPoint) -> Verdict | None:
     if contact_point.opted_out_at is not None:
         return Verdict(False, "opted_out", _("The debtor opted out of contact on this point."))
-    if contact_point.status in (ContactStatus.WRONG, ContactStatus.BOUNCED):
+    if contact_point.status in UNUSABLE_STATUSES:
         return Verdict(False, "wrong_contact", _("This contact point is wrong or bounced."))
     return None
 

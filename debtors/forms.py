@@ -23,7 +23,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from agency.clock import today
 from debtors.compliance import DEBTOR_HOLDS, holiday_countries, parse_ranges
-from debtors.labels import CHANNEL, HOLD
+from debtors.labels import CHANNEL, CONTACT_SOURCE_CHOICES, HOLD
 
 WEEKDAYS = {
     1: _l("Monday"),
@@ -72,6 +72,59 @@ class EndHoldForm(FlaskForm):
 
 class ContactPointForm(FlaskForm):
     """Carries only the CSRF token of the opt-out and wrong-number buttons."""
+
+
+class _ContactDetailsForm(FlaskForm):
+    """Where new contact details come from and when they were learned; the formats are the service's to check."""
+
+    source = SelectField(_l("Source"), choices=[SelectChoice(v, label) for v, label in CONTACT_SOURCE_CHOICES.items()])
+    learned_on = DateField(_l("Learned on"), default=today,
+                           validators=[InputRequired(_l("Give the day the details were learned."))])
+    label = StringField(_l("Label"), validators=[Optional(), Length(max=20)],
+                        description=_l("For example mobile, work, head office."))
+
+
+class PhoneForm(_ContactDetailsForm):
+    number = StringField(_l("Phone number"), validators=[InputRequired(_l("Give the phone number.")),
+                                                         Length(max=40)])
+    submit = SubmitField(_l("Add the phone"))
+
+
+class EmailForm(_ContactDetailsForm):
+    address = StringField(_l("E-mail address"), validators=[InputRequired(_l("Give the e-mail address.")),
+                                                            Length(max=254)])
+    submit = SubmitField(_l("Add the e-mail address"))
+
+
+class AddressForm(_ContactDetailsForm):
+    # Lines are checked against the window's 38 characters by the service, which says by how much.
+    name_line = StringField(_l("Recipient line"), validators=[Optional(), Length(max=200)],
+                            description=_l("Under the debtor’s name, if needed: c/o, department, building."))
+    line1 = StringField(_l("Number and street"), validators=[InputRequired(_l("Give the number and street.")),
+                                                             Length(max=200)])
+    line2 = StringField(_l("Address line 2"), validators=[Optional(), Length(max=200)],
+                        description=_l("Locality, PO box."))
+    postcode = StringField(_l("Postcode"), validators=[InputRequired(_l("Give the postcode.")), Length(max=16)])
+    city = StringField(_l("Town"), validators=[InputRequired(_l("Give the town.")), Length(max=200)])
+    country = SelectField(_l("Country"), default="FR")
+    submit = SubmitField(_l("Add the address"))
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        territories = get_locale().territories if get_locale() else {}
+        names = {code: territories.get(code, code) for code in territories if len(code) == 2 and code.isalpha()}
+        names.setdefault("FR", "France")
+        self.country.choices = [SelectChoice("FR", names["FR"])] + [
+            SelectChoice(code, name) for code, name in sorted(names.items(), key=lambda item: item[1]) if code != "FR"
+        ]
+
+
+CONTACT_FORMS = {"phone": PhoneForm, "email": EmailForm, "address": AddressForm}
+
+
+class ReturnedForm(FlaskForm):
+    returned_on = DateField(_l("Came back on"), default=today,
+                            validators=[InputRequired(_l("Give the day the letter came back."))])
 
 
 class RangesField(StringField):

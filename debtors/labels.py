@@ -16,7 +16,19 @@ CONTACT_STATUS = {
     "valid": _l("Valid"),
     "wrong": _l("Wrong"),
     "bounced": _l("Bounced"),
-    "inactive": _l("Inactive"),
+    "inactive": _l("Replaced"),
+}
+# Where a contact point came from: the choices staff have, then the older or automatic sources.
+CONTACT_SOURCE_CHOICES = {
+    "client": _l("Client"),
+    "debtor": _l("Debtor"),
+    "research": _l("Collector research"),
+    "returned_mail": _l("Returned mail"),
+    "other": _l("Other"),
+}
+CONTACT_SOURCE = CONTACT_SOURCE_CHOICES | {
+    "placement": _l("Client (placement file)"),
+    "collector": _l("Collector"),
 }
 # Why the contact rules refused a contact (debtors.compliance.Verdict.reason).
 CONTACT_REASON = {
@@ -45,6 +57,7 @@ def as_context() -> dict:
             "hold": HOLD,
             "contact_kind": CONTACT_KIND,
             "contact_status": CONTACT_STATUS,
+            "contact_source": CONTACT_SOURCE,
             "contact_reason": CONTACT_REASON,
             "channel": CHANNEL,
         }

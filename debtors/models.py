@@ -36,7 +36,25 @@ class ContactStatus(StrEnum):
     VALID = "valid"
     WRONG = "wrong"  # wrong number, or the person reached is not the debtor
     BOUNCED = "bounced"  # e-mail bounced, letter returned
-    INACTIVE = "inactive"
+    INACTIVE = "inactive"  # no longer in use: replaced by a correction (`superseded_by_id`)
+    # The names the staff's pages speak, for the values above: an address whose letter came back
+    # ("n'habite pas à l'adresse indiquée", NPAI) is bounced, a point a correction replaced is inactive.
+    RETURNED = "bounced"
+    SUPERSEDED = "inactive"
+
+
+# Never contacted again, whatever the channel: a letter goes only to a usable address.
+UNUSABLE_STATUSES = frozenset({ContactStatus.WRONG, ContactStatus.BOUNCED, ContactStatus.INACTIVE})
+
+
+class ContactSource(StrEnum):
+    """Who gave a contact point: kept with it, with the day it was learned."""
+
+    CLIENT = "client"  # the creditor: a placement file, or told by the client
+    DEBTOR = "debtor"
+    RESEARCH = "research"  # the collector's own research (directories, registers, neighbours)
+    RETURNED_MAIL = "returned_mail"  # written on a letter La Poste brought back
+    OTHER = "other"
 
 
 class Debtor(db.Model):
@@ -159,14 +177,26 @@ class ContactPoint(db.Model):
     is_primary: Mapped[bool] = mapped_column(default=False)
     sms_consent: Mapped[bool] = mapped_column(default=False)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    source: Mapped[str] = mapped_column(sa.String(40), default="")  # placement, debtor, collector…
+    source: Mapped[str] = mapped_column(sa.String(40), default="")  # ContactSource; older rows: placement…
+    learned_on: Mapped[date | None]  # the day the source gave it (rows older than migration 0051: none)
+    # A window envelope's recipient line under the debtor's name (chez…, a company's department).
+    name_line: Mapped[str] = mapped_column(sa.String(38), default="", server_default="")
+    returned_on: Mapped[date | None]  # the day a letter to this address came back
+    # The point that corrected this one. No foreign key, as for every column of this table that placements
+    # write by COPY (migration 0011): points are never deleted, and a key would be checked row by row.
+    superseded_by_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     debtor: Mapped[Debtor] = relationship(back_populates="contact_points")
 
     @property
     def usable(self) -> bool:
-        return self.opted_out_at is None and self.status not in (ContactStatus.WRONG, ContactStatus.BOUNCED)
+        return self.opted_out_at is None and self.status not in UNUSABLE_STATUSES
+
+    @classmethod
+    def usable_clause(cls) -> sa.ColumnElement[bool]:
+        """The SQL twin of `usable`."""
+        return sa.and_(cls.opted_out_at.is_(None), cls.status.not_in([s.value for s in UNUSABLE_STATUSES]))
 
 
 class Hold(db.Model):

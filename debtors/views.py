@@ -15,7 +15,16 @@ from agency.db import db
 from agency.models import User
 from debtors import contacts
 from debtors.compliance import CHANNELS, format_ranges, update_profile
-from debtors.forms import WEEKDAYS, ContactPointForm, ContactProfileForm, EndHoldForm, HoldForm
+from debtors.contacts import ContactError
+from debtors.forms import (
+    CONTACT_FORMS,
+    WEEKDAYS,
+    ContactPointForm,
+    ContactProfileForm,
+    EndHoldForm,
+    HoldForm,
+    ReturnedForm,
+)
 from debtors.holds import HoldError, claim_filing_deadline, end_hold, put_on_hold
 from debtors.models import ContactKind, ContactPoint, ContactProfile, Debtor, Hold
 
@@ -27,10 +36,18 @@ def _debtor_or_404(debtor_id: int) -> Debtor:
     return db.session.get(Debtor, debtor_id) or abort(404)
 
 
-def _render_show(debtor: Debtor, hold_form: HoldForm | None = None, end_forms: dict | None = None, status: int = 200):
+def _render_show(debtor: Debtor, hold_form: HoldForm | None = None, end_forms: dict | None = None, status: int = 200,
+                 contact_forms: dict | None = None):
     end_forms = end_forms or {}
     for hold in debtor.active_holds:
         end_forms.setdefault(hold.id, EndHoldForm(prefix=f"end-{hold.id}", formdata=None))
+    # One form a kind to add, one a usable point to correct: the one posted comes back with its errors.
+    contact_forms = contact_forms or {}
+    for kind, form_class in CONTACT_FORMS.items():
+        contact_forms.setdefault(kind, form_class(prefix=kind, formdata=None))
+    for point in debtor.contact_points:
+        if point.usable:
+            contact_forms.setdefault(point.id, _correction_form(point, formdata=None))
     page = render_template(
         "debtors/show.html",
         debtor=debtor,
@@ -41,8 +58,54 @@ def _render_show(debtor: Debtor, hold_form: HoldForm | None = None, end_forms: d
         today=today(),
         can_manage_holds=can("holds.manage"),
         can_change_contacts=can("actions.record"),
+        can_edit_contacts=can("contacts.edit"),
+        contact_forms=contact_forms,
+        returned_form=ReturnedForm(formdata=None),
     )
     return page, status
+
+
+def _correction_form(point: ContactPoint, **kwargs):
+    """The form of `point`'s kind, filled with its details, that replaces it with corrected ones."""
+    form = CONTACT_FORMS[point.kind](prefix=f"fix-{point.id}", **kwargs)
+    if kwargs.get("formdata", True) is None:
+        form.label.data = point.label
+        if point.kind == ContactKind.ADDRESS:
+            form.name_line.data, form.line1.data, form.line2.data = point.name_line, point.address_line1, \
+                point.address_line2
+            form.postcode.data, form.city.data, form.country.data = point.postcode, point.city, point.country
+        elif point.kind == ContactKind.PHONE:
+            form.number.data = point.value
+        else:
+            form.address.data = point.value
+    return form
+
+
+def _checked_fields(debtor: Debtor, kind: str, form) -> dict[str, str]:
+    if kind == ContactKind.PHONE:
+        return contacts.check_phone(debtor, form.number.data)
+    if kind == ContactKind.EMAIL:
+        return contacts.check_email(form.address.data)
+    return contacts.check_address(name_line=form.name_line.data or "", line1=form.line1.data,
+                                  line2=form.line2.data or "", postcode=form.postcode.data, city=form.city.data,
+                                  country=form.country.data)
+
+
+def _save_contact_point(debtor: Debtor, kind: str, form, replaces: ContactPoint | None = None) -> bool:
+    """Check and record the form's contact point; put every refusal under its field and write nothing."""
+    if not form.validate_on_submit():
+        return False
+    try:
+        fields = _checked_fields(debtor, kind, form)
+        contacts.record_contact_point(debtor, kind, fields, source=form.source.data, learned_on=form.learned_on.data,
+                                      actor=current_user, label=form.label.data or "", replaces=replaces)
+    except ContactError as exc:
+        db.session.rollback()
+        for field, message in exc.errors.items():
+            form[field].errors = [*form[field].errors, message]
+        return False
+    db.session.commit()
+    return True
 
 
 def _people(holds: list[Hold]) -> dict[int, str]:
@@ -94,13 +157,73 @@ def end_hold_view(debtor_id: int, hold_id: int):
     return _render_show(debtor, end_forms={hold.id: form}, status=400)
 
 
+@bp.post("/debtors/<int:debtor_id>/contact-points/<any(phone, email, address):kind>")
+@permission_required("contacts.edit")
+def add_contact_point(debtor_id: int, kind: str):
+    debtor = _debtor_or_404(debtor_id)
+    form = CONTACT_FORMS[kind](prefix=kind)
+    if _save_contact_point(debtor, kind, form):
+        flash(_("The new contact details are saved."), "success")
+        return redirect(url_for("debtors.show", debtor_id=debtor.id, _anchor="contact-points"))
+    return _render_show(_debtor_or_404(debtor_id), contact_forms={kind: form}, status=400)
+
+
+@bp.post("/debtors/<int:debtor_id>/contact-points/<int:contact_point_id>/correct")
+@permission_required("contacts.edit")
+def correct_contact_point(debtor_id: int, contact_point_id: int):
+    debtor = _debtor_or_404(debtor_id)
+    point = _contact_point_or_404(debtor, contact_point_id)
+    form = _correction_form(point)
+    if _save_contact_point(debtor, point.kind, form, replaces=point):
+        flash(_("The corrected details replace the old ones, which are kept in the history."), "success")
+        return redirect(url_for("debtors.show", debtor_id=debtor.id, _anchor="contact-points"))
+    debtor = _debtor_or_404(debtor_id)
+    return _render_show(debtor, contact_forms={point.id: form}, status=400)
+
+
+def _contact_point_or_404(debtor: Debtor, contact_point_id: int) -> ContactPoint:
+    return db.session.scalar(
+        sa.select(ContactPoint).where(ContactPoint.id == contact_point_id, ContactPoint.debtor_id == debtor.id)
+    ) or abort(404)
+
+
+@bp.post("/debtors/<int:debtor_id>/contact-points/<int:contact_point_id>/preferred")
+@permission_required("contacts.edit")
+def prefer_contact_point(debtor_id: int, contact_point_id: int):
+    debtor = _debtor_or_404(debtor_id)
+    point = _contact_point_or_404(debtor, contact_point_id)
+    if ContactPointForm().validate_on_submit():
+        try:
+            contacts.mark_preferred(point, actor=current_user)
+        except ContactError as exc:
+            flash(" ".join(exc.errors.values()), "danger")
+        else:
+            db.session.commit()
+            flash(_("This contact point is now the preferred one of its kind."), "success")
+    return redirect(url_for("debtors.show", debtor_id=debtor.id, _anchor="contact-points"))
+
+
+@bp.post("/debtors/<int:debtor_id>/contact-points/<int:contact_point_id>/returned")
+@permission_required("contacts.edit")
+def returned_contact_point(debtor_id: int, contact_point_id: int):
+    debtor = _debtor_or_404(debtor_id)
+    point = _contact_point_or_404(debtor, contact_point_id)
+    if point.kind != ContactKind.ADDRESS:
+        abort(404)  # only La Poste brings letters back
+    form = ReturnedForm()
+    if not form.validate_on_submit() or form.returned_on.data > today():
+        flash(_("Give the day the letter came back (not in the future)."), "danger")
+    elif contacts.mark_returned(point, returned_on=form.returned_on.data, actor=current_user):
+        db.session.commit()
+        flash(_("The address is marked returned (NPAI): no letter will go to it any more."), "success")
+    return redirect(url_for("debtors.show", debtor_id=debtor.id, _anchor="contact-points"))
+
+
 @bp.post("/debtors/<int:debtor_id>/contact-points/<int:contact_point_id>/<any('opt-out', 'wrong'):change>")
 @permission_required("actions.record")
 def change_contact_point(debtor_id: int, contact_point_id: int, change: str):
     debtor = _debtor_or_404(debtor_id)
-    point = db.session.scalar(
-        sa.select(ContactPoint).where(ContactPoint.id == contact_point_id, ContactPoint.debtor_id == debtor.id)
-    ) or abort(404)
+    point = _contact_point_or_404(debtor, contact_point_id)
     if point.kind == ContactKind.ADDRESS and change == "opt-out":
         abort(404)  # only phones and e-mail addresses take an opt-out
     if ContactPointForm().validate_on_submit():

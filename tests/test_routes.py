@@ -12,7 +12,7 @@ from agency.auth import PERMISSIONS
 from agency.clock import today
 from agency.db import db
 from agency.models import Role
-from cases.attachments.attachments import add_attachment
+from cases.attachments.attachments import add_attachment, add_debtor_attachment
 from cases.closing.bulk import ask_batch
 from cases.closing.closing import close_case
 from cases.judicial.documents import add_document
@@ -99,8 +99,12 @@ def world(db_session):
     attachments = {c: add_attachment(c, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "facture.pdf", visible_to_client=True,
                                      actor=users["collector"]) for c in (case_a, case_b)}
     space_documents = {c: space_document(c) for c in (case_a, case_b)}
+    # A file about case A's debtor: staff only, whatever the client.
+    debtor_attachment = add_debtor_attachment(case_a.debtor, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf",
+                                              actor=users["collector"])
     db_session.commit()
-    return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
+    return {"debtor_attachment": debtor_attachment, "case_a": case_a, "case_b": case_b, "users": users,
+            "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
             "letter_a": letters[case_a][0], "letter_b": letters[case_b][0],
             "pending_a": letters[case_a][1], "pending_b": letters[case_b][1],
@@ -175,6 +179,8 @@ def build_url(rule, world, own: bool = True, placeholders: dict | None = None) -
         elif arg in ("payment_id", "remittance_id", "plan_id", "report_id", "proceeding_id", "document_id",
                      "claim_id", "closing_report_id", "attachment_id", "decision_id", "space_document_id"):
             values[arg] = world[f"{arg.removesuffix('_id')}_{'a' if own else 'b'}"].id
+        elif arg == "debtor_attachment_id":  # staff only: not a client's row
+            values[arg] = world["debtor_attachment"].id
         elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
             values[arg] = world["batch"].id
         elif arg == "profile_code":

@@ -1,8 +1,9 @@
-"""Attaching files to a case, and reading them back within the user's scope.
+"""Attaching files to a case or a debtor, and reading them back within the user's scope.
 
 A file is accepted for what its bytes are (the judicial file's check: PDF, PNG, JPEG, Word, Excel, PowerPoint,
 OpenDocument), never for its name, and its size is bounded while it is read. It is stored through the storage
-seam before its row is added, so a refused or failed upload leaves neither a row nor an audit event.
+seam before its row is added, so a refused or failed upload leaves neither a row nor an audit event. A debtor's own
+files (shared by every client whose cases they owe) are for staff only.
 """
 
 from __future__ import annotations
@@ -14,13 +15,14 @@ from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
 
 from agency import audit
-from agency.auth import tenant_clause
+from agency.auth import STAFF, tenant_clause
 from agency.db import db, utcnow
 from agency.models import Role, User
 from agency.storage import store_document
-from cases.judicial.documents import ACCEPTED, file_type, megabytes, read_bounded
+from cases.judicial.documents import ACCEPTED, FileType, file_type, megabytes, read_bounded
 from cases.models import Case
-from cases.models.attachments import Attachment
+from cases.models.attachments import Attachment, DebtorAttachment
+from debtors.models import Debtor
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 
@@ -41,9 +43,8 @@ def max_megabytes() -> str:
     return megabytes(max_bytes())
 
 
-def add_attachment(case: Case, stream: IO[bytes], filename: str, *, visible_to_client: bool,
-                   actor: User) -> Attachment:
-    """Store an uploaded file on `case` after checking what it is and its size. Not committed."""
+def _checked_file(stream: IO[bytes], filename: str) -> tuple[bytes, FileType, str]:
+    """Read an upload within the size limit and judge it by its bytes; return them, their type and a name."""
     limit = max_bytes()
     data = read_bounded(stream, limit)
     if data is None:
@@ -54,9 +55,15 @@ def add_attachment(case: Case, stream: IO[bytes], filename: str, *, visible_to_c
     if detected is None:
         raise AttachmentError(str(_l("This file is not a document the case accepts (%(kinds)s), whatever its "
                                      "name says.", kinds=ACCEPTED)))
+    return data, detected, filename.replace("\x00", "").strip()[-200:] or f"document{detected.suffix}"
+
+
+def add_attachment(case: Case, stream: IO[bytes], filename: str, *, visible_to_client: bool,
+                   actor: User) -> Attachment:
+    """Store an uploaded file on `case` after checking what it is and its size. Not committed."""
+    data, detected, name = _checked_file(stream, filename)
     if Role(actor.role) is Role.CLIENT:
         visible_to_client = True  # the client's own file, on its own case
-    name = filename.replace("\x00", "").strip()[-200:] or f"document{detected.suffix}"
     stored = store_document(data, f"attachments/{case.reference}", "piece", detected.suffix)
     row = Attachment(case_id=case.id, client_id=case.client_id, filename=name, media_type=detected.media_type,
                      file_path=stored.path, sha256=stored.sha256, size_bytes=stored.size_bytes,
@@ -67,6 +74,29 @@ def add_attachment(case: Case, stream: IO[bytes], filename: str, *, visible_to_c
                  after={"attachment": row.id, "filename": name, "media_type": detected.media_type,
                         "sha256": stored.sha256, "size": stored.size_bytes, "visible_to_client": visible_to_client})
     return row
+
+
+def add_debtor_attachment(debtor: Debtor, stream: IO[bytes], filename: str, *, actor: User) -> DebtorAttachment:
+    """Store an uploaded file about `debtor` (staff only), checked as a case's are. Not committed."""
+    if Role(actor.role) not in STAFF:
+        raise AttachmentError(str(_l("Only the agency's staff attach files to a debtor.")))
+    data, detected, name = _checked_file(stream, filename)
+    stored = store_document(data, f"attachments/debtors/{debtor.id}", "piece", detected.suffix)
+    row = DebtorAttachment(debtor_id=debtor.id, filename=name, media_type=detected.media_type, file_path=stored.path,
+                           sha256=stored.sha256, size_bytes=stored.size_bytes, created_at=utcnow(),
+                           created_by_id=actor.id)
+    db.session.add(row)
+    db.session.flush()
+    audit.record("debtor.attachment_added", actor=actor, subject=debtor,
+                 after={"attachment": row.id, "filename": name, "media_type": detected.media_type,
+                        "sha256": stored.sha256, "size": stored.size_bytes})
+    return row
+
+
+def debtor_attachments_of(debtor: Debtor) -> list[DebtorAttachment]:
+    """The debtor's own attachments, newest first (staff pages only)."""
+    return list(db.session.scalars(sa.select(DebtorAttachment).where(DebtorAttachment.debtor_id == debtor.id)
+                                   .order_by(DebtorAttachment.id.desc())))
 
 
 def set_visibility(attachment: Attachment, visible: bool, *, actor: User) -> None:

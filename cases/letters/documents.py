@@ -87,7 +87,7 @@ def postal_address(debtor: Debtor) -> ContactPoint | None:
 
 def recipient_snapshot(debtor: Debtor, address: ContactPoint, language: str) -> dict:
     """Return the window address as La Poste reads it: name, street lines, POSTCODE CITY, country abroad."""
-    lines = [debtor.display_name, address.address_line1, address.address_line2]
+    lines = [debtor.display_name, address.name_line, address.address_line1, address.address_line2]
     lines.append(f"{address.postcode} {address.city.upper()}")
     if address.country and address.country != "FR":
         lines.append(Locale.parse(LOCALES[language]).territories.get(address.country, address.country).upper())

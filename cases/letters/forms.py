@@ -1,12 +1,13 @@
-"""Forms of letters: asking for one, deciding on a formal notice."""
+"""Forms of letters: asking for one, deciding on a formal notice, recording one that came back."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, TextAreaField
-from wtforms.validators import AnyOf, DataRequired, Length, Optional
+from wtforms import DateField, HiddenField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, InputRequired, Length, Optional
 
+from agency.clock import today
 from cases.models import LetterKind
 
 
@@ -25,3 +26,8 @@ class RejectForm(FlaskForm):
         _l("Why is it rejected?"),
         validators=[DataRequired(_l("Say why the formal notice is rejected.")), Length(max=2000)],
     )
+
+
+class ReturnedLetterForm(FlaskForm):
+    returned_on = DateField(_l("Came back on"), default=today,
+                            validators=[InputRequired(_l("Give the day the letter came back."))])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from agency.db import BigId, UTCDateTime, db, utcnow
 from agency.models import User
 from cases.models.case import Case
+from debtors.models import Debtor
 
 
 class Attachment(db.Model):
@@ -39,4 +40,30 @@ class Attachment(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship()
+    created_by: Mapped[User | None] = relationship()
+
+
+class DebtorAttachment(db.Model):
+    """A file about the debtor rather than one case (an identity document, a letter from them, a registry extract).
+
+    Staff only: a debtor is shared by every client whose cases they owe, so no client sees these.
+    """
+
+    __tablename__ = "debtor_attachment"
+    __table_args__ = (
+        sa.CheckConstraint("size_bytes > 0", name="size_positive"),
+        sa.Index("ix_debtor_attachment_debtor", "debtor_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    debtor_id: Mapped[int] = mapped_column(sa.ForeignKey("debtor.id"))
+    filename: Mapped[str] = mapped_column(sa.String(200))  # as the uploader's device named it; shown, never trusted
+    media_type: Mapped[str] = mapped_column(sa.String(120))  # from the bytes
+    file_path: Mapped[str] = mapped_column(sa.String(255))
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    size_bytes: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+
+    debtor: Mapped[Debtor] = relationship()
     created_by: Mapped[User | None] = relationship()

@@ -48,6 +48,9 @@ class Letter(db.Model):
         sa.CheckConstraint("status <> 'issued' OR (sha256 <> '' AND issued_on IS NOT NULL)", name="issued_has_file"),
         sa.CheckConstraint("principal_cents >= 0 AND interest_cents >= 0 AND other_cents >= 0", name="amounts"),
         sa.Index("ix_letter_case", "case_id", "id"),
+        # The "find a new address" list reads the returned letters only, newest first.
+        sa.Index("ix_letter_returned", "returned_on", "case_id", postgresql_where=sa.text("returned_on IS NOT NULL"),
+                 sqlite_where=sa.text("returned_on IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
@@ -79,6 +82,9 @@ class Letter(db.Model):
     # An issued letter is only generated until someone marks it printed or sent (audited, `cases.letters.dispatch`).
     printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # La Poste brought it back (NPAI): the day it came back and who recorded it (`cases.letters.returned`).
+    returned_on: Mapped[date | None]
+    returned_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
 
     case: Mapped[Case] = relationship()
     first_notice: Mapped[Letter | None] = relationship(remote_side=[id])

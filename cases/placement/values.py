@@ -12,10 +12,8 @@ import unicodedata
 from datetime import date
 from functools import lru_cache
 
-import phonenumbers
 from babel import Locale
 from babel.core import get_global
-from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 from stdnum.fr import siren as stdnum_siren
@@ -23,32 +21,24 @@ from stdnum.fr import siret as stdnum_siret
 
 from agency.money import AmountError, parse_amount
 
-
-class Invalid(ValueError):
-    """A cell that cannot be read; `code` names the reason (see `rows.REASONS`)."""
-
-    def __init__(self, code: str) -> None:
-        super().__init__(code)
-        self.code = code
-
+# Phones, e-mails and postcodes are read as the debtor's contact points are, wherever they come from.
+from debtors.contact_values import (  # noqa: F401 (the placement's parsers, imported from here)
+    _IDENTIFIER_NOISE,
+    _PLAIN_EMAIL,
+    Invalid,
+    parse_email,
+    parse_phone,
+    parse_postcode,
+)
 
 _DMY = re.compile(r"(\d{1,2})([/.-])(\d{1,2})\2(\d+)(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?")
 _YMD = re.compile(r"(\d{4})([/.-])(\d{1,2})\2(\d{1,2})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d*)?)?)?")
 _PHONE_SPLIT = re.compile(r"[/;,\n]")
 _EMAIL_SPLIT = re.compile(r"[;,\s]+")
 _WORDS = re.compile(r"[^a-z0-9]+")
-_IDENTIFIER_NOISE = str.maketrans("", "", " .-\u00a0\u202f")
-# Fast paths for what most rows hold (a French number, a plain ASCII address); both accept only what
-# phonenumbers and email_validator accept, and tests hold them to it. Anything else takes the library.
-_FRENCH_NUMBER = re.compile(r"(?:0|\+33|0033)([1-9]\d{8})")
 # "1234", "1234,5", "1234.56", or "1.234,56" with dotted thousands and a decimal comma.
 _PLAIN_AMOUNT = re.compile(r"(\d+)(?:[.,](\d{1,2}))?|(\d{1,3}(?:\.\d{3})+),(\d{1,2})", re.ASCII)
 _AMOUNT_NOISE = str.maketrans("", "", " €\u00a0\u202f\t")
-_PLAIN_EMAIL = re.compile(
-    r"[a-z0-9_+-]+(?:\.[a-z0-9_+-]+)*@(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+([a-z]{2,63})",
-    re.ASCII | re.IGNORECASE,
-)
-
 CURRENCIES = frozenset(
     "EUR USD GBP CHF XPF XOF XAF CAD AUD NZD JPY CNY HKD SGD SEK NOK DKK ISK PLN CZK HUF RON BGN TRY "
     "MAD TND DZD MUR ILS AED SAR QAR INR BRL MXN ZAR".split()
@@ -150,64 +140,11 @@ def split_phones(text: str) -> list[str]:
     return [part.strip() for part in _PHONE_SPLIT.split(text) if part.strip()]
 
 
-@lru_cache(maxsize=1)
-def _french_number_types() -> re.Pattern[str]:
-    """Compile the national number patterns phonenumbers holds for France's valid number types."""
-    meta = phonenumbers.PhoneMetadata.metadata_for_region("FR")
-    descs = (meta.fixed_line, meta.mobile, meta.toll_free, meta.premium_rate, meta.shared_cost,
-             meta.personal_number, meta.voip, meta.pager, meta.uan, meta.voicemail)  # fmt: skip
-    return re.compile(
-        "|".join(f"(?:{d.national_number_pattern})" for d in descs if d and d.national_number_pattern)
-    )
-
-
-@lru_cache(maxsize=65536)
-def parse_phone(text: str, region: str = "FR") -> str:
-    """Return a phone number in E.164, read in the region of the debtor's country when national."""
-    if region == "FR" and (match := _FRENCH_NUMBER.fullmatch(text.translate(_IDENTIFIER_NOISE))):
-        if _french_number_types().fullmatch(match[1]):
-            return "+33" + match[1]
-        raise Invalid("invalid_phone")
-    try:
-        number = phonenumbers.parse(text, region)
-    except phonenumbers.NumberParseException:
-        raise Invalid("invalid_phone") from None
-    if not phonenumbers.is_valid_number(number):
-        raise Invalid("invalid_phone")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-
-
 def split_emails(text: str) -> list[str]:
     """Split a cell holding several e-mail addresses."""
     if not text:
         return []
     return [part for part in _EMAIL_SPLIT.split(text) if part]
-
-
-@lru_cache(maxsize=65536)
-def parse_email(text: str) -> str:
-    """Return an e-mail address checked for syntax (not deliverability), lower-cased."""
-    if text.isascii() and len(text) <= 254 and (match := _PLAIN_EMAIL.fullmatch(text)):
-        domain = text[text.index("@") + 1 :]
-        if "--" not in domain and match[1].lower() not in SPECIAL_USE_DOMAIN_NAMES and text.index("@") <= 64:
-            return text.lower()
-    try:
-        return validate_email(text, check_deliverability=False).normalized.lower()
-    except EmailNotValidError:
-        raise Invalid("invalid_email") from None
-
-
-_FRENCH_POSTCODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-8])\d{3}")
-
-
-def parse_postcode(text: str, country: str = "FR") -> str:
-    """Return a postcode without its spaces; a French one must be five digits of a real department (01–98)."""
-    code = "".join(text.split()).upper()
-    if country == "FR" and not _FRENCH_POSTCODE.fullmatch(code):
-        raise Invalid("invalid_postcode")
-    if not code or len(code) > 16:
-        raise Invalid("invalid_postcode")
-    return code
 
 
 @lru_cache(maxsize=16384)

@@ -22,7 +22,7 @@ from cases.placement.plan import Plan
 from cases.placement.rows import Record
 from cases.references import allocate_references
 from debtors.folding import search_name_of
-from debtors.models import ContactPoint, Debtor, DebtorReference
+from debtors.models import ContactPoint, ContactSource, Debtor, DebtorReference
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ def write_plan(plan: Plan, placement: Placement, actor: User | None, today: date
     )
     with RowStream() as stream:
         stream.write(Debtor.__table__, _debtor_rows(new_groups))
-        stream.write(ContactPoint.__table__, _new_contact_rows(plan.groups, seen_contacts))
+        stream.write(ContactPoint.__table__, _new_contact_rows(plan.groups, seen_contacts, today))
         stream.write(DebtorReference.__table__, _reference_rows(numbers, placement.client_id))
         stream.write(Case.__table__, _case_rows(opened, case_ids, references, context, today))
         stream.write(Claim.__table__, _claim_rows(records, claim_ids, context))
@@ -110,29 +110,39 @@ _CONTACT_KEY = (
 )
 
 
+def _contact_key(debtor_id: int, kind: str, value: str, postcode: str, address_line1: str) -> tuple:
+    # "12 rue des Lilas" and "12  RUE DES LILAS" are one address: a later file must not add it again.
+    return debtor_id, kind, value, postcode, " ".join(address_line1.split()).casefold()
+
+
 def _known_contacts(known_debtors: set[int]) -> set[tuple]:
     """Return the contact points of the debtors known before this import (only they can have some)."""
     return {
-        tuple(row)
+        _contact_key(*row)
         for row in select_in(sa.select(*_CONTACT_KEY), ContactPoint.debtor_id, known_debtors, sa.Integer)
     }
 
 
-def _new_contact_rows(groups: list[DebtorGroup], seen: set[tuple]) -> Iterator[dict]:
-    """Yield each phone, e-mail and address of the rows that the debtor does not have yet."""
+def _new_contact_rows(groups: list[DebtorGroup], seen: set[tuple], today: date) -> Iterator[dict]:
+    """Yield each phone, e-mail and address of the rows that the debtor does not have yet.
+
+    A known debtor's new address, phone or e-mail is added beside those on file, given by the client on the day
+    of the import; whether it is better than the old one is the collector's judgement.
+    """
     for group in groups:
         for record in group.records:
-            for row in _contact_rows(group.debtor_id, record):
-                key = (row["debtor_id"], row["kind"], row["value"], row["postcode"], row["address_line1"])
+            for row in _contact_rows(group.debtor_id, record, today):
+                key = _contact_key(row["debtor_id"], row["kind"], row["value"], row["postcode"], row["address_line1"])
                 if key not in seen:
                     seen.add(key)
                     yield row
 
 
-def _contact_rows(debtor_id: int, record: Record) -> list[dict]:
+def _contact_rows(debtor_id: int, record: Record, today: date) -> list[dict]:
     base = {
         "debtor_id": debtor_id,
-        "source": "placement",
+        "source": ContactSource.CLIENT.value,
+        "learned_on": today,
         "value": "",
         "postcode": "",
         "address_line1": "",

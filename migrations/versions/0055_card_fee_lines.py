@@ -1,7 +1,7 @@
 """the card provider's fee the client bears as a line of the remittance statement: line kind `card_fee`
 
 Revision ID: 0055
-Revises: 0050
+Revises: 0051
 Create Date: 2026-12-06
 
 Where a mandate puts the card provider's fee on the client, the statement deducts it: a negative trust
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0055'
-down_revision = '0050'
+down_revision = '0051'
 branch_labels = None
 depends_on = None
 
