@@ -58,6 +58,7 @@ BLUEPRINTS = (
     "cases.messaging.link_views:bp",
     "cases.letters.views:bp",
     "cases.attachments.views:bp",
+    "cases.notes.views:bp",
     "cases.interest.views:bp",
     "money.payments.views:bp",
     "money.plans.views:bp",
