@@ -19,6 +19,8 @@ from cases.judicial.documents import add_document
 from cases.judicial.insolvency import prepare_claim
 from cases.judicial.pack import prepare_pack
 from cases.models import Proceeding
+from cases.notes.notes import add_case_note, add_debtor_note
+from cases.notes.tasks import create_rule_task
 from debtors.holds import put_on_hold
 from money.closing_reports.jobs import closing_report_job
 from money.models import ClosingReport
@@ -97,6 +99,10 @@ def world(db_session):
     closing_reports = {c: closing_report(c, users["manager"]) for c in (client_a, client_b)}
     attachments = {c: add_attachment(c, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "facture.pdf", visible_to_client=True,
                                      actor=users["collector"]) for c in (case_a, case_b)}
+    for case in (case_a, case_b):  # a note of each kind and a task, drawn on every case page and the debtor's
+        add_case_note(case, "Note visible", visible_to_client=True, actor=users["collector"])
+        create_rule_task(case, "hardship")
+    add_debtor_note(case_a.debtor, "Note sur le débiteur", actor=users["collector"])
     db_session.commit()
     return {"case_a": case_a, "case_b": case_b, "users": users, "debtor": case_a.debtor,
             "placement_a": placements[client_a], "placement_b": placements[client_b],
