@@ -81,21 +81,27 @@ def add_note(case_id: int):
     return render_case(case, status=400)
 
 
+def _apply(form, field, operation, done: str) -> None:
+    """Run `operation` once `form` is valid and commit; flash a refusal with the label of `field` it concerns."""
+    if not form.validate_on_submit():
+        flash_form_errors(form)
+        return
+    try:
+        operation()
+    except NoteError as exc:
+        flash(f"{field.label.text} : {exc}", "danger")
+    else:
+        db.session.commit()
+        flash(done, "success")
+
+
 @bp.post("/debtors/<int:debtor_id>/notes")
 @permission_required("notes.add")
 def add_debtor_note_view(debtor_id: int):
     debtor = db.get_or_404(Debtor, debtor_id)  # debtors are shared by all clients; only staff reach here
     form = NoteForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        try:
-            add_debtor_note(debtor, form.body.data, actor=current_user)
-        except NoteError as exc:
-            flash(f"{form.body.label.text} : {exc}", "danger")
-        else:
-            db.session.commit()
-            flash(_("Note added; it is read on each of the debtor's cases."), "success")
+    _apply(form, form.body, lambda: add_debtor_note(debtor, form.body.data, actor=current_user),
+           _("Note added; it is read on each of the debtor's cases."))
     return redirect(url_for("debtors.show", debtor_id=debtor.id, _anchor="notes"))
 
 
@@ -104,16 +110,8 @@ def add_debtor_note_view(debtor_id: int):
 def hide(note_id: int):
     note = get_note_or_404(note_id, current_user)
     form = HideNoteForm()
-    if not form.validate_on_submit():
-        flash_form_errors(form)
-    else:
-        try:
-            hide_note(note, form.reason.data, actor=current_user)
-        except NoteError as exc:
-            flash(f"{form.reason.label.text} : {exc}", "danger")
-        else:
-            db.session.commit()
-            flash(_("The note is hidden; it is kept with the reason."), "success")
+    _apply(form, form.reason, lambda: hide_note(note, form.reason.data, actor=current_user),
+           _("The note is hidden; it is kept with the reason."))
     if note.case_id:
         return redirect(url_for("cases.show", case_id=note.case_id, _anchor="notes"))
     return redirect(url_for("debtors.show", debtor_id=note.debtor_id, _anchor="notes"))
