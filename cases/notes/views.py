@@ -41,8 +41,8 @@ from debtors.models import Debtor
 
 bp = Blueprint("notes", __name__)
 
-extensions.add_panel("main", "cases/notes/_tasks_panel.html", order=10)
-extensions.add_panel("main", "cases/notes/_notes_panel.html", order=12)
+extensions.add_panel("main", "cases/notes/_tasks_panel.html", order=5)  # first under the claims
+extensions.add_panel("main", "cases/notes/_notes_panel.html", order=6)
 
 
 def _task_form() -> TaskForm:
