@@ -113,6 +113,11 @@ def close_task(task: Task, status: TaskStatus, *, actor: User) -> None:
                  before={"task": task.id, "status": TaskStatus.OPEN.value}, after={"task": task.id, "status": status.value})
 
 
+def title_of(task: Task) -> str:
+    """The task's title in the reader's language: a rule's is its rule's (raised in a debtor's language perhaps)."""
+    return str(RULES[task.rule].title) if task.rule in RULES else task.title
+
+
 def is_overdue(task: Task, day: date | None = None) -> bool:
     """Tell whether an open task was due before `day` (today, the agency's day)."""
     return task.is_open and task.due_on < (day or today())

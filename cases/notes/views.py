@@ -35,6 +35,7 @@ from cases.notes.tasks import (
     parse_assignee,
     tasks_of_case,
     tasks_of_debtor,
+    title_of,
 )
 from cases.views import render_case
 from debtors.models import Debtor
@@ -56,6 +57,7 @@ def note_helpers() -> dict:
     return {"case_notes": lambda case: notes_of_case(case, current_user),
             "debtor_notes": lambda debtor: notes_of_debtor(debtor, current_user),
             "case_tasks": tasks_of_case, "debtor_tasks": tasks_of_debtor, "task_overdue": is_overdue,
+            "task_title": title_of,
             "note_form": lambda: g.get("note_form") or NoteForm(formdata=None), "hide_note_form": HideNoteForm,
             "task_form": _task_form, "close_task_form": CloseTaskForm,
             "my_due_tasks": lambda: my_due_count(current_user),
@@ -160,8 +162,8 @@ def close(task_id: int, change: str):
             flash(str(exc), "warning")
         else:
             db.session.commit()
-            flash(_("“%(title)s” is done.", title=task.title) if change == "done"
-                  else _("“%(title)s” is cancelled.", title=task.title), "success")
+            flash(_("“%(title)s” is done.", title=title_of(task)) if change == "done"
+                  else _("“%(title)s” is cancelled.", title=title_of(task)), "success")
     if form.back.data in ("mine", "all"):
         return redirect(url_for("notes.index", **({"view": "all"} if form.back.data == "all" else {})))
     return redirect(url_for("cases.show", case_id=task.case_id, _anchor="tasks"))
