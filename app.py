@@ -59,6 +59,7 @@ BLUEPRINTS = (
     "cases.letters.views:bp",
     "cases.letters.returned_views:bp",
     "cases.attachments.views:bp",
+    "cases.notes.views:bp",
     "cases.interest.views:bp",
     "money.payments.views:bp",
     "money.plans.views:bp",

@@ -77,6 +77,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "judicial.record": STAFF,  # the steps, costs, titles of a proceeding; its file (pack)
     "judicial.documents": STAFF | {Role.CLIENT},  # upload the contract or order to the judicial file
     "attachments.add": STAFF | {Role.CLIENT},  # attach files to a case (client users: their own cases)
+    "notes.add": STAFF,  # write notes on a case or a debtor, shown to the client when the author chooses
+    "notes.hide": MANAGERS,  # hide a note with a reason (the row stays)
+    "tasks.work": STAFF,  # set tasks on a case, see one's own and one's teams', mark them done
+    "tasks.all": MANAGERS,  # every task, by assignee
     "judicial.list": MANAGERS,  # the judicial cases by next deadline
     "judicial.settings": frozenset({Role.ADMIN}),  # thresholds, fees, deadlines, forms
     "closings.propose": STAFF,  # propose closing a case with a reason and its evidence

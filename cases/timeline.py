@@ -3,7 +3,8 @@
 The actions come from `cases.actions.case_history` (which decides what a client user sees); staff also
 read, in the same list and newest first, what other packages tell of the case (`money`: each payment,
 each reversal and each step of a payment plan, through `cases.extensions`). A letter's line names its
-kind, its reference and, for a formal notice, the manager who approved it.
+kind, its reference and, for a formal notice, the manager who approved it. Notes are lines too: a client user
+reads those shown to the client, staff every note not hidden; staff also read when each task was set and closed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from agency.db import db
 from agency.models import User
 from cases import extensions
 from cases.models import Action, Case, Letter
+from cases.models.notes import Note, Task
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Event:
     subject: Any = None  # what the other package's event is about (a payment, a plan)
     template: str | None = None  # the line of another package's event; it receives `event`
     user: User | None = None
+    body: str | None = None  # a text shown under the line (a note's)
 
 
 def timeline(case: Case, actions: list[Action], *, internal: bool) -> list[Event]:
@@ -43,7 +46,9 @@ def timeline(case: Case, actions: list[Action], *, internal: bool) -> list[Event
     events = [
         Event(_action_time(a), "action", action=a, letter=letters.get(a.letter_id), user=a.user) for a in actions
     ]
+    events += _notes(case, internal=internal)
     if internal:
+        events += _tasks(case)
         for source in extensions.history_sources():
             events += source(case)
     return sorted(events, key=lambda e: e.at, reverse=True)
@@ -51,3 +56,22 @@ def timeline(case: Case, actions: list[Action], *, internal: bool) -> list[Event
 
 def _action_time(action: Action) -> datetime:
     return action.done_at or action.scheduled_at or action.created_at
+
+
+def _notes(case: Case, *, internal: bool) -> list[Event]:
+    query = sa.select(Note).where(Note.case_id == case.id, Note.hidden_at.is_(None))
+    if not internal:
+        query = query.where(Note.visible_to_client.is_(True))
+    return [Event(note.created_at, "note", subject=note, template="cases/notes/_history_note.html",
+                  user=note.created_by, body=note.body) for note in db.session.scalars(query)]
+
+
+def _tasks(case: Case) -> list[Event]:
+    events = []
+    for task in db.session.scalars(sa.select(Task).where(Task.case_id == case.id)):
+        events.append(Event(task.created_at, "task", subject=task, template="cases/notes/_history_task.html",
+                            user=task.created_by))
+        if task.closed_at:
+            events.append(Event(task.closed_at, f"task_{task.status}", subject=task,
+                                template="cases/notes/_history_task.html", user=task.closed_by))
+    return events

@@ -7,7 +7,8 @@ of `cases.work.calls`, a note in the case's history.
   money is recorded only once it is seen on the account (staff's `record_payment`), never on a declaration.
 - A callback is asked at a time the contact rules allow (`check_callback`, in the debtor's time zone): another
   time is refused with the rules' own words; the case comes up in the queue at that time.
-- A hardship (job loss, illness…) is a note for the collector, the case due now.
+- A hardship (job loss, illness…) is a note for the collector, the case due now, and a task for the case's
+  collector (`create_rule_task`, one while it is open).
 
 Files are judged by their bytes, never their name (`cases.judicial.documents.file_type`, here only PDF, PNG or
 JPEG), their size while read; a refused file writes nothing — neither the file, nor the dispute, nor the note.
@@ -30,6 +31,7 @@ from cases.judicial.documents import JPEG, PDF, PNG, file_type, megabytes, read_
 from cases.letters.storage import store_document
 from cases.models import Case, Claim
 from cases.models.space_links import SpaceDocument, SpaceDocumentKind
+from cases.notes.tasks import create_rule_task
 from cases.work import WorkError
 from cases.work.calls import set_callback
 from cases.work.disputes import open_dispute
@@ -150,5 +152,8 @@ def state_hardship(case: Case, *, kind: str, text: str):
     """Tell the collector about a hardship the debtor is going through; the case is due now."""
     if kind not in HARDSHIPS:
         raise WorkError(_("Choose what you are going through."), "kind")
-    return to_the_collector(case, _("The debtor reports a hardship from their space: %(kind)s. %(text)s",
-                                    kind=HARDSHIPS[kind], text=text.strip()).strip())
+    words = _("The debtor reports a hardship from their space: %(kind)s. %(text)s", kind=HARDSHIPS[kind],
+              text=text.strip()).strip()
+    action = to_the_collector(case, words)
+    create_rule_task(case, "hardship", detail=words)
+    return action

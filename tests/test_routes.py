@@ -19,6 +19,8 @@ from cases.judicial.documents import add_document
 from cases.judicial.insolvency import prepare_claim
 from cases.judicial.pack import prepare_pack
 from cases.models import Proceeding
+from cases.notes.notes import add_case_note, add_debtor_note
+from cases.notes.tasks import create_rule_task
 from debtors.holds import put_on_hold
 from money.closing_reports.jobs import closing_report_job
 from money.models import ClosingReport
@@ -102,6 +104,10 @@ def world(db_session):
     # A file about case A's debtor: staff only, whatever the client.
     debtor_attachment = add_debtor_attachment(case_a.debtor, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "kbis.pdf",
                                               actor=users["collector"])
+    for case in (case_a, case_b):  # a note of each kind and a task, drawn on every case page and the debtor's
+        add_case_note(case, "Note visible", visible_to_client=True, actor=users["collector"])
+        create_rule_task(case, "hardship")
+    add_debtor_note(case_a.debtor, "Note sur le débiteur", actor=users["collector"])
     db_session.commit()
     return {"debtor_attachment": debtor_attachment, "case_a": case_a, "case_b": case_b, "users": users,
             "debtor": case_a.debtor,
@@ -222,7 +228,7 @@ def test_each_role_reaches_exactly_its_routes_and_only_its_tenant(app, world, ro
 # so these only have to build a URL; the client's own routes are filled from `world` (`post_world`) instead.
 POST_PLACEHOLDERS = {"mark": "sent", "decision": "forward", "change": "wrong", "channel": "sms", "token_id": 1,
                      "user_id": 1, "mandate_id": 1, "message_id": 1, "rate_id": 1, "hold_id": 1,
-                     "contact_point_id": 1, "finding_id": 1, "closing_id": 1}
+                     "contact_point_id": 1, "finding_id": 1, "closing_id": 1, "note_id": 1, "task_id": 1}
 
 
 def post_routes(app):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -15,8 +15,10 @@ from agency.models import AuditEvent
 from cases.contact_rules import may_contact
 from cases.letters.storage import documents_dir, read_document
 from cases.models import Action, CaseStatus
+from cases.models.notes import Task
 from cases.models.space_links import SpaceDocument
 from debtors.models import Hold
+from tests import factories
 from tests.debtor_space.conftest import enter, link_for, text_of
 
 NOON = datetime(2026, 3, 16, 11, 0, tzinfo=UTC)  # a Monday, noon in Paris
@@ -157,3 +159,16 @@ def test_a_hardship_is_a_note_for_the_collector(visitor, db_session, person_case
     db_session.expire_all()
     [note] = _portal_notes(db_session, person_case)
     assert "Licenciée en février." in note.note and person_case.next_action_at is not None
+
+
+def test_a_hardship_raises_one_task_for_the_collector_while_it_is_open(visitor, db_session, person_case, space):
+    collector = factories.user("collector")
+    person_case.assigned_collector_id = collector.id
+    db_session.commit()
+    _send(visitor, space, "hardship", {"kind": "job_loss", "text": "Licenciée en février."})
+    _send(visitor, space, "hardship", {"kind": "illness", "text": "Hospitalisée."})
+    db_session.expire_all()
+    [task] = db_session.scalars(sa.select(Task).where(Task.case_id == person_case.id)).all()
+    assert (task.rule, task.assignee_id, task.status, task.created_by_id) == ("hardship", collector.id, "open", None)
+    assert task.due_on == date(2026, 3, 18) and "Licenciée en février." in task.detail
+    assert len(_portal_notes(db_session, person_case)) == 2  # each statement is still a note in the history
