@@ -19,6 +19,7 @@ from agency.clock import today
 from agency.db import db
 from agency.models import Client, User
 from cases.models import SENT_STATUSES, Case, CaseStatus, Letter, LetterStatus
+from cases.notes.tasks import create_rule_task
 from debtors.contacts import mark_returned
 from debtors.models import ContactKind, ContactPoint, Debtor
 
@@ -46,7 +47,19 @@ def record_returned(letter: Letter, *, returned_on: date, actor: User) -> Letter
     audit.record("letter.returned", actor=actor, subject=letter, client_id=letter.client_id,
                  after={"case_id": letter.case_id, "reference": letter.reference, "returned_on": returned_on,
                         "contact_point": address.id if address else None})
+    if not _has_usable_address(letter.case.debtor_id):
+        # Someone must look for the debtor now: the case's collector (or team) gets the research as a task.
+        create_rule_task(letter.case, "returned_letter",
+                         detail=_("Letter %(reference)s came back on %(date)s.", reference=letter.reference,
+                                  date=returned_on.strftime("%d/%m/%Y")))
     return letter
+
+
+def _has_usable_address(debtor_id: int) -> bool:
+    db.session.flush()  # the address just marked returned
+    return db.session.scalar(sa.select(sa.exists().where(
+        ContactPoint.debtor_id == debtor_id, ContactPoint.kind == ContactKind.ADDRESS.value,
+        ContactPoint.usable_clause())))
 
 
 def _address_of(letter: Letter) -> ContactPoint | None:

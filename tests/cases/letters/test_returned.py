@@ -12,6 +12,7 @@ from cases.closing.closing import close_case
 from cases.letters.dispatch import mark_letter
 from cases.letters.letters import LetterRefused, create_letter
 from cases.letters.returned import ReturnedError, cases_to_find, record_returned
+from cases.models.notes import Task
 from debtors.contacts import check_address, record_contact_point
 from tests import factories
 from tests.conftest import csrf_token
@@ -53,6 +54,9 @@ def test_a_returned_letter_marks_its_address_and_lists_the_case_until_a_new_addr
     event = db_session.scalar(sa.select(AuditEvent).where(AuditEvent.action == "letter.returned"))
     assert event.after["contact_point"] == address.id and event.after["returned_on"] == "2026-12-04"
     assert listed() == [case.reference]
+    # The research is someone's task: the rule's, once, saying which letter came back.
+    [task] = db_session.scalars(sa.select(Task).where(Task.case_id == case.id)).all()
+    assert task.rule == "returned_letter" and task.is_open and letter.reference in task.detail
     # No later letter goes to the returned address: with no other, the reminder is refused and recorded.
     with pytest.raises(LetterRefused) as refused:
         create_letter(case, "reminder", actor=collector)
@@ -75,6 +79,11 @@ def test_a_debtor_with_another_usable_address_or_a_closed_case_is_not_listed(db_
     db_session.flush()
     assert sorted(listed()) == sorted([with_other.reference, closed.reference])
     factories.postal_address(with_other.debtor, address_line1="1 rue Neuve", is_primary=False)
+    spare = sent_letter(factories.case(debtor_row=with_other.debtor))  # to 1 rue Neuve
+    factories.postal_address(with_other.debtor, address_line1="3 place Bellecour", is_primary=False)
+    record_returned(spare, returned_on=date(2026, 12, 2), actor=collector)
+    # Another address still works: nothing to research, no task.
+    assert db_session.scalars(sa.select(Task).where(Task.case_id == spare.case_id)).all() == []
     close_case(closed, "below_minimum", actor=factories.user("manager"))
     db_session.flush()
     assert listed() == []
