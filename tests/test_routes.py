@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.routing.converters import AnyConverter
 
 from agency.auth import PERMISSIONS
 from agency.clock import today
@@ -195,6 +196,8 @@ def build_url(rule, world, own: bool = True, placeholders: dict | None = None) -
             values[arg] = "request"
         elif placeholders and arg in placeholders:
             values[arg] = placeholders[arg]
+        elif placeholders is not None and isinstance(rule._converters.get(arg), AnyConverter):
+            values[arg] = sorted(rule._converters[arg].items)[0]  # one of the words the route takes
         else:
             raise AssertionError(f"the route walk does not know how to fill <{arg}> in {rule.rule}")
     return rule.build(values)[1]
@@ -226,7 +229,7 @@ def test_each_role_reaches_exactly_its_routes_and_only_its_tenant(app, world, ro
 
 # Values for route arguments the GET walk never needs. A role refused a route is refused before any row is read,
 # so these only have to build a URL; the client's own routes are filled from `world` (`post_world`) instead.
-POST_PLACEHOLDERS = {"mark": "sent", "decision": "forward", "change": "wrong", "channel": "sms", "token_id": 1,
+POST_PLACEHOLDERS = {"channel": "sms", "token_id": 1,
                      "user_id": 1, "mandate_id": 1, "message_id": 1, "rate_id": 1, "hold_id": 1,
                      "contact_point_id": 1, "finding_id": 1, "closing_id": 1, "note_id": 1, "task_id": 1}
 
