@@ -1,4 +1,5 @@
-"""In the browser: a collector writes a note shown to the client and sets a task from the case page, finds it in
+"""In the browser: a collector writes a note shown to the client, sets a task and attaches a PDF from the case page,
+finds the task in
 "Mes tâches" beside an overdue one and marks it done in one click; the client reads the note in its portal, never
 the internal one. Screenshots of the case page and of "Mes tâches" are kept for review."""
 
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.no_db]
 
 COLLECTOR = "lea.note@amiable.example.com"
 CLIENT_USER = "compta@cartonnerie.example.com"
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @dataclass(frozen=True)
@@ -83,8 +85,16 @@ def test_a_collector_writes_a_note_and_a_task_and_the_client_reads_only_the_show
         expect(tasks).to_contain_text("Envoyer l’échéancier signé")
         expect(tasks).to_contain_text("Rappeler le débiteur : difficulté signalée depuis son espace")
         expect(page.get_by_test_id("notes")).to_contain_text("Travaille de nuit")
+        # The debtor's bank statement, attached as a PDF from the same page.
+        panel = page.get_by_test_id("attachments")
+        panel.locator("#attachment-file").set_input_files(
+            files=[{"name": "releve-bancaire.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+        panel.get_by_role("button", name="Joindre", exact=True).click()
+        expect(page.get_by_text("« releve-bancaire.pdf » joint au dossier.")).to_be_visible()
+        expect(page.get_by_test_id("attachments-table")).to_contain_text("releve-bancaire.pdf")
+        expect(page.get_by_test_id("attachments-table")).to_contain_text("Léa Martin")
         screenshot(page, "notes-tasks-case-page")
-        page.get_by_test_id("debtor").get_by_role("link").click()
+        page.get_by_test_id("debtor").get_by_role("link", name="Mme Sophie DURAND").click()
         expect(page.get_by_test_id("debtor-notes")).to_contain_text("Accord de principe pour 200 €")
         expect(page.get_by_test_id("debtor-notes")).to_contain_text("Travaille de nuit")
         screenshot(page, "notes-tasks-debtor-page")
