@@ -76,7 +76,7 @@ def _person(time_machine, client, manager, last_name: str, phone: str, email: st
 
 
 @pytest.fixture
-def people(db_session, time_machine):
+def people(db_session, time_machine, run_jobs):
     """Two debtors alike (same first name, names one letter apart, same client) closed in 2019; one closed in
     2023 (within a 5-year retention in 2026); one whose case is still open."""
     time_machine.move_to("2019-01-02 09:00:00+00:00", tick=False)
@@ -92,6 +92,7 @@ def people(db_session, time_machine):
                      date(2023, 1, 9), date(2023, 6, 1), b"%PDF-1.4\n% Durand\n%%EOF\n")
     still_open = _person(time_machine, client, manager, "Duval", "+33644444444", "jeanne.duval@example.com",
                          date(2019, 3, 6), None, b"%PDF-1.4\n% Duval\n%%EOF\n")
+    run_jobs()  # the closing reports, in real mode (inline in embedded mode)
     time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
     db_session.commit()
     return {"dupont": dupont, "dupond": dupond, "recent": recent, "open": still_open, "manager": manager,
