@@ -24,6 +24,7 @@ from cases.ledger import balances
 from cases.models import Action, Case, CaseStatus
 from cases.models.judicial import CLOSED_STAGES, Proceeding
 from cases.models.limitation import ClaimLimitation
+from cases.models.space_links import SpaceLink
 from debtors.models import ContactPoint, Debtor, DebtorKind
 from money.models import AuditScrub, Payment, PaymentChannel, Remittance, RemittanceLine, RemittanceStatus
 from money.personal_data.scope import DebtorData, audit_events, debtor_data, stored_files
@@ -93,7 +94,8 @@ def keep_reasons(debtor: Debtor, today: date, retention_years: int | None = None
             reasons.append(_("Cases closed less than %(years)s years ago: %(refs)s.", years=retention_years,
                              refs=", ".join(recent)))
     case_ids = [c.id for c in cases]
-    unsettled = [c.reference for c in cases if (b := balances(case_ids)[c.id]).outstanding != 0 or b.credit]
+    sums = balances(case_ids)
+    unsettled = [c.reference for c in cases if sums[c.id].outstanding != 0 or sums[c.id].credit]
     if unsettled:
         reasons.append(_("Balance not settled (owed or credit to refund): %(refs)s.", refs=", ".join(unsettled)))
     reasons += _legal_holds(case_ids, today)
@@ -139,6 +141,7 @@ def anonymise(debtor: Debtor, actor: User | None, cause: str, note: str = "") ->
     data = debtor_data(debtor)
     keys = {key for _table, _id, key, _sha in stored_files(data)}
     counts = {"rows": _blank_rows(data), "contact_points": _drop_contact_points(debtor),
+              "links_revoked": _revoke_links(data),
               "audit_events": _scrub_events(data, debtor), "files": 0}
     # Stored data, not a message: the same words whatever the language of whoever asked.
     label = f"Anonymisé #{debtor.id}"
@@ -180,6 +183,15 @@ def _drop_contact_points(debtor: Debtor) -> int:
     return db.session.execute(sa.delete(ContactPoint).where(ContactPoint.debtor_id == debtor.id)).rowcount
 
 
+def _revoke_links(data: DebtorData) -> int:
+    """End the debtor's links to their space: what it would show them no longer names them."""
+    ids = data.ids(SpaceLink.__tablename__)
+    if not ids:
+        return 0
+    return db.session.execute(sa.update(SpaceLink).where(SpaceLink.id.in_(ids), SpaceLink.revoked_at.is_(None))
+                              .values(revoked_at=now())).rowcount
+
+
 def scrub(value: Any, key: str = "") -> Any:
     """Return a payload with its texts emptied, keeping numbers, dates, flags and the platform's codes."""
     if isinstance(value, dict):
@@ -210,26 +222,16 @@ def _scrub_events(data: DebtorData, debtor: Debtor) -> int:
 
 
 def _delete_files(keys: set[str]) -> int:
-    """Delete the stored documents no other row still names (a key is its content's hash: two rows may share it).
+    """Delete the stored documents the debtor's rows named.
 
-    Done before the commit: should the commit fail, the retry finds the rows still naming files already gone,
-    which it deletes again harmlessly; a document is never left behind for a debtor recorded as anonymised.
+    No other debtor's row can name one of them: every document's folder carries its case's reference (or its
+    proceeding's, claim's or row's own, themselves of the case), so a key two rows share is twice the same case's.
+    Done before the commit: should the commit fail, the retry finds the rows still naming files already gone and
+    deletes them again harmlessly; a document is never left behind for a debtor recorded as anonymised.
     """
-    deleted = 0
     for key in sorted(keys):
-        if not _named_elsewhere(key):
-            delete_document(key)
-            deleted += 1
-    return deleted
-
-
-def _named_elsewhere(key: str) -> bool:
-    for table in db.metadata.sorted_tables:
-        for column in table.c:
-            if column.name.endswith("_path") and db.session.scalar(
-                    sa.select(sa.literal(1)).where(column == key).limit(1)) is not None:
-                return True
-    return False
+        delete_document(key)
+    return len(keys)
 
 
 def erase(debtor: Debtor, actor: User, note: str, today: date) -> dict[str, int]:

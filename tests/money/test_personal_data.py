@@ -18,7 +18,9 @@ from agency.storage import get_store
 from cases.attachments.attachments import add_attachment
 from cases.closing.closing import close_case
 from cases.ledger import balances
+from cases.messaging.space_links import issue_link, new_token
 from cases.models import Action, Case, LedgerEntry, Promise
+from cases.models.space_links import SpaceLink
 from debtors.holds import put_on_hold
 from debtors.models import ContactPoint, Debtor
 from money.models import AuditScrub, Payment, Remittance
@@ -55,6 +57,8 @@ def _person(time_machine, client, manager, last_name: str, phone: str, email: st
                         status="sent")
     db.session.add_all([sms, mail])
     db.session.flush()
+    token, _url = new_token()
+    issue_link(case, "sms", token, actor=None, sms_message_id=sms.id)
     db.session.add_all([
         Action(case_id=case.id, kind="call", channel="phone", outcome="promise", contact_point_id=phone_point.id,
                note=f"Mme {last_name} paiera vendredi", done_at=datetime.now(UTC)),
@@ -127,6 +131,7 @@ def test_export_holds_every_table_of_the_debtor_and_nothing_of_another(people):
     stored = [n for n in files if n.startswith("files/")]
     assert any(n.startswith("files/letter/") for n in stored)
     assert any(n.startswith("files/payment/") for n in stored)
+    assert rows["space_link"] and "token_hash" not in rows["space_link"][0]  # a secret, not the debtor's data
     assert b"%PDF-1.4\n% Dupont\n%%EOF\n" in [files[n] for n in stored if n.startswith("files/attachment/")]
     events = json.loads(files["audit_events.json"])
     assert {"case.opened", "hold.started"} <= {e["action"] for e in events} or len(events) > 5
@@ -181,6 +186,7 @@ def test_retention_run_anonymises_and_keeps_every_figure(people):
     assert debtor.last_name == f"Anonymisé #{debtor.id}" and debtor.first_name == "" and debtor.search_name == ""
     assert debtor.birth_date is None and debtor.siren is None
     assert db.session.scalar(sa.select(sa.func.count()).where(ContactPoint.debtor_id == debtor.id)) == 0
+    assert db.session.scalar(sa.select(SpaceLink.revoked_at).where(SpaceLink.case_id == case.id)) is not None
     assert all(get_store().sha256_of(k) is None for k in files)  # gone from storage
     data = debtor_data(debtor)
     assert list(stored_files(data)) == []
