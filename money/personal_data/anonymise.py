@@ -30,29 +30,19 @@ from money.models import AuditScrub, Payment, PaymentChannel, Remittance, Remitt
 from money.personal_data.scope import DebtorData, audit_events, debtor_data, stored_files
 
 OPEN_STATUSES = [s.value for s in CaseStatus if s.is_open]
-# The free texts and identifying values of each table, and what they become. Append-only tables (the ledger,
-# judicial steps) are left as they are: their texts are the platform's own (entry kinds, step names).
+# Refused by the database (migrations 0001 and 0020): their texts are the platform's own (entry kinds, step names).
+APPEND_ONLY = frozenset({"ledger_entry", "judicial_step", "judicial_setting"})
+# The identifying values of each table that are neither free texts nor documents (those go in every table, see
+# `_blanked`), and what they become.
 BLANKED: dict[str, dict[str, Any]] = {
     "collection_case": {"client_reference": ""},
     "claim": {"description": ""},
-    "hold": {"reason": "", "resolution": ""},
-    "action": {"note": ""},
-    "letter": {"recipient": {}, "decision_note": "", "file_path": ""},
-    "sms_message": {"to_number": "", "from_number": "", "body": "", "error": ""},
-    "email_message": {"to_address": "", "from_address": "", "subject": "", "body": "", "error": ""},
-    "attachment": {"filename": "", "file_path": ""},
-    "space_document": {"filename": "", "file_path": ""},
-    "judicial_document": {"filename": "", "file_path": ""},
-    "judicial_proceeding": {"route_reason": "", "pack_path": "", "pack_parts": None},
-    "insolvency_claim": {"interest_note": "", "securities": "", "filed_note": "", "outcome_note": "", "file_path": ""},
-    "case_closing": {"evidence": "", "decision_note": "", "reopen_reason": ""},
-    "case_recall": {"reason": ""},
-    "client_decision": {"answer": ""},
-    "payment": {"payer_reference": "", "note": "", "reversal_reason": "", "receipt_path": ""},
-    "payment_plan": {"decision_note": "", "agreement_path": ""},
-    "closing_report": {"pdf_path": ""},
-    "online_checkout": {"url": ""},
-    "bodacc_finding": {"company_name": "", "reason": ""},
+    "letter": {"recipient": {}},
+    "sms_message": {"to_number": "", "from_number": "", "error": ""},
+    "email_message": {"to_address": "", "from_address": "", "subject": "", "error": ""},
+    "judicial_proceeding": {"pack_parts": None},
+    "payment": {"payer_reference": "", "reversal_reason": ""},
+    "bodacc_finding": {"company_name": ""},
 }
 # Payload keys whose text is a code of the platform, not something said about the person.
 CODE_KEYS = frozenset({
@@ -159,17 +149,34 @@ def anonymise(debtor: Debtor, actor: User | None, cause: str, note: str = "") ->
     return counts
 
 
+def _blanked(table: sa.Table) -> dict[str, Any]:
+    """The table's columns to empty: its listed ones, and for any table, free texts, file names and stored paths,
+    so that a table added later with a note or a document is anonymised without a change here."""
+    values: dict[str, Any] = {}
+    for column in table.c:
+        if column.primary_key or column.foreign_keys:
+            continue
+        if isinstance(column.type, sa.Text) or column.name.endswith("_path") or column.name == "filename":
+            values[column.name] = None if column.nullable else ""
+    return {**values, **BLANKED.get(table.name, {})}
+
+
 def _blank_rows(data: DebtorData) -> int:
     changed = 0
-    for table_name, values in BLANKED.items():
-        ids = data.ids(table_name)
-        if not ids:
-            continue
+    for table_name in data.rows:
         table = db.metadata.tables[table_name]
+        ids, values = data.ids(table_name), _blanked(table)
+        if not ids or not values or table_name in APPEND_ONLY or table_name == Debtor.__tablename__:
+            continue
         key = table.primary_key.columns.values()[0]
         for start in range(0, len(ids), 500):
             changed += db.session.execute(sa.update(table).where(key.in_(ids[start:start + 500])).values(
                 **values)).rowcount
+    # The client's customer number names the person in the client's books; unique per client, hence not empty.
+    reference = db.metadata.tables["debtor_reference"]
+    for reference_id in data.ids("debtor_reference"):
+        db.session.execute(sa.update(reference).where(reference.c.id == reference_id).values(
+            external_id=f"anonymise-{reference_id}"))
     for row in data.rows.get("closing_report", []):  # the case's figures, with the debtor's name and addresses
         db.session.execute(sa.update(db.metadata.tables["closing_report"]).where(
             db.metadata.tables["closing_report"].c.id == row["id"]).values(figures=scrub(row["figures"])))

@@ -22,7 +22,7 @@ from cases.messaging.space_links import issue_link, new_token
 from cases.models import Action, Case, LedgerEntry, Promise
 from cases.models.space_links import SpaceLink
 from debtors.holds import put_on_hold
-from debtors.models import ContactPoint, Debtor
+from debtors.models import ContactPoint, Debtor, DebtorReference
 from money.models import AuditScrub, Payment, Remittance
 from money.personal_data.anonymise import ErasureRefused, anonymise, erase
 from money.personal_data.export import export_archive
@@ -46,6 +46,7 @@ def _person(time_machine, client, manager, last_name: str, phone: str, email: st
     e-mail, a hold, a promise, an attachment, a payment remitted and paid to the client."""
     time_machine.move_to(datetime.combine(opened, datetime.min.time(), UTC).replace(hour=9), tick=False)
     debtor = factories.debtor(first_name="Jeanne", last_name=last_name, birth_date=date(1980, 5, 17))
+    db.session.add(DebtorReference(debtor_id=debtor.id, client_id=client.id, external_id=f"C-{last_name}"))
     phone_point = factories.contact(debtor, "phone", phone)
     factories.contact(debtor, "email", email)
     factories.postal_address(debtor, address_line1=f"12 rue {last_name}")
@@ -116,7 +117,7 @@ def test_export_holds_every_table_of_the_debtor_and_nothing_of_another(people):
     assert name.startswith(f"donnees-personnelles-debiteur-{debtor.id}-") and name.endswith(".zip")
 
     tables = {n.removeprefix("data/").removesuffix(".json") for n in files if n.startswith("data/")}
-    for table in ("debtor", "contact_point", "hold", "collection_case", "claim", "ledger_entry", "letter", "action",
+    for table in ("debtor", "debtor_reference", "contact_point", "hold", "collection_case", "claim", "ledger_entry", "letter", "action",
                   "promise", "sms_message", "email_message", "attachment", "payment", "remittance_line",
                   "case_closing", "closing_report"):
         assert table in tables, table
