@@ -18,6 +18,7 @@ def test_admin_exports_a_debtors_data_and_is_told_why_it_is_kept(page: Page, liv
     sign_in(page, live_server.admin)
     page.goto(f"{live_server.url}/cases/{case.id}")
     page.get_by_role("link", name=case.debtor_name).first.click()
+    screenshot(page, "debtor_with_personal_data_link")
     page.get_by_test_id("personal-data-link").click()
     page.wait_for_url("**/personal-data")
     expect(page.locator("main h1")).to_have_text("Données personnelles")
