@@ -66,6 +66,7 @@ BLUEPRINTS = (
     "money.remittances.views:bp",
     "money.closing_reports.views:bp",
     "money.online.webhooks:bp",
+    "money.personal_data.views:bp",
     "debtors.views:bp",
     "debtors.bodacc_views:bp",
     "cases.judicial.views:bp",

@@ -96,6 +96,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "agency.security": frozenset({Role.ADMIN}),  # second factor for collectors and clients, idle expiry
     "account.own": EVERYONE,  # one's own password and second factor
     "agency.profile": frozenset({Role.ADMIN}),
+    # A debtor's personal data: the access export, the erasure, the retention after closing (GDPR).
+    "personal_data.manage": frozenset({Role.ADMIN}),
     "agency.system": frozenset({Role.ADMIN}),
 }
 

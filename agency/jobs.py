@@ -78,6 +78,7 @@ JOB_MODULES = (
     "money.remittances.jobs",
     "money.closing_reports.jobs",
     "money.online.jobs",
+    "money.personal_data.jobs",
     "reports.jobs",
     "reports.aged_jobs",
     "alerts.jobs",

@@ -55,6 +55,7 @@ class Store(Protocol):
     def get(self, key: str) -> bytes: ...
     def sha256_of(self, key: str) -> str | None: ...
     def check(self) -> bool: ...
+    def delete(self, key: str) -> None: ...
 
 
 def document_key(folder: str, stem: str, sha256: str, suffix: str = ".pdf") -> str:
@@ -78,6 +79,16 @@ def read_document(key: str, sha256: str) -> bytes:
     if hashlib.sha256(data).hexdigest() != sha256:
         raise DocumentError(f"document {key!r} does not match its recorded SHA-256")
     return data
+
+
+def delete_document(key: str) -> None:
+    """Remove a stored document for good (personal data past its retention); a missing one is already gone.
+
+    The only way an object leaves the storage: documents are otherwise written once and kept, so the caller
+    first makes sure no other row still names the key (the key carries the content's hash, so two rows may).
+    """
+    if key:
+        get_store().delete(_checked_key(key))
 
 
 def check() -> bool:
@@ -144,6 +155,9 @@ class LocalStore:
         while not folder.exists() and folder != folder.parent:
             folder = folder.parent
         return folder.is_dir() and os.access(folder, os.W_OK | os.X_OK)
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)
 
     def keys(self) -> Iterator[str]:
         """Yield the key of every stored file, in a stable order (what a copy resumes along)."""
@@ -238,6 +252,10 @@ class S3Store:
     def check(self) -> bool:
         self._call("check", "", self.client.head_bucket, Bucket=self.bucket)
         return True
+
+    def delete(self, key: str) -> None:
+        # S3 answers a delete of a missing key as a success: a retried erasure does no harm.
+        self._call("delete", key, self.client.delete_object, Bucket=self.bucket, Key=self.prefix + key)
 
     def _call(self, doing: str, key: str, method, **kwargs):
         from botocore.exceptions import BotoCoreError, ClientError

@@ -94,6 +94,9 @@ class Debtor(db.Model):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="Europe/Paris")
     risk_score: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When the debtor's identity, contact points, free texts and documents were removed (retention or erasure):
+    # the row stays, named "Anonymisé #id", because cases and the ledger refer to it.
+    anonymised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     contact_points: Mapped[list[ContactPoint]] = relationship(
         back_populates="debtor", order_by="(ContactPoint.kind, ContactPoint.id)"

@@ -129,6 +129,19 @@ def test_a_missing_document_is_a_clear_error(app, backend):
         read_document("", "0" * 64)
 
 
+def test_a_deleted_document_is_gone_and_deleting_it_again_does_no_harm(app, backend):
+    kept = store_document(PDF, "attachments/D-1002", "piece")
+    stored = store_document(PDF + b"%", "attachments/D-1001", "piece")
+    storage.delete_document(stored.path)
+    with pytest.raises(DocumentMissing):
+        read_document(stored.path, stored.sha256)
+    storage.delete_document(stored.path)  # a retried anonymisation finds it gone
+    assert storage.get_store().sha256_of(stored.path) is None
+    assert read_document(kept.path, kept.sha256) == PDF
+    with pytest.raises(DocumentError):
+        storage.delete_document("../secret_key")
+
+
 @pytest.mark.parametrize("key", ["../secret_key", "/etc/passwd", "letters/../../x.pdf", "a\\b.pdf"])
 def test_a_key_leaving_the_documents_is_refused(app, backend, key):
     with pytest.raises(DocumentError, match="not a document key"):

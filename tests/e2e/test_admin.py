@@ -26,7 +26,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     nav.get_by_role("button", name="Administration").click()
     expect(menu).to_be_visible()
     expect(menu.locator("a")).to_have_text(["Utilisateurs", "Sécurité de la connexion", "Profil de l'agence", "Règles de contact", "Taux d'intérêt",
-                                           "Chiffres de la loi", "Espace débiteur", "Système"])
+                                           "Chiffres de la loi", "Espace débiteur", "Données personnelles", "Système"])
     menu.get_by_role("link", name="Utilisateurs").click()
     page.wait_for_url("**/admin/users")
     expect(page.locator("main h1")).to_have_text("Utilisateurs")
