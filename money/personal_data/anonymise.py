@@ -43,6 +43,8 @@ BLANKED: dict[str, dict[str, Any]] = {
     "judicial_proceeding": {"pack_parts": None},
     "payment": {"payer_reference": "", "reversal_reason": ""},
     "bodacc_finding": {"company_name": ""},
+    "note": {"hidden_reason": ""},
+    "task": {"title": "—"},  # typed by staff, it may name the debtor; a task keeps a title
 }
 # Payload keys whose text is a code of the platform, not something said about the person.
 CODE_KEYS = frozenset({
@@ -130,17 +132,19 @@ def anonymise(debtor: Debtor, actor: User | None, cause: str, note: str = "") ->
         return {}
     data = debtor_data(debtor)
     keys = {key for _table, _id, key, _sha in stored_files(data)}
-    counts = {"rows": _blank_rows(data), "contact_points": _drop_contact_points(debtor),
-              "links_revoked": _revoke_links(data),
-              "audit_events": _scrub_events(data, debtor), "files": 0}
     # Stored data, not a message: the same words whatever the language of whoever asked.
     label = f"Anonymisé #{debtor.id}"
+    # First, so that the rows kept append-only (notes) may have their texts emptied: their triggers allow it for
+    # an anonymised debtor only.
     db.session.execute(sa.update(Debtor.__table__).where(Debtor.__table__.c.id == debtor.id).values(
         # Core, not the ORM: the model's event would fold the new name into search_name, which is to be empty.
         title="", first_name="", last_name=label if debtor.kind == DebtorKind.PERSON else "",
         company_name=label if debtor.kind == DebtorKind.COMPANY else "", siren=None, birth_date=None,
         search_name="", anonymised_at=now(),
     ))
+    counts = {"rows": _blank_rows(data), "contact_points": _drop_contact_points(debtor),
+              "links_revoked": _revoke_links(data),
+              "audit_events": _scrub_events(data, debtor), "files": 0}
     counts["files"] = _delete_files(keys)
     audit.record("debtor.anonymised", actor=actor, subject=debtor,
                  after={"cause": cause, "note": note, **counts})

@@ -15,12 +15,14 @@ from agency.db import db
 from agency.message_models import EmailMessage, SmsMessage
 from agency.models import AuditEvent
 from agency.storage import get_store
-from cases.attachments.attachments import add_attachment
+from cases.attachments.attachments import add_attachment, add_debtor_attachment
 from cases.closing.closing import close_case
 from cases.ledger import balances
 from cases.messaging.space_links import issue_link, new_token
 from cases.models import Action, Case, LedgerEntry, Promise
 from cases.models.space_links import SpaceLink
+from cases.notes.notes import add_case_note, add_debtor_note
+from cases.notes.tasks import create_rule_task
 from debtors.holds import put_on_hold
 from debtors.models import ContactPoint, Debtor, DebtorReference
 from money.models import AuditScrub, Payment, Remittance
@@ -70,6 +72,10 @@ def _person(time_machine, client, manager, last_name: str, phone: str, email: st
     hold = put_on_hold(debtor, "cease_communication", actor=manager, reason=f"Courrier de Mme {last_name}")
     hold.ended_at, hold.resolution = datetime.now(UTC), f"Mme {last_name} accepte les appels"
     add_attachment(case, io.BytesIO(pdf), f"contrat-{last_name}.pdf", visible_to_client=False, actor=manager)
+    add_debtor_attachment(debtor, io.BytesIO(pdf), f"kbis-{last_name}.pdf", actor=manager)
+    add_case_note(case, f"Mme {last_name} a perdu son emploi", visible_to_client=True, actor=manager)
+    add_debtor_note(debtor, f"Courrier de Mme {last_name} : joignable le soir", actor=manager)
+    create_rule_task(case, "hardship", detail=f"Mme {last_name} reprend le travail en mai")
     factories.payment(case, 10_000, opened, payer_reference=f"VIR {last_name.upper()}")
     if closed is not None:
         time_machine.move_to(datetime.combine(closed, datetime.min.time(), UTC).replace(hour=9), tick=False)
