@@ -49,6 +49,7 @@ BLUEPRINTS = (
     "agency.ops_views:bp",
     "agency.client_views:bp",
     "cases.views:bp",
+    "cases.batches.views:bp",
     "cases.placement.views:bp",
     "cases.api:bp",
     "cases.queue.views:bp",

@@ -42,6 +42,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "addresses.find": STAFF,  # the cases whose letters came back and that need a new address
     "sms.outbox": STAFF,
     "queue.work": STAFF,  # take the next case, work it
+    # Acting on a selection of cases from the list (reassign, hold, letters, SMS, export): managers only. A bulk
+    # action reaches cases beyond one's own work and an export takes many debtors' data at once; collectors act
+    # on the cases they work, one at a time (docs/ARCHITECTURE.md, "Bulk work").
+    "cases.bulk": MANAGERS,
     "queue.manage": MANAGERS,  # queue sizes, reassign cases, move them between pools, teams
     "actions.record": STAFF,  # calls, SMS, e-mails, promises, callbacks, disputes opened
     "space.links": STAFF,  # see and revoke a case's links to the debtor's space

@@ -68,6 +68,7 @@ JOB_MODULES = (
     "cases.letters.jobs",
     "cases.interest.jobs",
     "cases.closing.bulk",
+    "cases.batches.batches",
     "cases.judicial.jobs",
     "cases.bodacc_jobs",
     "cases.closing.limitation_jobs",

@@ -166,6 +166,19 @@ def _count_up_to(branches: list[sa.Select], cap: int) -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(capped))
 
 
+def count_matching(user, filters: CaseFilters, cap: int) -> int:
+    """Count the cases of the list `filters` gives `user`, stopping at `cap` (a bulk action's bound)."""
+    return _count_up_to(_branches(user, filters), cap)
+
+
+def matching_ids(user, filters: CaseFilters, limit: int) -> list[int]:
+    """Return the ids of the first `limit` cases of the list `filters` gives `user`, by id (a bulk action's
+    selection, run again by its job: by id, so that its chunks read neighbouring rows)."""
+    ids = [b.with_only_columns(Case.id) for b in _branches(user, filters)]
+    matches = (ids[0] if len(ids) == 1 else sa.union(*ids)).subquery()
+    return list(db.session.scalars(sa.select(matches.c.id).order_by(matches.c.id).limit(limit)))
+
+
 def _cursor(case: Case, position: int) -> Cursor:
     return Cursor(case.opened_on, case.id, position)
 

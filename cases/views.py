@@ -12,6 +12,7 @@ from agency.db import db
 from agency.models import Client
 from cases import contact_rules, extensions, ledger
 from cases.actions import case_history
+from cases.batches.bar import action_bar
 from cases.models import Case, CaseStatus
 from cases.search import CaseFilters, Cursor, search_cases
 from cases.timeline import timeline
@@ -28,14 +29,24 @@ def _contact_rules_helpers() -> dict:
 @bp.get("/")
 @permission_required("cases.view")
 def index():
-    args = request.args
-    filters = CaseFilters(
+    return render_list(list_filters(request.args))
+
+
+def list_filters(args) -> CaseFilters:
+    """Read the list's filter from a query string (or the action bar's copy of it, posted)."""
+    return CaseFilters(
         q=args.get("q", "")[:100],
         status=args.get("status", ""),
         client_id=args.get("client", type=int) if current_user.is_staff else None,
         mine_user_id=current_user.id if args.get("mine") == "1" else None,
         placement_id=args.get("placement", type=int),
     )
+
+
+def render_list(filters: CaseFilters, *, batch_form: object = None, ticked: frozenset[int] = frozenset(),
+                status: int = 200) -> tuple[str, int]:
+    """Render a page of the case list; `batch_form` is an action bar posted and refused, shown again as it was."""
+    args = request.args
     result = search_cases(
         current_user,
         filters,
@@ -46,14 +57,19 @@ def index():
     clients = (
         db.session.scalars(sa.select(Client).order_by(Client.name)).all() if current_user.is_staff else []
     )
-    return render_template(
+    if batch_form is None and can("cases.bulk"):
+        batch_form = action_bar()
+    page = render_template(
         "cases/list.html",
         result=result,
         filters=filters,
         statuses=list(CaseStatus),
         clients=clients,
         balances=ledger.balances([c.id for c in result.cases]),
+        batch_form=batch_form,
+        ticked=ticked,
     )
+    return page, status
 
 
 @bp.get("/<int:case_id>")

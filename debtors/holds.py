@@ -15,12 +15,14 @@ import calendar
 from collections.abc import Callable
 from datetime import date
 
+import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from agency import audit
+from agency.bulk import RowStream, allocate_ids, select_in
 from agency.clock import today
 from agency.db import db, utcnow
-from agency.models import User
+from agency.models import AuditEvent, User
 from debtors.compliance import DEBTOR_HOLDS
 from debtors.models import Debtor, Hold, HoldKind
 
@@ -84,6 +86,39 @@ def put_on_hold(
                "bodacc_published_on": hold.bodacc_published_on},
     )
     return hold
+
+
+def put_many_on_hold(debtor_ids: list[int], kind: str, *, actor: User | None, reason: str) -> dict[int, int]:
+    """Put each debtor of `debtor_ids` on hold for `kind`, as `put_on_hold` does one, set-based; the caller commits.
+
+    Debtors who already have an active hold of this kind keep it and get none more. Return the new holds' ids
+    by debtor. Dates are not asked: an insolvency hold carries its own judgment's, set one debtor at a time.
+    """
+    if kind not in DEBTOR_HOLDS or kind == HoldKind.INSOLVENCY:
+        raise HoldError(_("This kind of hold is put on one debtor at a time."), "kind")
+    wanted = list(dict.fromkeys(debtor_ids))
+    held = {debtor_id for (debtor_id,) in select_in(
+        sa.select(Hold.debtor_id).where(Hold.kind == kind, Hold.ended_at.is_(None)), Hold.debtor_id, wanted,
+        sa.Integer)}
+    new = [debtor_id for debtor_id in wanted if debtor_id not in held]
+    if not new:
+        return {}
+    # On SQLite, outside a page being read, a transaction takes the write lock as it begins (agency.sqlite): no
+    # other writer takes these ids between their reading and the insert.
+    hold_ids = dict(zip(new, allocate_ids(Hold.__table__, len(new)), strict=True))
+    now, reason, actor_id = utcnow(), reason.strip(), actor.id if actor else None
+    with RowStream() as stream:
+        stream.write(Hold.__table__, (
+            {"id": hold_ids[debtor_id], "debtor_id": debtor_id, "case_id": None, "kind": kind, "reason": reason,
+             "reference_date": None, "bodacc_published_on": None, "started_at": now, "ended_at": None,
+             "created_by_id": actor_id, "ended_by_id": None, "resolution": ""} for debtor_id in new))
+        stream.write(AuditEvent.__table__, (
+            {"created_at": now, "actor_id": actor_id, "actor_label": actor.email if actor else "system",
+             "action": "hold.started", "subject_type": Hold.__tablename__, "subject_id": hold_ids[debtor_id],
+             "client_id": None, "before": None,
+             "after": {"debtor_id": debtor_id, "kind": kind, "reason": reason, "reference_date": None,
+                       "bodacc_published_on": None}} for debtor_id in new))
+    return hold_ids
 
 
 def check_dates(judgment: date | None, published: date | None) -> None:

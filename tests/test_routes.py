@@ -14,6 +14,8 @@ from agency.clock import today
 from agency.db import db
 from agency.models import Role
 from cases.attachments.attachments import add_attachment, add_debtor_attachment
+from cases.batches.batches import ask_batch as ask_case_batch
+from cases.batches.batches import run_batch_job
 from cases.closing.bulk import ask_batch
 from cases.closing.closing import close_case
 from cases.judicial.documents import add_document
@@ -97,6 +99,9 @@ def world(db_session):
     reports = {c: produce_report(c.id, previous_month(today()), actor=None) for c in (client_a, client_b)}
     files = {c: judicial_file(c, users["manager"]) for c in (case_a, case_b)}
     batch = ask_batch(case_a.reference, "below_minimum", evidence="", actor=users["manager"])
+    # An export of both clients' cases, its job run (its page, its progress and its CSV).
+    case_batch = ask_case_batch("export", {}, actor=users["manager"], case_ids=[case_a.id, case_b.id])
+    run_batch_job(case_batch.id)
     claims = {c: insolvency_claim(c) for c in (case_a, case_b)}
     closing_reports = {c: closing_report(c, users["manager"]) for c in (client_a, client_b)}
     attachments = {c: add_attachment(c, io.BytesIO(b"%PDF-1.4\n%%EOF\n"), "facture.pdf", visible_to_client=True,
@@ -121,7 +126,7 @@ def world(db_session):
             "report_a": reports[client_a], "report_b": reports[client_b],
             "proceeding_a": files[case_a][0], "proceeding_b": files[case_b][0],
             "document_a": files[case_a][1], "document_b": files[case_b][1],
-            "batch": batch, "claim_a": claims[case_a], "claim_b": claims[case_b],
+            "batch": batch, "case_batch": case_batch, "claim_a": claims[case_a], "claim_b": claims[case_b],
             "closing_report_a": closing_reports[client_a], "closing_report_b": closing_reports[client_b],
             "attachment_a": attachments[case_a], "attachment_b": attachments[case_b],
             "space_document_a": space_documents[case_a], "space_document_b": space_documents[case_b]}
@@ -190,6 +195,8 @@ def build_url(rule, world, own: bool = True, placeholders: dict | None = None) -
             values[arg] = world["debtor_attachment"].id
         elif arg == "batch_id":  # managers only: a closing batch belongs to the agency
             values[arg] = world["batch"].id
+        elif arg == "case_batch_id":  # managers only, as the closing batch
+            values[arg] = world["case_batch"].id
         elif arg == "profile_code":
             values[arg] = "FR"
         elif arg == "part":

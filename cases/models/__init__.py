@@ -9,6 +9,7 @@ from cases.models.actions import (
     Promise,
     PromiseStatus,
 )
+from cases.models.batch import CaseBatch, CaseBatchItem, ItemOutcome
 from cases.models.case import Case, CaseKind, CaseStatus, Claim, ReferenceCounter
 from cases.models.closing import BatchStatus, CaseClosing, ClosingBatch, ClosingReason, ClosingStatus
 from cases.models.insolvency import ClaimStatus, InsolvencyClaim
@@ -41,6 +42,8 @@ __all__ = [
     "BatchStatus",
     "CallOutcome",
     "Case",
+    "CaseBatch",
+    "CaseBatchItem",
     "CaseClosing",
     "CaseKind",
     "CaseStatus",
@@ -53,6 +56,7 @@ __all__ = [
     "CostPayer",
     "EntryKind",
     "InsolvencyClaim",
+    "ItemOutcome",
     "JudicialCost",
     "JudicialDocument",
     "JudicialSetting",
