@@ -5,7 +5,8 @@ imported rows do not match the file; bench.queue ends with its own and fails whe
 out twice; bench.money ends with its own and fails when a target is missed; bench.faults ends with
 its own and fails on an SMS sent twice or lost; bench.closing ends with its own and fails when a closed
 case is left owing or without its closing and audit event; bench.desk ends with its own and fails when a
-search or a page of the case list misses 150 ms at p95 or misses the case it names; bench.debtor_space
+search or a page of the case list misses 150 ms at p95 or misses the case it names, or a bulk batch over 50,000
+cases takes 60 s or leaves a case without its item and audit event; bench.debtor_space
 ends with its own and fails when the debtor's case page misses 100 ms at p95, the webhook deliveries take
 30 s or more, or an event has no payment or two.
 """
