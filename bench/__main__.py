@@ -53,7 +53,8 @@ def main() -> int:
           flush=True)
     closed = closing.main([])
     print(flush=True)
-    print("== bench.desk: the case search by every kind of key and the case list over 1,000,000 cases ==", flush=True)
+    print("== bench.desk: the case search by every kind of key, the case list and bulk work over 1,000,000 cases ==",
+          flush=True)
     desked = desk.main([])
     print(flush=True)
     print("== bench.faults: payments through the outbox, SMS through a failing Twilio and killed workers ==",
