@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, SubmitField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 TICKED, FILTER = "ticked", "filter"
@@ -17,8 +17,7 @@ class BatchForm(FlaskForm):
     # The choices below are read only by the action that uses them (cases.batches.actions), which checks them.
     target = SelectField(_l("Put the cases in"), validate_choice=False, validators=[Optional()])
     hold_kind = SelectField(_l("Kind of hold"), validate_choice=False, validators=[Optional()])
-    hold_reason = TextAreaField(_l("Reason for the hold"), validators=[Optional(), Length(max=2000)],
-                                render_kw={"rows": 1})
+    hold_reason = StringField(_l("Reason for the hold"), validators=[Optional(), Length(max=2000)])
     letter_kind = SelectField(_l("Letter"), validate_choice=False, validators=[Optional()])
     sms_template = SelectField(_l("SMS"), validate_choice=False, validators=[Optional()])
     submit = SubmitField(_l("Run on the selection"))

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 
-OUTCOME = {"done": _l("Done"), "skipped": _l("Skipped"), "failed": _l("Failed")}
+OUTCOME = {"done": _l("Done"), "skipped": _l("Skipped"), "failed": _l("In error")}
 OUTCOME_COLOR = {"done": "success", "skipped": "warning", "failed": "danger"}
 STATUS = {"queued": _l("Waiting"), "running": _l("Running"), "done": _l("Finished"), "failed": _l("Stopped")}
 REASON = {
