@@ -306,3 +306,68 @@ def test_only_managers_ask_for_bulk_work(app, db_session, role):
         assert browser.get(path).status_code == 403, path
     with pytest.raises(BatchError):
         ask_batch("export", {}, actor=user, case_ids=[case.id])
+
+
+def ready_for_every_action(creditor):
+    """A case any action can take now: a mobile, a postal address, a first notice past its deadline."""
+    case = sms_case(client_row=creditor)
+    factories.letter(case, "first_notice", days_ago=20)
+    return case
+
+
+ACTION_FIELDS = {
+    "reassign": lambda collector, pool: {"target": f"team:{pool.id}"},
+    "hold": lambda collector, pool: {"hold_kind": "deceased", "hold_reason": "Acte de décès reçu du client"},
+    "letter": lambda collector, pool: {"letter_kind": "reminder"},
+    "sms": lambda collector, pool: {"sms_template": "reminder"},
+    "export": lambda collector, pool: {},
+}
+
+
+@pytest.mark.parametrize("scope", ["ticked", "filter"])
+@pytest.mark.parametrize("action", list(ACTION_FIELDS))
+def test_each_action_takes_its_selection_by_ticking_and_by_filter(app, db_session, run_jobs, action, scope):
+    manager, collector = factories.user("manager"), factories.user("collector")
+    pool = factories.team()
+    creditor = factories.client()
+    chosen = [ready_for_every_action(creditor) for _ in range(2)]
+    left_out = ready_for_every_action(factories.client())
+    db_session.commit()
+    browser = signed_in(app, manager)
+    data = {"scope": scope, "action": action, **ACTION_FIELDS[action](collector, pool)}
+    if scope == "filter":
+        data["client"] = str(creditor.id)
+    response = post_batch(browser, data, ticked=[c.id for c in chosen] if scope == "ticked" else ())
+    assert response.status_code == 302, response.get_data(as_text=True)
+    run_jobs()
+    db.session.expire_all()
+    batch = db.session.scalar(sa.select(CaseBatch))
+    assert (batch.status, batch.done_count, batch.skipped_count, batch.failed_count) == ("done", 2, 0, 0)
+    assert set(items(batch)) == {c.id for c in chosen}  # never the case outside the selection
+    touched = {e.subject_id for e in db.session.scalars(sa.select(AuditEvent).where(
+        AuditEvent.subject_type == "collection_case", AuditEvent.after["batch_id"].as_integer() == batch.id))}
+    assert touched == {c.id for c in chosen}  # one event per case, naming the batch
+    assert left_out.id not in touched
+
+
+def test_a_stopped_batch_resumes_without_touching_the_cases_it_had_done(app, db_session, run_jobs):
+    manager = factories.user("manager")
+    pool = factories.team()
+    cases = [factories.case() for _ in range(3)]
+    batch = ask_batch("reassign", {"target": f"team:{pool.id}"}, actor=manager, case_ids=[c.id for c in cases])
+    # As a job stopped after its first chunk leaves it: that case's item committed, the batch marked stopped.
+    db.session.add(CaseBatchItem(batch_id=batch.id, case_id=cases[0].id, outcome="done"))
+    batch.done_count, batch.status, batch.error = 1, "failed", "OperationalError('server closed the connection')"
+    db_session.commit()
+    browser = signed_in(app, manager)
+    page = browser.get(f"/cases/batches/{batch.id}").get_data(as_text=True)
+    assert 'data-testid="batch-failed"' in page and "Reprendre" in page
+    token = csrf_token(browser, f"/cases/batches/{batch.id}")
+    assert browser.post(f"/cases/batches/{batch.id}/resume", data={"csrf_token": token}).status_code == 302
+    run_jobs()
+    db.session.expire_all()
+    batch = db.session.get(CaseBatch, batch.id)
+    assert (batch.status, batch.done_count) == ("done", 3)
+    assert db.session.get(Case, cases[0].id).team_id is None  # processed before the stop: left alone
+    assert [db.session.get(Case, c.id).team_id for c in cases[1:]] == [pool.id, pool.id]
+    assert [e.after["status"] for e in events("case_batch.resumed")] == ["queued"]
