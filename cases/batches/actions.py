@@ -15,13 +15,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import format_date
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from agency.bulk import select_in
+from agency.clock import today
 from agency.db import db
 from agency.models import Team, User
 from cases import ledger
@@ -31,6 +34,9 @@ from cases.letters.letters import LetterError, LetterOutOfOrder, LetterRefused, 
 from cases.messaging.sms import send_case_sms
 from cases.messaging.templates import MessageError, template_label, template_names
 from cases.models import ActionStatus, Case, CaseStatus, ItemOutcome, LetterKind, LetterStatus
+from cases.models.notes import TASK_TITLE_MAX_CHARS
+from cases.notes import NoteError
+from cases.notes.tasks import create_task, parse_assignee
 from debtors.holds import HoldError, put_many_on_hold
 from debtors.labels import HOLD
 from debtors.models import HoldKind
@@ -281,6 +287,57 @@ def sms(ids: list[int], params: dict, actor: User | None) -> dict[int, Outcome]:
     return per_case(ids, act)
 
 
+# --- tasks: the tasks' own operation, case by case ----------------------------------------------------------
+
+EACH_CASE = "case"  # the task goes to each case's collector, else to its team
+
+
+def check_task(raw: dict) -> dict:
+    title, due_on, assignee = " ".join((raw.get("task_title") or "").split()), raw.get("task_due_on"), \
+        raw.get("task_assignee") or ""
+    if not title:
+        raise BatchError(_("Give the task a title."), "task_title")
+    if len(title) > TASK_TITLE_MAX_CHARS:
+        raise BatchError(_("A title holds at most %(count)d characters.", count=TASK_TITLE_MAX_CHARS), "task_title")
+    if due_on is None:
+        raise BatchError(_("Give the date the task is due."), "task_due_on")
+    if due_on < today():
+        raise BatchError(_("The due date cannot be in the past."), "task_due_on")
+    if assignee != EACH_CASE:
+        person, team = parse_assignee(assignee)
+        if (person is None and team is None) or (person is not None and not (person.active and person.is_staff)):
+            raise BatchError(_("Choose who does the task: a person or a team."), "task_assignee")
+    return {"title": title, "due_on": due_on.isoformat(), "assignee": assignee}
+
+
+def describe_task(params: dict) -> str:
+    return f"« {params['title']} » · {format_date(date.fromisoformat(params['due_on']))}"
+
+
+def add_task(ids: list[int], params: dict, actor: User | None) -> dict[int, Outcome]:
+    """Set the task on each open case (`cases.notes.tasks.create_task`), for one person or team or each case's own."""
+
+    def act(case: Case) -> Outcome:
+        if (skipped := _closed(case.status)) is not None:
+            return skipped
+        if params["assignee"] == EACH_CASE:
+            person = case.assigned_collector if case.assigned_collector and case.assigned_collector.active else None
+            team = None if person else case.team
+        else:
+            person, team = parse_assignee(params["assignee"])
+        if person is None and team is None:
+            return Outcome.skipped("no_assignee", _("The case has neither a collector nor a team to give it to."))
+        try:
+            task = create_task(case, title=params["title"], detail="", due_on=date.fromisoformat(params["due_on"]),
+                               actor=actor, assignee=person, team=team)
+        except NoteError as exc:
+            return Outcome.skipped("task_refused", str(exc))
+        return Outcome(ItemOutcome.DONE.value, after={"task_id": task.id, "assignee_id": task.assignee_id,
+                                                      "team_id": task.team_id})
+
+    return per_case(ids, act)
+
+
 # --- export: the job marks the cases; the file is read from them when downloaded ----------------------------
 
 
@@ -302,11 +359,9 @@ ACTIONS: dict[str, BatchAction] = {
                     fields=("sms_template",), chunk=50),
         BatchAction("export", _l("Export (CSV)"), "cases.bulk", lambda raw: {}, export, lambda params: "",
                     finish=store_export),
-        # EXTENSION POINT — "Add a task" (issue 19 §2): the task model is written apart. Once it exists, one entry
-        # here and one function like those above make it a batch action, e.g.
-        #   BatchAction("task", _l("Add a task"), "tasks.create", check_task, add_tasks, describe_task,
-        #               fields=("task_title", "task_due_on", "task_assignee")),
-        # with `add_tasks(ids, params, actor)` creating each case's task through the tasks' own operation (per_case),
-        # and the three fields added to `cases.batches.forms.BatchForm` and `templates/cases/batches/_bar.html`.
+        BatchAction("task", _l("Add a task"), "tasks.work", check_task, add_task, describe_task,
+                    fields=("task_title", "task_due_on", "task_assignee"), chunk=200),
+        # A new action is one entry here and one function like those above (its fields added to
+        # `cases.batches.forms.BatchForm` and `templates/cases/batches/_bar.html`, their choices in `bar.py`).
     )
 }

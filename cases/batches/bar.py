@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from agency.auth import can
-from cases.batches.actions import ACTIONS, BULK_HOLD_KINDS
+from cases.batches.actions import ACTIONS, BULK_HOLD_KINDS, EACH_CASE
 from cases.batches.forms import BatchForm
 from cases.letters import labels as letter_labels
 from cases.messaging.templates import template_label, template_names
 from cases.models import LetterKind
+from cases.notes.tasks import assignee_choices
 from cases.queue.teams import teams, workers
 from debtors.labels import HOLD
 
@@ -27,6 +28,8 @@ def action_bar() -> BatchForm:
     form.hold_kind.choices = [SelectChoice(k.value, str(HOLD[k.value])) for k in BULK_HOLD_KINDS]
     form.letter_kind.choices = [SelectChoice(k.value, str(letter_labels.KIND[k.value])) for k in LetterKind]
     form.sms_template.choices = [SelectChoice(name, template_label(name)) for name in template_names("sms")]
+    form.task_assignee.choices = [SelectChoice(EACH_CASE, _("Each case's collector (else its team)")),
+                                  *(SelectChoice(value, label) for value, label in assignee_choices())]
     return form
 
 

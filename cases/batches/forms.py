@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms import DateField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import Length, Optional
 
 TICKED, FILTER = "ticked", "filter"
@@ -20,6 +20,9 @@ class BatchForm(FlaskForm):
     hold_reason = StringField(_l("Reason for the hold"), validators=[Optional(), Length(max=2000)])
     letter_kind = SelectField(_l("Letter"), validate_choice=False, validators=[Optional()])
     sms_template = SelectField(_l("SMS"), validate_choice=False, validators=[Optional()])
+    task_title = StringField(_l("Task"), validators=[Optional(), Length(max=400)])
+    task_due_on = DateField(_l("Due on"), validators=[Optional()])
+    task_assignee = SelectField(_l("For"), validate_choice=False, validators=[Optional()])
     submit = SubmitField(_l("Run on the selection"))
 
 

@@ -17,6 +17,8 @@ REASON = {
     "nothing_owed": _l("Nothing owed"),
     "template": _l("Template"),
     "send_failed": _l("Not sent"),
+    "no_assignee": _l("Nobody to give it to"),
+    "task_refused": _l("Task refused"),
     "not_found": _l("Not visible"),
     "error": _l("Error"),
 }

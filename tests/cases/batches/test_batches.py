@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 import sqlalchemy as sa
@@ -321,6 +322,8 @@ ACTION_FIELDS = {
     "letter": lambda collector, pool: {"letter_kind": "reminder"},
     "sms": lambda collector, pool: {"sms_template": "reminder"},
     "export": lambda collector, pool: {},
+    "task": lambda collector, pool: {"task_title": "Rappeler le débiteur", "task_due_on": "2026-12-10",
+                                     "task_assignee": f"user:{collector.id}"},
 }
 
 
@@ -371,3 +374,32 @@ def test_a_stopped_batch_resumes_without_touching_the_cases_it_had_done(app, db_
     assert db.session.get(Case, cases[0].id).team_id is None  # processed before the stop: left alone
     assert [db.session.get(Case, c.id).team_id for c in cases[1:]] == [pool.id, pool.id]
     assert [e.after["status"] for e in events("case_batch.resumed")] == ["queued"]
+
+
+def test_a_task_for_each_cases_own_collector_or_team(app, db_session):
+    from cases.models.notes import Task
+
+    manager, collector = factories.user("manager"), factories.user("collector")
+    pool = factories.team()
+    with_collector, with_team, with_nobody, closed = (factories.case() for _ in range(4))
+    with_collector.assigned_collector_id = collector.id
+    with_team.team_id = pool.id
+    close_case(closed, "below_minimum", actor=manager)
+    ids = [with_collector.id, with_team.id, with_nobody.id, closed.id]
+    with pytest.raises(BatchError) as past:
+        ask_batch("task", {"task_title": "Relancer", "task_due_on": date(2026, 12, 6), "task_assignee": "case"},
+                  actor=manager, case_ids=ids)
+    assert past.value.field == "task_due_on"
+    batch = ask_batch("task", {"task_title": " Relancer  par téléphone ", "task_due_on": date(2026, 12, 9),
+                               "task_assignee": "case"}, actor=manager, case_ids=ids)
+    run_batch_job(batch.id)
+    db.session.expire_all()
+    outcome = items(db.session.get(CaseBatch, batch.id))
+    assert outcome[with_nobody.id] == ("skipped", "no_assignee") and outcome[closed.id] == ("skipped", "closed")
+    tasks = {t.case_id: t for t in db.session.scalars(sa.select(Task))}
+    assert set(tasks) == {with_collector.id, with_team.id}
+    assert (tasks[with_collector.id].assignee_id, tasks[with_collector.id].team_id) == (collector.id, None)
+    assert (tasks[with_team.id].assignee_id, tasks[with_team.id].team_id) == (None, pool.id)
+    assert {t.title for t in tasks.values()} == {"Relancer par téléphone"}
+    assert {t.due_on for t in tasks.values()} == {date(2026, 12, 9)}
+    assert sorted(e.subject_id for e in events("task.created")) == sorted(tasks)
