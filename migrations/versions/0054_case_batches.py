@@ -1,7 +1,7 @@
 """case batches: an action asked for a selection of cases from the list, and what it did to each case
 
 Revision ID: 0054
-Revises: 0050
+Revises: 0056
 Create Date: 2026-12-06
 
 The batch keeps who asked, the action and its choices, the selection (ticked ids, or the list's filter the job
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0054'
-down_revision = '0050'
+down_revision = '0056'
 branch_labels = None
 depends_on = None
 
