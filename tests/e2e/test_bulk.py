@@ -99,6 +99,21 @@ def test_a_manager_reassigns_every_case_of_the_page(page: Page, world: BulkWorld
         expect(page.locator("tr", has_text=reference)).to_contain_text("Paul Morel")
 
 
+def test_a_manager_sets_a_task_on_ticked_cases_for_their_collector(page: Page, world: BulkWorld):
+    sign_in(page, MANAGER)
+    page.select_option("#batch-action", "task")
+    for reference in world.references[:2]:
+        page.locator("tr", has_text=reference).locator("input[name=case]").check()
+    page.fill("#batch-task_title", "Rappeler le débiteur pour un plan")
+    page.fill("#batch-task_due_on", "2026-12-10")
+    page.select_option("#batch-task_assignee", "case")
+    screenshot(page, "bulk-case-list-task")
+    with page.expect_navigation():
+        page.get_by_test_id("batch-run").click()
+    expect(page.locator("h1")).to_contain_text("Ajouter une tâche")
+    expect(page.get_by_test_id("count-done")).to_have_text("2")
+
+
 def test_an_sms_after_hours_is_skipped_with_the_rules_words(page: Page, world: BulkWorld):
     sign_in(page, MANAGER)
     page.goto(f"/cases/?client={world.client_id}")
