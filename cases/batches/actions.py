@@ -102,11 +102,15 @@ def per_case(ids: list[int], act: Callable[[Case], Outcome]) -> dict[int, Outcom
             outcome = act(case)
         except Exception:  # one case's error must not stop the others: it is listed, and logged with its trace
             log.exception("batch action failed on case %s", case_id)
-            savepoint.rollback()
+            if savepoint.is_active:
+                savepoint.rollback()
             outcomes[case_id] = Outcome(ItemOutcome.FAILED.value, "error",
                                         _("An error stopped the action on this case; nothing was changed."))
             continue
-        if outcome.keep:
+        # In embedded mode a job the operation enqueues (an SMS's delivery) runs inline and commits, savepoint and all.
+        if not savepoint.is_active:
+            pass
+        elif outcome.keep:
             savepoint.commit()
         else:
             savepoint.rollback()

@@ -200,6 +200,22 @@ def test_an_sms_within_the_hours_goes_through_the_single_send(app, db_session):
     assert [e.subject_id for e in events("case.batch_sms")] == [owing.id]
 
 
+def test_bulk_sms_are_delivered_through_twilio_one_per_case(app, db_session, fake_twilio, run_jobs):
+    factories.agency_profile()
+    manager = factories.user("manager")
+    cases = [sms_case("+33612345601"), sms_case("+33612345602")]
+    batch = ask_batch("sms", {"sms_template": "reminder"}, actor=manager, case_ids=[c.id for c in cases])
+    run_batch_job(batch.id)
+    run_jobs()  # real mode: the delivery jobs the batch queued, one per SMS
+    db.session.expire_all()
+    assert db.session.get(CaseBatch, batch.id).done_count == 2
+    assert sorted(request["form"]["To"][0] for request in fake_twilio) == ["+33612345601", "+33612345602"]
+    assert {m.status for m in db.session.scalars(sa.select(SmsMessage))} == {"queued"}
+    run_batch_job(batch.id)  # a rerun sends nothing more
+    run_jobs()
+    assert len(fake_twilio) == 2
+
+
 def test_letters_follow_their_order_and_the_contact_rules_case_by_case(app, db_session):
     manager = factories.user("manager")
     ready = factories.case()
