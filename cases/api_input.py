@@ -72,6 +72,10 @@ def check_request(document: dict, path: str, method: str, *, args: Mapping, path
     """Raise InvalidRequest unless the parameters (and the body, when given) are as the document says."""
     operation = document["paths"][path][method]
     problems: list[Problem] = []
+    # A parameter the document does not name is refused, not ignored: a misspelt `dry_run` must not import for real.
+    known = {p["name"] for p in operation.get("parameters", []) if p["in"] == "query"}
+    problems.extend(Problem((name,), "unknown", _("This parameter is not one this request takes."))
+                    for name in sorted(set(args) - known))
     for parameter in operation.get("parameters", []):
         name, schema = parameter["name"], parameter["schema"]
         values = [path_args[name]] if parameter["in"] == "path" else args.getlist(name)

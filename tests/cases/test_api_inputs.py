@@ -265,3 +265,9 @@ def test_the_answers_are_those_the_document_describes(app, token):
     assert (placed.status_code, case.status_code) == (201, 200)
     for name, body in (("PlacementReport", placed.json), ("Case", case.json)):
         jsonschema_rs.validator_for(document | {"$ref": f"#/components/schemas/{name}"}).validate(body)
+
+
+def test_a_query_parameter_the_document_does_not_name_is_refused_not_ignored(app, token):
+    # `dryrun` for `dry_run`: ignoring it would import the invoices for real.
+    refused(app, token, url="/api/v1/placements?dryrun=1", json={"invoices": INVOICES}, field="dryrun", code="unknown")
+    refused(app, token, url="/api/v1/cases/D26-000001?expand=all", method="get", field="expand", code="unknown")

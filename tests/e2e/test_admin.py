@@ -18,8 +18,8 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     sign_in(page, live_server.admin)
     nav = page.get_by_test_id("main-nav")
     expect(nav.locator(".nav-link")).to_have_text(
-        ["Dossiers", "Tableau de bord", "File de travail", "Remises", "Finances", "Clients", re.compile("^SMS"),
-         "Contentieux", "Courriers à valider", "Audit", "Administration"]
+        ["Dossiers", "Tableau de bord", "File de travail", re.compile("^Mes tâches"), "Remises", "Finances", "Clients",
+         re.compile("^SMS"), "Adresses à trouver", "Contentieux", "Courriers à valider", "Audit", "Administration"]
     )
     menu = nav.get_by_test_id("admin-menu")
     expect(menu).to_be_hidden()
