@@ -25,9 +25,14 @@ default, the most one batch takes), the first open cases by number as a filter's
 reassigned to another team's pool, then their debtors put on hold (cease-communication); each timed from the
 job's start to its last commit, and checked: every case done, its item and its audit event written.
 
-The last line reads `desk cases=… search_p95_ms=… list_p95_ms=… bulk_s=…` (each the worst p95 of its kinds, the
-target under 150 ms; bulk_s the slower of the two batches, the target under 60 s). Exit 1 when a target is missed,
-a page misses the case it names or a batch leaves a case undone.
+Last, the load test (`bench.desk_load`, `--load-seconds`, 300 by default): the platform served by gunicorn with an
+RQ worker on this database and Redis, 50 collectors and 10 client users played by locust, each waiting 5-15 s
+between actions; its table gives each page's p50 and p95.
+
+The last line reads `desk cases=… search_p95_ms=… list_p95_ms=… bulk_s=… load_users=60 load_p95_ms=…
+load_errors=…` (search and list: the worst p95 of their kinds, the target under 150 ms; bulk_s the slower of the two
+batches, under 60 s; load_p95_ms the worst page's p95 under load, under 300 ms, with no error). Exit 1 when a target
+is missed, a page misses the case it names, a batch leaves a case undone or a request of the load fails.
 """
 
 from __future__ import annotations
@@ -43,6 +48,8 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
+from bench.desk_load import TARGET_MS as LOAD_TARGET_MS
+from bench.desk_load import print_table, run_load
 from bench.placement import make_app, recreate_database
 from bench.queue_data import generate, seed_people
 from bench.reports import p95
@@ -402,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DESK_DATABASE_URL", DEFAULT_URL))
     parser.add_argument("--keep", action="store_true", help="reuse the database as it is")
     parser.add_argument("--bulk", type=int, default=50_000, help="cases of each bulk batch (0: none)")
+    parser.add_argument("--load-seconds", type=int, default=300,
+                        help="how long 50 collectors and 10 client users work under gunicorn (0: no load test)")
     args = parser.parse_args(argv)
     if not args.keep:
         recreate_database(args.database_url)
@@ -420,10 +429,19 @@ def main(argv: list[str] | None = None) -> int:
     bulk, bulk_problems = time_bulk(args.database_url, args.bulk) if args.bulk else ({}, [])
     problems += bulk_problems
     bulk_s = max(bulk.values(), default=0.0)
+    load = None
+    if args.load_seconds:
+        load = run_load(args.database_url, cases=args.cases, seconds=args.load_seconds)
+        print_table(load)
+        problems += [f"{load.errors} request(s) of the load test failed"] if load.errors else []
     for problem in problems:
         print(f"  wrong: {problem}")
-    print(f"desk cases={args.cases} search_p95_ms={search_p95:.0f} list_p95_ms={list_p95:.0f} bulk_s={bulk_s:.1f}")
+    load_figures = (f" load_users={load.users} load_p95_ms={load.worst_page_p95_ms:.0f} load_errors={load.errors}"
+                    if load else "")
+    print(f"desk cases={args.cases} search_p95_ms={search_p95:.0f} list_p95_ms={list_p95:.0f} bulk_s={bulk_s:.1f}"
+          + load_figures)
     missed = search_p95 >= TARGET_MS or list_p95 >= TARGET_MS or bulk_s >= BULK_TARGET_S
+    missed |= load is not None and load.worst_page_p95_ms >= LOAD_TARGET_MS
     return 1 if problems or missed else 0
 
 
