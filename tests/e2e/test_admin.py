@@ -19,7 +19,7 @@ def test_admin_creates_a_user_who_can_then_sign_in(page: Page, live_server):
     nav = page.get_by_test_id("main-nav")
     expect(nav.locator(".nav-link")).to_have_text(
         ["Dossiers", "Tableau de bord", "File de travail", re.compile("^Mes tâches"), "Remises", "Finances", "Clients",
-         re.compile("^SMS"), "Adresses à trouver", "Contentieux", "Courriers à valider", "Audit", "Administration"]
+         "Suivi", "Contentieux", "Audit", "Administration"]
     )
     menu = nav.get_by_test_id("admin-menu")
     expect(menu).to_be_hidden()

@@ -75,6 +75,7 @@ def test_a_collector_adds_a_phone_records_a_return_and_finds_the_case_to_researc
     expect(page.locator("#address-postcode + .invalid-feedback, #address-postcode ~ .invalid-feedback")).to_contain_text(
         "cinq chiffres")
     screenshot(page, "debtor-contact-forms")
+    page.get_by_test_id("nav-follow-up").locator(".dropdown-toggle").click()
     page.get_by_test_id("nav-addresses").click()
     expect(page.get_by_test_id("address-to-find")).to_contain_text(seeded["reference"])
     screenshot(page, "addresses-to-find")
