@@ -431,7 +431,7 @@ def main(argv: list[str] | None = None) -> int:
     bulk_s = max(bulk.values(), default=0.0)
     load = None
     if args.load_seconds:
-        load = run_load(args.database_url, cases=args.cases, seconds=args.load_seconds)
+        load = run_load(args.database_url, seconds=args.load_seconds)
         print_table(load)
         problems += [f"{load.errors} request(s) of the load test failed"] if load.errors else []
     for problem in problems:
