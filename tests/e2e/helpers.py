@@ -39,6 +39,14 @@ def sign_in(page: Page, email: str, password: str = factories.PASSWORD) -> None:
     page.wait_for_url("**/cases/")
 
 
+def switch_user(page: Page, email: str) -> None:
+    """Sign in as another user in the same tab: leave the page first, so that no request it still has in flight
+    (a script's fetch) sets the session cookie again after the cookies are cleared, then sign in afresh."""
+    page.goto("about:blank")
+    page.context.clear_cookies()
+    sign_in(page, email)
+
+
 def sign_out(page: Page) -> None:
     """Press the navbar's sign-out button and wait for the login page."""
     page.click("form[action$='/logout'] button[type=submit]")

@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests import factories
 from tests.e2e.conftest import open_page, serve
-from tests.e2e.helpers import screenshot, sign_in, squash
+from tests.e2e.helpers import screenshot, sign_in, squash, switch_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_db]
 
@@ -140,8 +140,7 @@ def test_a_client_posts_a_credit_note_and_interest_runs_on_what_is_left(page: Pa
     screenshot(page, "closing-credit-note-posted")
 
     # The agency's interest card: 10,000 € up to the credit note's date, 6,000 € from the day after.
-    page.context.clear_cookies()
-    sign_in(page, MANAGER)
+    switch_user(page, MANAGER)
     page.goto(f"/cases/{world.credit_case_id}#interest")
     rows = page.get_by_test_id("interest").locator(f"[data-claim='{world.credit_invoice}'] tbody tr")
     periods = [squash(text) for text in rows.all_inner_texts()]

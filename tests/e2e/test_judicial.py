@@ -21,7 +21,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests import factories
 from tests.e2e.conftest import open_page, serve
-from tests.e2e.helpers import screenshot, sign_in, squash
+from tests.e2e.helpers import screenshot, squash, switch_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_db]
 
@@ -84,8 +84,7 @@ def browser_page(browser: Browser, world: JudicialWorld) -> Iterator[Page]:
 
 
 def as_user(page: Page, email: str, case_id: int | None = None) -> None:
-    page.context.clear_cookies()
-    sign_in(page, email)
+    switch_user(page, email)
     if case_id is not None:
         page.goto(f"/cases/{case_id}#judicial")
 

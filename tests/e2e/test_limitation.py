@@ -13,7 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests import factories
 from tests.e2e.conftest import open_page, serve
-from tests.e2e.helpers import screenshot, sign_in
+from tests.e2e.helpers import screenshot, sign_in, switch_user
 
 pytestmark = [pytest.mark.e2e, pytest.mark.no_db]
 
@@ -80,8 +80,7 @@ def test_the_manager_sees_the_card_and_the_list_and_the_client_its_own_case(tab:
     expect(rows).to_have_count(4)
     expect(rows.first).to_contain_text("prescrite")
     screenshot(tab, "limitation-list")
-    tab.context.clear_cookies()
-    sign_in(tab, CLIENT_USER)
+    switch_user(tab, CLIENT_USER)
     tab.goto(f"/cases/{ids['near']}")
     expect(tab.get_by_test_id("limitation").get_by_test_id("limitation-date").first).to_have_text("20 janv. 2027")
     screenshot(tab, "limitation-client-portal")
