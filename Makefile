@@ -32,7 +32,7 @@ test: setup-dev debs-test translations
 test-any-day: setup-dev debs-test translations
 	TZ=UTC faketime -m -f "@$(ODD_MOMENT)" $(VENV)/bin/pytest $(PYTEST_ARGS)
 
-bench: setup-dev
+bench: setup-dev debs-test
 	$(PY) -m bench
 
 $(VENV)/bin/activate:

@@ -21,10 +21,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import time as clock
 import urllib.request
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -97,6 +99,14 @@ def sample(database_url: str) -> dict:
             "terms": [r.name for r in rows[:200] if r.name] + [r.reference for r in rows[200:250]]}
 
 
+def working_morning(today: date) -> datetime:
+    """The next Tuesday at 10:00 in Paris, in UTC: the platform is served as on a working morning whatever the day
+    the bench runs, so that "Next" leases cases the contact rules let a collector call, as on a real working day
+    (on a Sunday evening every case would be refused, and "Next" would time that)."""
+    tuesday = today + timedelta(days=(1 - today.weekday()) % 7 or 7)
+    return datetime.combine(tuesday, time(10, 0), ZoneInfo("Europe/Paris")).astimezone(UTC).replace(tzinfo=None)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -111,7 +121,7 @@ def wait_until_up(base: str, server: subprocess.Popen, log: Path) -> None:
             urllib.request.urlopen(f"{base}/healthz", timeout=2)  # noqa: S310  (our own local server)
             return
         except OSError:
-            time.sleep(0.5)
+            clock.sleep(0.5)
     raise SystemExit(f"gunicorn did not answer:\n{log.read_text()[-3000:]}")
 
 
@@ -134,14 +144,16 @@ def run_load(database_url: str, *, seconds: int = 300, collectors: int = 50, cli
                         "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_ACCESS_LOG": "",
                         "DESK_LOAD_PLAN": str(work / "plan.json")}
     python = sys.executable
+    env |= {"TZ": "UTC"}  # the moment below is written in UTC
+    at = ["faketime", "-m", "-f", f"@{working_morning(date.today()):%Y-%m-%d %H:%M:%S}"]
     started = []
     try:
         log = work / "gunicorn.log"
         started.append(subprocess.Popen(
-            [python, "-m", "gunicorn", "-c", "python:agency.gunicorn_config", "app:create_app()"], cwd=ROOT, env=env,
+            [*at, python, "-m", "gunicorn", "-c", "python:agency.gunicorn_config", "app:create_app()"], cwd=ROOT, env=env,
             stdout=log.open("w"), stderr=subprocess.STDOUT, start_new_session=True))
         started.append(subprocess.Popen(
-            [python, "-m", "flask", "--app", "app", "agency", "worker"], cwd=ROOT, env=env,
+            [*at, python, "-m", "flask", "--app", "app", "agency", "worker"], cwd=ROOT, env=env,
             stdout=(work / "worker.log").open("w"), stderr=subprocess.STDOUT, start_new_session=True))
         wait_until_up(base, started[0], log)
         users = collectors + clients

@@ -31,9 +31,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, g, has_request_context, request
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -103,20 +104,33 @@ def day_number(day) -> sa.ColumnElement[int]:
 # --- the computation -----------------------------------------------------------------------------------
 
 
-def limitation_select(today: date, case_ids: list[int] | None = None) -> sa.Select:
-    """Return SELECT of `COLUMNS` for every claim (or those of `case_ids`), computed as the module says."""
+def limitation_select(today: date, case_ids: list[int] | None = None) -> tuple[sa.Select, dict]:
+    """Return SELECT of `COLUMNS` for every claim (or those of `case_ids`), computed as the module says, and the
+    values to execute it with. The statement is built once per shape (a case page asks it on each display)."""
+    statement = _limitation_statement(case_ids is not None, _postgres(), current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    values = {"limitation_today": today, "limitation_at": utcnow()}
+    if case_ids is not None:
+        values["limitation_cases"] = list(case_ids)
+    return statement, values
+
+
+@cache
+def _limitation_statement(by_case: bool, postgres: bool, zone: str) -> sa.Select:
+    # `postgres` keys the cache: the date arithmetic below is written for the database in use.
+    today = sa.bindparam("limitation_today", type_=sa.Date)
+    cases = sa.bindparam("limitation_cases", expanding=True)
 
     def only(column) -> list:
-        return [column.in_(case_ids)] if case_ids is not None else []
+        return [column.in_(cases)] if by_case else []
 
-    on_day = sa.literal(today, sa.Date)
+    on_day = today
     claims = (
         sa.select(Claim.id.label("claim_id"), Claim.case_id, Claim.client_id, Claim.due_date,
                   sa.case((Case.kind == CaseKind.B2C.value, YEARS_B2C), else_=YEARS_B2B).label("years"))
         .join(Case, Case.id == Claim.case_id).where(*only(Claim.case_id))
         .cte("claims")
     )
-    events = _events(only, today).subquery("events")
+    events = _events(only, today, zone).subquery("events")
     counted = sa.or_(events.c.kind == "due_date",
                      sa.and_(events.c.event_on >= claims.c.due_date, events.c.event_on <= on_day))
     ordered = (
@@ -152,15 +166,14 @@ def limitation_select(today: date, case_ids: list[int] | None = None) -> sa.Sele
     return (
         sa.select(last.c.claim_id, last.c.case_id, last.c.client_id, last.c.years, last.c.started_on,
                   last.c.event_kind, last.c.event_id, days, suspended.c.since,
-                  add_days(last.c.plain_end, days), sa.literal(utcnow(), UTCDateTime()))
+                  add_days(last.c.plain_end, days), sa.bindparam("limitation_at", type_=UTCDateTime()))
         .outerjoin(suspended, suspended.c.claim_id == last.c.claim_id)
     )
 
 
-def _events(only, today: date) -> sa.CompoundSelect:
+def _events(only, today, zone: str) -> sa.CompoundSelect:
     """Return SELECT (claim_id, on, kind, ref) of each claim's due date and of what may interrupt it."""
     bigint = sa.BigInteger()
-    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     reversal = sa.orm.aliased(LedgerEntry)
     due = sa.select(Claim.id, Claim.due_date, sa.literal("due_date"), sa.cast(sa.null(), bigint)).where(
         *only(Claim.case_id))
@@ -220,7 +233,9 @@ def _suspensions(last, only, on_day) -> sa.Select:
 def refresh_limitations(today: date, case_ids: list[int] | None = None) -> int:
     """Store every claim's limitation (or those of `case_ids`) in one statement; return how many rows changed."""
     insert = pg_insert if _postgres() else sqlite_insert
-    statement = insert(ClaimLimitation).from_select(COLUMNS, limitation_select(today, case_ids))
+    select, values = limitation_select(today, case_ids)
+    # Values bound into the SELECT: an ORM INSERT executed with a dict would read it as rows to insert.
+    statement = insert(ClaimLimitation).from_select(COLUMNS, select.params(values))
     new = statement.excluded
     changed = sa.or_(*(getattr(ClaimLimitation, name).is_distinct_from(getattr(new, name))
                        for name in COLUMNS[3:-1]))
@@ -269,8 +284,22 @@ class ClaimLimitationView:
 
 
 def case_limitations(case: Case, today: date) -> list[ClaimLimitationView]:
-    """Compute, live, the limitation of each claim of `case` on `today`, with what each still owes."""
-    rows = db.session.execute(limitation_select(today, [case.id])).all()
+    """Compute, live, the limitation of each claim of `case` on `today`, with what each still owes.
+
+    A page that only reads (GET) asks it from several panels (the limitation card, the letters' and messages'
+    refusals): it is computed once per such request, since nothing the request does can change it.
+    """
+    if has_request_context() and request.method in ("GET", "HEAD"):
+        cache = g.setdefault("case_limitations", {})
+        key = (case.id, today)
+        if key not in cache:
+            cache[key] = _case_limitations(case, today)
+        return cache[key]
+    return _case_limitations(case, today)
+
+
+def _case_limitations(case: Case, today: date) -> list[ClaimLimitationView]:
+    rows = db.session.execute(*limitation_select(today, [case.id])).all()
     owed = dict(db.session.execute(
         sa.select(LedgerEntry.claim_id, sa.func.sum(LedgerEntry.amount_cents))
         .where(LedgerEntry.case_id == case.id, LedgerEntry.claim_id.is_not(None)).group_by(LedgerEntry.claim_id)
