@@ -249,12 +249,14 @@ def _tally() -> dict[str, int]:
 
     db.session.rollback()
     online = Payment.idempotency_key.like("online-%")
+    # Correlated to each checkout of the outer query (without `correlate` and its FROM, the subquery would take the
+    # checkout table in itself and count every pair).
     per_checkout = sa.select(sa.func.count(Payment.id)).where(
-        online, Payment.idempotency_key == "online-" + Checkout.reference).scalar_subquery()
+        online, Payment.idempotency_key == "online-" + Checkout.reference).correlate(Checkout).scalar_subquery()
     return {
         "payments": db.session.scalar(sa.select(sa.func.count(Payment.id)).where(online)),
         "paid_checkouts": db.session.scalar(sa.select(sa.func.count(Checkout.id)).where(Checkout.payment_id.is_not(None))),
-        "max_per_checkout": db.session.scalar(sa.select(sa.func.max(per_checkout))) or 0,
+        "max_per_checkout": db.session.scalar(sa.select(sa.func.max(per_checkout)).select_from(Checkout)) or 0,
     }
 
 

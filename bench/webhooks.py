@@ -110,8 +110,10 @@ def tally(events: int) -> dict[str, int]:
     db.session.rollback()
     payments = db.session.scalar(sa.select(sa.func.count(Payment.id)))
     paid = db.session.scalar(sa.select(sa.func.count(Checkout.id)).where(Checkout.payment_id.is_not(None)))
+    # Correlated to each checkout of the outer query, which names the table: alone, the subquery would count them all.
     per_checkout = db.session.scalar(sa.select(sa.func.max(sa.func.coalesce(
-        sa.select(sa.func.count(Payment.id)).where(Payment.case_id == Checkout.case_id).scalar_subquery(), 0))))
+        sa.select(sa.func.count(Payment.id)).where(Payment.case_id == Checkout.case_id).correlate(Checkout)
+        .scalar_subquery(), 0))).select_from(Checkout))
     return {"payments": payments, "paid_checkouts": paid, "max_per_case": per_checkout or 0,
             "events_kept": db.session.scalar(sa.select(sa.func.count(ProviderEvent.id)))}
 
