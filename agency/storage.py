@@ -221,8 +221,8 @@ class S3Store:
             # Rare (a retry, or the same bytes issued twice): the bytes are hashed, not the metadata trusted.
             existing = self.get(key)
         except DocumentMissing:
-            pass
-        else:
+            existing = None
+        if existing is not None:
             if hashlib.sha256(existing).hexdigest() != sha256:
                 raise DocumentError(f"{key} already exists with other content")
             return  # stored by an earlier attempt: a retry writes nothing
