@@ -1,4 +1,5 @@
-"""Recording an action in a case's history, with its audit event: the one way every channel does it."""
+"""Recording an action in a case's history, with its audit event: the one way every channel does it; and the
+promise a call left pending, which letters, messages and the debtor's space all ask about."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import sqlalchemy as sa
 from agency import audit
 from agency.db import db, utcnow
 from agency.models import User
-from cases.models import SENT_STATUSES, Action, ActionKind, ActionStatus, Case, Letter
+from agency.page_reads import read_once
+from cases.models import SENT_STATUSES, Action, ActionKind, ActionStatus, Case, Letter, Promise, PromiseStatus
 
 LETTER_KINDS = (ActionKind.LETTER.value, ActionKind.FORMAL_NOTICE.value)
 
@@ -85,3 +87,15 @@ def _shown_to_client(action: Action, issued_letters: set[int]) -> bool:
     if action.kind == ActionKind.NOTE or action.status != ActionStatus.DONE or action.outcome == "outbox":
         return False
     return action.kind not in LETTER_KINDS or action.letter_id in issued_letters
+
+
+@read_once(key=lambda case: case.id)
+def pending_promise(case: Case) -> Promise | None:
+    """Return the case's next promise still waiting for its date, if any."""
+    # Queried, not read from `case.promises`, which misses a promise added by case_id in this session.
+    return db.session.scalar(
+        sa.select(Promise)
+        .where(Promise.case_id == case.id, Promise.status == PromiseStatus.PENDING.value)
+        .order_by(Promise.due_on, Promise.id)
+        .limit(1)
+    )

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from agency.db import db, utcnow
 from agency.models import User
+from agency.page_reads import read_once
 from cases.actions import record_action
 from cases.models import Action, ActionKind, ActionStatus, CallOutcome, Case, CaseStatus
 from debtors.compliance import CHANNEL_KIND, CHANNELS, Verdict, check_contact, local_text, zone
@@ -101,6 +102,7 @@ def record_blocked(
     )
 
 
+@read_once(key=lambda case, at: (case.id, at.date()))
 def profile_for(case: Case, at: datetime) -> ContactProfile:
     """Return the contact profile of the jurisdiction of the client's mandate in force (FR by default)."""
     mandate = case.client.active_mandate(at.date())
@@ -115,6 +117,7 @@ def profile_for(case: Case, at: datetime) -> ContactProfile:
     return profile
 
 
+@read_once(key=lambda case, at, days: (case.id, days))
 def call_history(case: Case, at: datetime, days: int) -> tuple[list[datetime], datetime | None]:
     """Return the case's outbound call attempts and its last telephone conversation in the `days` before `at`."""
     rows = db.session.execute(
@@ -137,10 +140,7 @@ def _facts(case: Case, profile: ContactProfile, channel: str, at: datetime) -> d
     debtor = case.debtor
     facts = {
         "timezone": debtor.timezone,
-        # Queried rather than read from `debtor.holds`, which misses a hold added by id in this session.
-        "holds": db.session.scalars(
-            sa.select(Hold).where(Hold.debtor_id == case.debtor_id, Hold.ended_at.is_(None) | (Hold.ended_at > at))
-        ).all(),
+        "holds": holds_in_force(case, at),
         "contact_points": debtor.contact_points,
         "case_id": case.id,
     }
@@ -149,6 +149,15 @@ def _facts(case: Case, profile: ContactProfile, channel: str, at: datetime) -> d
         if days:
             facts["call_attempts"], facts["last_conversation_at"] = call_history(case, at, days)
     return facts
+
+
+@read_once(key=lambda case, at: case.debtor_id)
+def holds_in_force(case: Case, at: datetime) -> list[Hold]:
+    """Return the holds on the case's debtor in force at `at`."""
+    # Queried rather than read from `debtor.holds`, which misses a hold added by id in this session.
+    return db.session.scalars(
+        sa.select(Hold).where(Hold.debtor_id == case.debtor_id, Hold.ended_at.is_(None) | (Hold.ended_at > at))
+    ).all()
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from agency.db import db, sum_cents
+from agency.page_reads import read_once
 from cases.models import AppliesTo, EntryKind, LedgerEntry
 
 # The entry a reversal undoes, joined to count the reversal as its kind. Built once: an alias of the ledger costs
@@ -53,6 +54,7 @@ def balances(case_ids: list[int]) -> dict[int, Balance]:
     return {cid: _balance(s) for cid, s in sums.items()}
 
 
+@read_once()
 def balance(case_id: int) -> Balance:
     """Return one case's balance."""
     return balances([case_id])[case_id]

@@ -10,6 +10,7 @@ from agency.auth import can, get_scoped_or_404, permission_required
 from agency.clock import today
 from agency.db import db
 from agency.models import Client
+from agency.page_reads import reading_once
 from cases import contact_rules, extensions, ledger
 from cases.actions import case_history
 from cases.batches.bar import action_bar
@@ -79,18 +80,22 @@ def show(case_id: int):
 
 
 def render_case(case: Case, *, call_form: object = None, status: int = 200) -> tuple[str, int]:
-    """Render the case file; `call_form` is a call form posted and refused, shown again as it was typed."""
+    """Render the case file; `call_form` is a call form posted and refused, shown again as it was typed.
+
+    Rendering only reads: the panels share what several of them ask (balance, contact rules, dispute…).
+    """
     internal = can("cases.internal")
-    actions = case_history(case, internal=internal)
-    page = render_template(
-        "cases/show.html",
-        case=case,
-        balance=ledger.balance(case.id),
-        actions=actions,
-        history=timeline(case, actions, internal=internal),
-        internal=internal,
-        today=today(),
-        call_form=call_form,
-        from_queue=request.args.get("from") == "queue",
-    )
+    with reading_once():
+        actions = case_history(case, internal=internal)
+        page = render_template(
+            "cases/show.html",
+            case=case,
+            balance=ledger.balance(case.id),
+            actions=actions,
+            history=timeline(case, actions, internal=internal),
+            internal=internal,
+            today=today(),
+            call_form=call_form,
+            from_queue=request.args.get("from") == "queue",
+        )
     return page, status

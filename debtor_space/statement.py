@@ -16,9 +16,9 @@ from agency.clock import today
 from agency.db import db
 from agency.models import AgencyProfile, Client
 from cases import ledger
+from cases.actions import pending_promise
 from cases.interest.rules import ClaimInterest, explain
 from cases.letters.documents import AmountsDue, amounts_due
-from cases.messaging.templates import pending_promise
 from cases.models import Case, CaseStatus, Claim, EntryKind, LedgerEntry, Letter, LetterStatus
 from cases.work.disputes import open_dispute_of
 from money.models import Payment, PaymentPlan

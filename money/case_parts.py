@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from agency import audit
 from agency.clock import today
 from agency.db import db, utcnow
+from agency.page_reads import read_once
 from cases import extensions
 from cases.models import Action, Case, EntryKind, LedgerEntry
 from cases.timeline import Event
@@ -74,6 +75,7 @@ def broken_plans(where) -> sa.Select:
     )
 
 
+@read_once(key=lambda case: case.id)
 def running_plan(case: Case) -> str | None:
     """Why no demand for payment goes while a plan runs, or None when none does."""
     reference = db.session.scalar(

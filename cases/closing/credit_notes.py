@@ -25,6 +25,7 @@ from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import User
 from agency.money import format_money
+from agency.page_reads import read_once
 from cases import ledger
 from cases.closing.closing import CLOSED, close_case
 from cases.interest.posting import post_interest
@@ -63,6 +64,7 @@ def principal_left(case: Case) -> dict[int, int]:
     return left
 
 
+@read_once(key=lambda case: case.id)
 def credit_notes_of(case: Case) -> list[CreditNote]:
     return list(db.session.scalars(sa.select(CreditNote).where(CreditNote.case_id == case.id)
                                    .order_by(CreditNote.issued_on.desc(), CreditNote.id.desc())))

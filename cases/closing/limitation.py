@@ -34,13 +34,14 @@ from datetime import date
 from functools import cache
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, request
+from flask import current_app
 from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from agency.db import UTCDateTime, db, local_day, utcnow
+from agency.page_reads import read_once
 from cases.models import Case, CaseKind, Claim, JudicialStep, LedgerEntry, Proceeding, Promise, StepKind
 from cases.models.limitation import ClaimLimitation
 
@@ -283,22 +284,12 @@ class ClaimLimitationView:
         return not self.prescribed and self.outstanding_cents > 0 and 0 <= self.days_left <= NEAR_DAYS
 
 
+@read_once(key=lambda case, today: (case.id, today))
 def case_limitations(case: Case, today: date) -> list[ClaimLimitationView]:
     """Compute, live, the limitation of each claim of `case` on `today`, with what each still owes.
 
-    A page that only reads (GET) asks it from several panels (the limitation card, the letters' and messages'
-    refusals): it is computed once per such request, since nothing the request does can change it.
+    A case page asks it from several panels (the limitation card, the letters' and messages' refusals).
     """
-    if has_request_context() and request.method in ("GET", "HEAD"):
-        cache = g.setdefault("case_limitations", {})
-        key = (case.id, today)
-        if key not in cache:
-            cache[key] = _case_limitations(case, today)
-        return cache[key]
-    return _case_limitations(case, today)
-
-
-def _case_limitations(case: Case, today: date) -> list[ClaimLimitationView]:
     rows = db.session.execute(*limitation_select(today, [case.id])).all()
     owed = dict(db.session.execute(
         sa.select(LedgerEntry.claim_id, sa.func.sum(LedgerEntry.amount_cents))

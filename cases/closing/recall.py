@@ -26,6 +26,7 @@ from agency import audit
 from agency.clock import today
 from agency.db import db
 from agency.models import Mandate, User
+from agency.page_reads import read_once
 from cases.closing.closing import CLOSED, close_case
 from cases.judicial.proceedings import open_proceeding_of, stop_following
 from cases.models import Case, CaseStatus
@@ -45,6 +46,7 @@ def pending_recall(case: Case) -> CaseRecall | None:
                                                          CaseRecall.status == RecallStatus.PENDING.value))
 
 
+@read_once(key=lambda case: case.id)
 def recalls_of(case: Case) -> list[CaseRecall]:
     return list(db.session.scalars(sa.select(CaseRecall).where(CaseRecall.case_id == case.id)
                                    .order_by(CaseRecall.id.desc())))

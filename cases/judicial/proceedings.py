@@ -20,6 +20,7 @@ from agency import audit
 from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import Mandate, User
+from agency.page_reads import read_once
 from cases import extensions, ledger
 from cases.judicial import routes
 from cases.models import (
@@ -54,6 +55,7 @@ def open_proceeding_of(case: Case) -> Proceeding | None:
     return next((p for p in proceedings_of(case) if p.is_open), None)
 
 
+@read_once(key=lambda case: case.id)
 def proceedings_of(case: Case) -> list[Proceeding]:
     return list(db.session.scalars(sa.select(Proceeding).where(Proceeding.case_id == case.id)
                                    .order_by(Proceeding.id.desc())))

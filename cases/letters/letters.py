@@ -31,6 +31,7 @@ from agency import audit
 from agency.clock import today
 from agency.db import db, utcnow
 from agency.models import AgencyProfile, User
+from agency.page_reads import read_once
 from cases import ledger
 from cases.actions import record_action
 from cases.contact_rules import may_contact, record_blocked
@@ -92,6 +93,7 @@ class LetterOutOfOrder(LetterError):
         self.decision = decision
 
 
+@read_once(key=lambda case: case.id)
 def first_notice_of(case: Case) -> Letter | None:
     """Return the case's first notice sent, whose reference and date later contacts repeat."""
     return db.session.scalar(

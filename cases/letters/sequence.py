@@ -24,10 +24,12 @@ from flask_babel import gettext as _
 
 from agency.db import db
 from agency.money import format_money
+from agency.page_reads import read_once
 from cases import extensions
+from cases.actions import pending_promise
 from cases.closing.limitation import prescribed_refusal
 from cases.letters.labels import KIND
-from cases.models import SENT_STATUSES, Case, Letter, LetterKind, LetterStatus, Promise, PromiseStatus
+from cases.models import SENT_STATUSES, Case, Letter, LetterKind, LetterStatus
 
 # Rules a collector may go past with a reason; the others (one first notice, a first notice before a
 # formal notice, one formal notice awaiting approval) bind everyone. The demand stoppers other
@@ -119,12 +121,7 @@ def _order(case: Case, kind: LetterKind, sent: list[Letter], first: Letter | Non
 def _running(case: Case, today: date) -> list[Refusal]:
     """Refuse any demand for payment while a promise runs, or what another package stops (a running plan)."""
     refusals = []
-    promise = db.session.scalar(
-        sa.select(Promise)
-        .where(Promise.case_id == case.id, Promise.status == PromiseStatus.PENDING.value)
-        .order_by(Promise.due_on, Promise.id)
-        .limit(1)
-    )
+    promise = pending_promise(case)
     if promise is not None:
         refusals.append(Refusal("promise_running", _(
             "The debtor promised to pay %(amount)s by %(date)s: no demand for payment while the promise runs.",
@@ -143,6 +140,7 @@ def _prescribed(case: Case, today: date) -> list[Refusal]:
     return [Refusal("claim_prescribed", text)] if text else []
 
 
+@read_once(key=lambda case: case.id)
 def _sent_letters(case: Case) -> list[Letter]:
     """Return the letters the debtor received, in the order they were sent."""
     return list(db.session.scalars(

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-import sqlalchemy as sa
 from babel.dates import format_date
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -22,11 +21,13 @@ from flask_babel import lazy_gettext as _l
 from agency.db import db
 from agency.models import AgencyProfile
 from agency.money import format_money
+from agency.page_reads import read_once
 from cases import ledger
+from cases.actions import pending_promise
 from cases.letters.letters import first_notice_of
 from cases.messaging.links import unsubscribe_url
 from cases.messaging.space_links import preview_url
-from cases.models import Case, Promise, PromiseStatus
+from cases.models import Case
 from debtors.contacts import format_phone
 from debtors.models import ContactPoint, DebtorKind
 
@@ -90,17 +91,6 @@ def available_templates(case: Case, channel: str) -> list[str]:
             if n not in EVENT_TEMPLATES and (promise is not None or n not in NEEDS_PROMISE)]
 
 
-def pending_promise(case: Case) -> Promise | None:
-    """Return the case's next promise still waiting for its date, if any."""
-    # Queried, not read from `case.promises`, which misses a promise added by case_id in this session.
-    return db.session.scalar(
-        sa.select(Promise)
-        .where(Promise.case_id == case.id, Promise.status == PromiseStatus.PENDING.value)
-        .order_by(Promise.due_on, Promise.id)
-        .limit(1)
-    )
-
-
 def message_language(case: Case) -> str:
     """Return the language the debtor reads, as far as the templates speak it."""
     language = (case.debtor.language or "").strip().lower()[:2]
@@ -131,12 +121,17 @@ def render_message(
     return RenderedMessage(channel, template, language, subject, body)
 
 
+@read_once()
+def _agency_profile() -> AgencyProfile | None:
+    return db.session.get(AgencyProfile, 1)
+
+
 def message_context(
     case: Case, channel: str, language: str, contact_point: ContactPoint | None, *, link: str | None = None
 ) -> dict:
     """Return what templates may print: amounts and dates already written in the debtor's language."""
     money, day, clean = writers(case, channel, language)
-    agency = db.session.scalar(sa.select(AgencyProfile).where(AgencyProfile.id == 1))
+    agency = _agency_profile()
     letter = first_notice_of(case)
     promise = pending_promise(case)
     reply_number = current_app.config["TWILIO_FROM"]

@@ -22,10 +22,11 @@ from agency import audit
 from agency.auth import tenant_clause
 from agency.clock import today
 from agency.db import db, utcnow
-from agency.models import Role, Team, User, team_member
+from agency.models import Team, User, team_member
 from cases.models import Case
 from cases.models.notes import TASK_DETAIL_MAX_CHARS, TASK_TITLE_MAX_CHARS, Task, TaskStatus
 from cases.notes import NoteError
+from cases.queue.teams import teams, workers
 
 LIST_LIMIT = 500  # rows on one page of tasks; the oldest due come first, so nothing overdue is cut
 
@@ -179,11 +180,9 @@ def get_task_or_404(task_id: int, user: User) -> Task:
 
 def assignee_choices() -> list[tuple[str, str]]:
     """The people and teams a task may go to, as ("user:<id>" | "team:<id>", label)."""
-    people = db.session.scalars(sa.select(User).where(User.active.is_(True), User.role != Role.CLIENT.value)
-                                .order_by(User.name))
-    teams = db.session.scalars(sa.select(Team).order_by(Team.name))
+    people = sorted(workers(), key=lambda u: (u.name, u.id))  # by name: a task goes to anyone on the staff
     return ([(f"user:{u.id}", u.name) for u in people]
-            + [(f"team:{t.id}", _("Team %(name)s", name=t.name)) for t in teams])
+            + [(f"team:{t.id}", _("Team %(name)s", name=t.name)) for t in teams()])
 
 
 def parse_assignee(value: str) -> tuple[User | None, Team | None]:

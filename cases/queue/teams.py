@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from agency import audit
 from agency.db import db
 from agency.models import AuditEvent, Role, Team, User
+from agency.page_reads import read_once
 from cases.models import Case
 from cases.queue.queue import IN_QUEUE, OPEN_STATUSES, QueueError
 
@@ -27,6 +28,7 @@ NO_POOL = "none"
 CHUNK = 5_000  # ids per UPDATE when moving many cases
 
 
+@read_once()
 def workers() -> list[User]:
     """Return the active staff who work the queue: collectors first, then the other staff, by name."""
     rows = db.session.scalars(
@@ -35,6 +37,7 @@ def workers() -> list[User]:
     return sorted(rows, key=lambda u: u.role != Role.COLLECTOR.value)
 
 
+@read_once()
 def teams() -> list[Team]:
     """Return every team, by name."""
     return list(db.session.scalars(sa.select(Team).order_by(Team.name)))

@@ -15,6 +15,7 @@ from wtforms import SelectChoice
 from agency.auth import can, get_scoped_or_404, permission_required
 from agency.db import db, utcnow
 from agency.models import Client, Team, User
+from agency.page_reads import read_once
 from cases.models import Case
 from cases.queue.forms import AssignForm, ButtonForm, LeaseForm, MemberForm, MoveForm, TeamForm
 from cases.queue.leases import (
@@ -61,6 +62,7 @@ class Panel:
     callback_late: bool
 
 
+@read_once(key=lambda case: case.id)
 def panel(case: Case) -> Panel:
     """Gather the queue panel of `case` for the current user."""
     now = utcnow()

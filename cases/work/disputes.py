@@ -21,6 +21,7 @@ from agency.db import db, utcnow
 from agency.mail import send_email
 from agency.message_models import EmailMessage
 from agency.models import AuditEvent, Role, User
+from agency.page_reads import read_once
 from cases.messaging.links import public_url
 from cases.models import Action, Case, CaseStatus
 from cases.models.recall import ClientDecision
@@ -34,6 +35,7 @@ class Decision(StrEnum):
     REJECTED = "rejected"  # the debt stands: collection resumes
 
 
+@read_once(key=lambda case: case.id)
 def open_dispute_of(case: Case) -> Hold | None:
     """Return the case's dispute still open, if any."""
     return db.session.scalar(
@@ -41,6 +43,7 @@ def open_dispute_of(case: Case) -> Hold | None:
     )
 
 
+@read_once(key=lambda case: case.id)
 def disputes_of(case: Case) -> list[Hold]:
     """Return every dispute of the case, the latest first."""
     return db.session.scalars(
