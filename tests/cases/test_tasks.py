@@ -14,7 +14,7 @@ from cases.closing.limitation import refresh_limitations
 from cases.closing.limitation_jobs import refresh_limitations_job
 from cases.models.notes import Note, Task
 from cases.notes.notes import add_case_note
-from cases.notes.rules import raise_limitation_tasks
+from cases.notes.rules import _raise, raise_limitation_tasks
 from cases.notes.tasks import RULES, create_rule_task, create_task
 from tests import factories
 from tests.cases.closing.limitation_helpers import case_due
@@ -192,6 +192,32 @@ def test_claims_near_their_limitation_date_raise_one_task_per_case(db_session, t
     assert [t.case_id for t in tasks(db_session, rule="limitation")] == [near.id, far.id]
     assert db_session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "task.created")) == 2
+
+
+def test_limitation_tasks_go_to_the_pool_of_an_inactive_collector_and_a_race_keeps_the_open_one(db_session,
+                                                                                                 time_machine):
+    time_machine.move_to("2026-12-07 10:00:00+01:00", tick=False)
+    gone = factories.user("collector", active=False)
+    pool = factories.team("Recouvrement Sud")
+    orphan = case_due(date(2025, 3, 6))
+    orphan.assigned_collector_id, orphan.team_id = gone.id, pool.id
+    raced = case_due(date(2025, 3, 1))
+    refresh_limitations(date(2026, 12, 7))
+    # Another request raised the second case's task between the job's reading and its writing: the chunk's
+    # INSERT meets the unique open rule task, and the chunk is done case by case, the open task kept.
+    earlier = create_rule_task(raced, "limitation", due_on=date(2026, 12, 20), detail="Déjà signalé")
+    _raise(date(2026, 12, 7), [(orphan.id, orphan.client_id, date(2027, 3, 6), None, pool.id),
+                               (raced.id, raced.client_id, date(2027, 3, 1), None, None)])
+    by_case = {t.case_id: t for t in tasks(db_session, rule="limitation")}
+    assert (by_case[orphan.id].assignee_id, by_case[orphan.id].team_id) == (None, pool.id)
+    assert by_case[raced.id].id == earlier.id and by_case[raced.id].detail == "Déjà signalé"
+    # Through the whole run, the inactive collector's case goes to the pool too.
+    fresh = case_due(date(2025, 3, 5))
+    fresh.assigned_collector_id, fresh.team_id = gone.id, pool.id
+    refresh_limitations(date(2026, 12, 7))
+    assert raise_limitation_tasks(date(2026, 12, 7)) == 1
+    [task] = tasks(db_session, case_id=fresh.id)
+    assert (task.assignee_id, task.team_id, task.due_on) == (None, pool.id, date(2026, 12, 14))
 
 
 def test_client_users_reach_no_task_or_note_route_and_nothing_is_written(app, client, db_session, login_as):
