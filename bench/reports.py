@@ -149,7 +149,9 @@ def manager_client(url: str):
     """Return a test client signed in through the login form as the bench's manager, and its app."""
     import re
 
-    from agency.db import db
+    import pyotp
+
+    from agency.db import db, utcnow
     from agency.models import Role, User
     from app import create_app
 
@@ -158,13 +160,22 @@ def manager_client(url: str):
     with app.app_context():
         manager = db.session.scalar(sa.select(User).where(User.role == Role.MANAGER.value).limit(1))
         manager.set_password(BENCH_PASSWORD)
+        # A manager signs in with a second factor: the bench's has one enrolled, and types its code.
+        secret = manager.totp_secret or pyotp.random_base32()
+        manager.totp_secret, manager.totp_last_step = secret, None
+        manager.totp_enabled_at = manager.totp_enabled_at or utcnow()
         email = manager.email
         db.session.commit()
         db.session.remove()
     client = app.test_client()
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/login").get_data(as_text=True))
-    signed_in = client.post("/login", data={"email": email, "password": BENCH_PASSWORD, "csrf_token": token.group(1)})
-    if signed_in.status_code != 302:
+    token = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+    signed_in = client.post("/login", data={"email": email, "password": BENCH_PASSWORD,
+                                            "csrf_token": token.search(client.get("/login").get_data(as_text=True))[1]})
+    if signed_in.status_code == 302 and "/login/code" in signed_in.headers["Location"]:
+        page = client.get(signed_in.headers["Location"]).get_data(as_text=True)
+        signed_in = client.post(signed_in.headers["Location"],
+                                data={"code": pyotp.TOTP(secret).now(), "csrf_token": token.search(page)[1]})
+    if signed_in.status_code != 302 or "/login" in signed_in.headers["Location"]:
         raise SystemExit("the manager could not sign in")
     return app, client
 
