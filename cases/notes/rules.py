@@ -22,8 +22,6 @@ from cases.models.notes import TASK_DETAIL_MAX_CHARS, Task, TaskStatus
 from cases.notes.tasks import RULES, create_rule_task
 
 RULE = "limitation"
-
-
 CHUNK = 5_000  # tasks (and audit events) per multi-row INSERT
 
 
