@@ -67,6 +67,8 @@ class Placement(db.Model):
     validated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the file, its check, samples and report were emptied: nobody they name is kept any more (money.personal_data).
+    personal_data_removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     client: Mapped[Client] = relationship()
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -1,4 +1,5 @@
-"""The nightly retention run: debtors whose cases all closed longer ago than the retention are anonymised."""
+"""The nightly retention run: debtors whose cases all closed longer ago than the retention are anonymised, then the
+placement files that name only anonymised debtors are emptied (`placement_files`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from agency.db import db
 from agency.jobs import job, periodic
 from debtors.models import Debtor
 from money.personal_data.anonymise import anonymise, keep_reasons, retention_candidates
+from money.personal_data.placement_files import remove_placement_data
 from money.personal_data.settings import get_settings
 
 DAY = 24 * 3600
@@ -22,7 +24,7 @@ def anonymise_expired_job() -> dict:
     claims not prescribed) before it is touched, so a retry or a second run anonymises nobody twice.
     """
     day, years = today(), get_settings().retention_years
-    counts = {"anonymised": 0, "kept": 0}
+    counts = {"anonymised": 0, "kept": 0, "placements_emptied": 0}
     after_id = 0
     while ids := retention_candidates(day, years, after_id, CHUNK):
         for debtor_id in ids:
@@ -34,4 +36,6 @@ def anonymise_expired_job() -> dict:
             counts["anonymised"] += 1
         db.session.commit()
         after_id = ids[-1]
+    counts["placements_emptied"] = remove_placement_data(day, years)
+    db.session.commit()
     return counts

@@ -19,7 +19,7 @@ from cases.attachments.attachments import add_attachment, add_debtor_attachment
 from cases.closing.closing import close_case
 from cases.ledger import balances
 from cases.messaging.space_links import issue_link, new_token
-from cases.models import Action, Case, LedgerEntry, Promise
+from cases.models import Action, Case, Claim, LedgerEntry, Promise
 from cases.models.space_links import SpaceLink
 from cases.notes.notes import add_case_note, add_debtor_note
 from cases.notes.tasks import create_rule_task
@@ -183,7 +183,7 @@ def test_retention_run_anonymises_and_keeps_every_figure(people):
 
     result = anonymise_expired_job()
 
-    assert result == {"anonymised": 2, "kept": 0}  # Dupont and Dupond; Durand closed in 2023, Duval open
+    assert result == {"anonymised": 2, "kept": 0, "placements_emptied": 0}  # Dupont and Dupond; Durand closed in 2023, Duval open
     db.session.expire_all()
     assert _figures() == before
     for name, expected in (("dupont", True), ("dupond", True), ("recent", False), ("open", False)):
@@ -220,7 +220,7 @@ def _events_of(data):
 def test_the_retention_run_is_idempotent(people):
     anonymise_expired_job()
     events = db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-    assert anonymise_expired_job() == {"anonymised": 0, "kept": 0}
+    assert anonymise_expired_job() == {"anonymised": 0, "kept": 0, "placements_emptied": 0}
     assert anonymise(db.session.get(Debtor, people["dupont"][0].id), None, "retention") == {}
     assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
 
@@ -229,8 +229,57 @@ def test_the_run_keeps_a_debtor_whose_money_is_still_held(people, time_machine):
     debtor, case = people["dupont"]
     factories.payment(case, 2_500, date(2026, 3, 1))  # a late payment, not yet remitted to the client
     db.session.commit()
-    assert anonymise_expired_job() == {"anonymised": 1, "kept": 1}
+    assert anonymise_expired_job() == {"anonymised": 1, "kept": 1, "placements_emptied": 0}
     assert db.session.get(Debtor, debtor.id).anonymised_at is None
+
+
+def test_a_placement_file_is_emptied_once_nobody_it_names_is_kept(people, time_machine, client, login_as):
+    """Dupont and Dupond go at this run, Durand (closed in 2023) stays: a file that named only the first two is
+    emptied, one that also named Durand is kept, and one that brought no case goes after the retention period."""
+    from cases.placement.models import Placement, PlacementFile
+
+    dupont, dupond, durand = (people[name][1] for name in ("dupont", "dupond", "recent"))
+    time_machine.move_to("2019-02-20 09:00:00+00:00", tick=False)
+    both = factories.placement(dupont.client)
+    with_durand = factories.placement(dupont.client)
+    nothing_old = factories.placement(dupont.client)
+    time_machine.move_to("2025-11-03 09:00:00+00:00", tick=False)
+    nothing_recent = factories.placement(dupont.client)
+    time_machine.move_to("2026-03-02 09:00:00+00:00", tick=False)
+    # A claim's keys never change: each placement's claims are rows of their own (no ledger entry: nothing owed).
+    for n, (claim_case, placement) in enumerate(((dupont, both), (dupond, both), (dupont, with_durand),
+                                                 (durand, with_durand))):
+        db.session.add(Claim(case_id=claim_case.id, client_id=claim_case.client_id, invoice_number=f"FA-P{n}",
+                             issue_date=date(2019, 1, 2), due_date=date(2019, 2, 1), amount_cents=0,
+                             placement_id=placement.id))
+    both.status = with_durand.status = "imported"
+    nothing_old.status = nothing_recent.status = "validated"  # checked, never confirmed
+    for placement in (both, with_durand, nothing_old, nothing_recent):
+        placement.report = {"rejections": [{"line": 3, "column": "Nom", "value": "Mme Dupont", "reason": "x"}]}
+        placement.samples = [["FA-1", "Dupont"]]
+    db.session.commit()
+
+    assert anonymise_expired_job() == {"anonymised": 2, "kept": 0, "placements_emptied": 2}
+
+    db.session.expire_all()
+    def state(placement):
+        row = db.session.get(Placement, placement.id)
+        content = db.session.scalar(sa.select(PlacementFile.content).where(PlacementFile.placement_id == row.id))
+        return row.personal_data_removed_at is not None, content == b"", row.report is None, row.samples is None
+    assert state(both) == state(nothing_old) == (True, True, True, True)
+    assert state(with_durand) == state(nothing_recent) == (False, False, False, False)
+    assert db.session.get(Placement, both.id).rows_total == 1  # the figures stay
+    statuses = [db.session.get(Placement, p.id).status for p in (both, nothing_old, nothing_recent)]
+    assert statuses == ["imported", "cancelled", "validated"]  # without its file, an old one cannot be imported
+    events = db.session.scalars(sa.select(AuditEvent.subject_id).where(
+        AuditEvent.action == "placement.personal_data_removed").order_by(AuditEvent.subject_id)).all()
+    assert events == [both.id, nothing_old.id]
+    assert anonymise_expired_job()["placements_emptied"] == 0  # once
+
+    login_as("manager")
+    page = client.get(f"/placements/{both.id}").get_data(as_text=True)
+    assert 'data-testid="personal-data-removed"' in page and "Mme Dupont" not in page
+    assert "Mme Dupont" in client.get(f"/placements/{with_durand.id}").get_data(as_text=True)
 
 
 def test_erasure_refused_with_the_reason_then_allowed(people):
@@ -316,4 +365,4 @@ def test_admin_sets_the_retention(client, people, login_as):
     assert bad.status_code == 400
     assert client.post("/admin/personal-data", data={"csrf_token": token, "retention_years": 8}).status_code == 302
     # Eight years: the debtors closed in 2019 are now within the retention.
-    assert anonymise_expired_job() == {"anonymised": 0, "kept": 0}
+    assert anonymise_expired_job() == {"anonymised": 0, "kept": 0, "placements_emptied": 0}
