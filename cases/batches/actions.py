@@ -108,8 +108,10 @@ def per_case(ids: list[int], act: Callable[[Case], Outcome]) -> dict[int, Outcom
                                         _("An error stopped the action on this case; nothing was changed."))
             continue
         # In embedded mode a job the operation enqueues (an SMS's delivery) runs inline and commits, savepoint and all.
-        if savepoint.is_active:
-            savepoint.commit() if outcome.keep else savepoint.rollback()
+        if savepoint.is_active and outcome.keep:
+            savepoint.commit()
+        elif savepoint.is_active:
+            savepoint.rollback()
         outcomes[case_id] = outcome
     return outcomes
 

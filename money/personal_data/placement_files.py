@@ -3,8 +3,8 @@
 A client's file names many debtors, so anonymising one cannot rewrite it (nor could it, for a spreadsheet).
 It is kept while it names a debtor whose data is kept: once every debtor of the claims it brought is
 anonymised — or, for a placement that brought no claim (every row rejected, or never confirmed), once it is
-older than the retention period — the nightly retention run empties it (one never confirmed is cancelled). The placement's row, its figures
-(rows, totals) and its column headers stay; the claims keep their link to it.
+older than the retention period — the nightly retention run empties it (one never confirmed is cancelled). The
+placement's row, its figures (rows, totals) and its column headers stay; the claims keep their link to it.
 """
 
 from __future__ import annotations
@@ -50,16 +50,16 @@ def remove_placement_data(today: date, years: int) -> int:
         part = ids[start:start + CHUNK]
         db.session.execute(sa.update(PlacementFile).where(PlacementFile.placement_id.in_(part))
                            .values(content=b"", checked_rows=None).execution_options(synchronize_session=False))
-        clients = dict(db.session.execute(sa.select(Placement.id, Placement.client_id).where(Placement.id.in_(part))).all())
-        db.session.execute(sa.update(Placement).where(Placement.id.in_(part))
-                           .values(samples=None, report=None, personal_data_removed_at=now,
-                                   # one never confirmed cannot be imported without its file any more
-                                   status=sa.case((Placement.status.in_(UNCONFIRMED), PlacementStatus.CANCELLED.value),
-                                                  else_=Placement.status))
-                           .execution_options(synchronize_session=False))
+        emptied = db.session.execute(
+            sa.update(Placement).where(Placement.id.in_(part))
+            .values(samples=None, report=None, personal_data_removed_at=now,
+                    # one never confirmed cannot be imported without its file any more
+                    status=sa.case((Placement.status.in_(UNCONFIRMED), PlacementStatus.CANCELLED.value),
+                                   else_=Placement.status))
+            .returning(Placement.id, Placement.client_id).execution_options(synchronize_session=False)).all()
         db.session.execute(sa.insert(AuditEvent), [
             {"action": "placement.personal_data_removed", "actor_id": None, "actor_label": "system",
-             "subject_type": Placement.__tablename__, "subject_id": pid, "client_id": clients[pid], "ip": None,
-             "after": {"file": "emptied", "report": "emptied", "samples": "emptied"}} for pid in part])
+             "subject_type": Placement.__tablename__, "subject_id": pid, "client_id": client_id, "ip": None,
+             "after": {"file": "emptied", "report": "emptied", "samples": "emptied"}} for pid, client_id in emptied])
     db.session.expire_all()  # rows changed behind the session's back
     return len(ids)
